@@ -1,0 +1,14 @@
+"""Composition root: the Chalice app, its blueprints and its event handlers. Nothing else.
+
+Routes live in ``chalicelib/api`` (one blueprint per resource); workers in ``chalicelib/jobs``.
+Worker modules (renderers, ezdxf) are imported inside handlers so the API's cold start stays light.
+"""
+
+from chalice import Chalice
+
+from chalicelib.api import http, keys, system
+
+app = Chalice(app_name="atelier", configure_logs=False)
+app.register_middleware(http.middleware, "http")
+app.register_blueprint(system.bp)
+app.register_blueprint(keys.bp)

@@ -1,0 +1,1 @@
+"""Atelier: product personalization backend. All code lives here; app.py only wires it."""

@@ -1,0 +1,382 @@
+"""The one way a route is declared, parsed, authorized and answered.
+
+``@route`` registers the Chalice view *and* a :class:`RouteSpec` that the OpenAPI document is built
+from, so the document cannot drift from the routes. Every view gets the same pipeline:
+size limit → key → JSON → pydantic → handler → response, and every failure leaves through
+:func:`error_response` as ``{"error": {"code", "message", "details"}, "request_id"}``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+
+from chalicelib import logs
+from chalicelib.auth import Access, Principal, normalize_origin, require_access
+from chalicelib.errors import AtelierError, BadRequest, PayloadTooLarge, ValidationFailed
+from chalicelib.settings import get_settings
+
+log = logs.get_logger("atelier.http")
+
+JSON_CONTENT_TYPES = ["application/json"]
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+EXPOSED_HEADERS = "X-Request-Id, ETag, Retry-After, Idempotent-Replayed, Location"
+ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Request-Id"
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: strict types (no "5" for 5) and no unknown fields."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class QueryModel(BaseModel):
+    """Base of query-string models: values arrive as strings, so they are coerced."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    access: Access
+    tag: str
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    allow_surrogates: bool = False
+
+
+ROUTES: list[RouteSpec] = []
+_OPTIONS_PATHS: set[str] = set()
+
+
+@dataclass
+class Ctx:
+    """What a handler knows about the call: the request, its id and (if authenticated) who."""
+
+    request: Request
+    request_id: str
+    principal_: Principal | None = None
+
+    @property
+    def principal(self) -> Principal:
+        assert self.principal_ is not None, "route declared public but asked for a principal"
+        return self.principal_
+
+    @property
+    def brand_id(self) -> str:
+        return self.principal.brand_id
+
+
+@dataclass
+class Reply:
+    """A handler's answer when it needs a status or headers beyond the route's default."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[..., Any]
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    method: str,
+    *,
+    access: Access,
+    summary: str,
+    status: int = 200,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    allow_surrogates: bool = False,
+) -> Callable[[Handler], Handler]:
+    """Declare a route; the handler is called as ``fn(ctx, **path_params, [body=], [query=])``."""
+
+    def decorator(fn: Handler) -> Handler:
+        spec = RouteSpec(
+            method=method,
+            path=path,
+            operation_id=fn.__name__,
+            summary=summary,
+            access=access,
+            tag=fn.__module__.rsplit(".", 1)[-1],
+            status=status,
+            body=body,
+            query=query,
+            response=response,
+            allow_surrogates=allow_surrogates,
+        )
+        ROUTES.append(spec)
+
+        @functools.wraps(fn)
+        def view(**path_params: str) -> Response:
+            return _handle(spec, fn, bp.current_request, path_params)
+
+        bp.route(path, methods=[method], content_types=JSON_CONTENT_TYPES, name=fn.__name__)(view)
+        _ensure_preflight(bp, path)
+        return fn
+
+    return decorator
+
+
+def _handle(
+    spec: RouteSpec, fn: Handler, request: Request, path_params: dict[str, str]
+) -> Response:
+    ctx = Ctx(request=request, request_id=current_request_id())
+    try:
+        if spec.body is not None:
+            _check_size(request)
+        if spec.access != "public":
+            ctx.principal_ = authenticate(request, spec.access)
+        kwargs: dict[str, Any] = dict(path_params)
+        if spec.body is not None:
+            kwargs["body"] = parse_body(spec.body, request.raw_body, spec.allow_surrogates)
+        if spec.query is not None:
+            kwargs["query"] = parse_query(spec.query, request.query_params)
+        return to_response(fn(ctx, **kwargs), spec.status)
+    except AtelierError as exc:
+        return error_response(exc)
+    except Exception:
+        log.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
+        return error_response(
+            AtelierError("An internal error occurred; it has been logged.", code="internal"),
+            status=500,
+        )
+
+
+def authenticate(request: Request, access: Access) -> Principal:
+    """Resolve the bearer key and check it may use a route of this access level."""
+    from chalicelib.store.brands import authenticate as resolve_key
+
+    principal = resolve_key(request.headers.get("authorization"))
+    logs.bind(brand_id=principal.brand_id, key_id=principal.key_id)
+    _principal.set(principal)
+    require_access(principal, access, request.headers.get("origin"))
+    return principal
+
+
+def _check_size(request: Request) -> None:
+    limit = get_settings().max_body_bytes
+    size = len(request.raw_body or b"")
+    if size > limit:
+        raise PayloadTooLarge(
+            f"The body is {size} bytes; the limit is {limit}.",
+            details={"limit_bytes": limit, "size_bytes": size},
+        )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_body(
+    model: type[BaseModel], raw: bytes | str | None, allow_surrogates: bool
+) -> BaseModel:
+    """Malformed JSON is 400; JSON that breaks the model is 422 listing every field."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(
+            f"The body is not valid JSON: {exc}", code="request.malformed_json"
+        ) from exc
+    if not allow_surrogates:
+        bad = _surrogate_paths(data, "")
+        if bad:
+            raise BadRequest(
+                "Text contains unpaired UTF-16 surrogates (\\ud800-\\udfff escapes).",
+                code="request.invalid_unicode",
+                details={"fields": bad[:20]},
+            )
+    return validate(model, data)
+
+
+def validate(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            "The request does not match the expected shape.", details=field_errors(exc)
+        ) from exc
+
+
+def field_errors(exc: PydanticValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(p) for p in err["loc"]),
+            "code": err["type"],
+            "message": err["msg"],
+        }
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def _surrogate_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [path or "$"] if any(0xD800 <= ord(c) <= 0xDFFF for c in value) else []
+    if isinstance(value, dict):
+        found: list[str] = []
+        for k, v in value.items():
+            sub = f"{path}.{k}" if path else str(k)
+            found += _surrogate_paths(k, sub) + _surrogate_paths(v, sub)
+        return found
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _surrogate_paths(v, f"{path}[{i}]")]
+    return []
+
+
+def parse_query(model: type[BaseModel], params: Any) -> BaseModel:
+    return validate(model, dict(params or {}))
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def to_response(result: Any, default_status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, Reply):
+        return json_response(_plain(result.body), result.status, result.headers)
+    if result is None:
+        return Response(body="", status_code=204)
+    return json_response(_plain(result), default_status)
+
+
+def _plain(body: Any) -> Any:
+    return body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+
+
+def error_response(exc: AtelierError, status: int | None = None) -> Response:
+    body = {
+        "error": {"code": exc.code, "message": exc.message, "details": exc.details},
+        "request_id": current_request_id(),
+    }
+    return json_response(body, status or exc.status, exc.headers)
+
+
+# --- request scope: id, logs, CORS -------------------------------------------------------------
+
+_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+    "atelier_principal", default=None
+)
+
+
+def current_request_id() -> str:
+    return str(logs.current().get("request_id") or "")
+
+
+def _request_id(header: str | None) -> str:
+    if header and _REQUEST_ID_RE.match(header):
+        return header
+    return uuid.uuid4().hex
+
+
+_CHALICE_CODES = {
+    "UnsupportedMediaType": "request.unsupported_media_type",
+    "MethodNotAllowedError": "request.method_not_allowed",
+    "BadRequest": "request.bad",
+    "BadRequestError": "request.bad",
+    "NotFoundError": "not_found",
+    "InternalServerError": "internal",
+}
+
+
+def middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Request id, structured access log, CORS, and Chalice's own errors in our error shape."""
+    request_id = _request_id(event.headers.get("x-request-id"))
+    logs.get_logger().setLevel(get_settings().log_level)
+    started = time.perf_counter()
+    with logs.scope(request_id=request_id):
+        token = _principal.set(None)
+        response = _own_error_shape(get_response(event))
+        response.headers["X-Request-Id"] = request_id
+        _add_cors(event, response, _principal.get())
+        log.info(
+            "request",
+            extra={
+                "method": event.method,
+                "path": event.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        _principal.reset(token)
+    return response
+
+
+def _own_error_shape(response: Response) -> Response:
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        code = _CHALICE_CODES.get(str(body["Code"]), "request.bad")
+        exc = AtelierError(str(body.get("Message", "")), code=code)
+        converted = error_response(exc, status=response.status_code)
+        converted.headers.update({k: v for k, v in response.headers.items() if k == "Allow"})
+        return converted
+    return response
+
+
+def _add_cors(event: Request, response: Response, principal: Principal | None) -> None:
+    """Data goes to allowed origins only; errors are readable by any page so widgets can debug."""
+    origin = event.headers.get("origin")
+    if not origin:
+        return
+    allowed = (
+        event.method == "OPTIONS"
+        or response.status_code >= 400
+        or (principal is not None and normalize_origin(origin) in principal.origins)
+        or _is_public(event)
+    )
+    response.headers["Vary"] = "Origin"
+    if allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+
+
+def _is_public(event: Request) -> bool:
+    resource = (event.context or {}).get("resourcePath")
+    return any(r.path == resource and r.access == "public" for r in ROUTES)
+
+
+def _ensure_preflight(bp: Blueprint, path: str) -> None:
+    if path in _OPTIONS_PATHS:
+        return
+    _OPTIONS_PATHS.add(path)
+
+    def preflight(**_: str) -> Response:
+        methods = sorted({r.method for r in ROUTES if r.path == path} | {"OPTIONS"})
+        return Response(
+            body="",
+            status_code=204,
+            headers={
+                "Access-Control-Allow-Methods": ", ".join(methods),
+                "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                "Access-Control-Max-Age": "600",
+            },
+        )
+
+    name = "preflight_" + re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
+    bp.route(path, methods=["OPTIONS"], name=name)(preflight)

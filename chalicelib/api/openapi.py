@@ -1,0 +1,144 @@
+"""OpenAPI 3.1 document generated from the route registry and the pydantic models.
+
+pydantic emits JSON Schema 2020-12, which is what OpenAPI 3.1 uses, so schemas go in unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from chalicelib.api.http import ROUTES, RouteSpec
+
+_ERROR_STATUSES = {
+    "400": "Malformed request (bad JSON, bad header)",
+    "401": "Missing, unknown or revoked API key",
+    "403": "Key kind or origin not allowed for this route",
+    "404": "Not found (or another brand's)",
+    "413": "Body larger than the limit",
+    "415": "Content-Type is not application/json",
+    "422": "Validation failed; details list every field",
+    "500": "Internal error (logged with the request id)",
+}
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorInfo
+    request_id: str
+
+
+# (model, "validation" | "serialization") -> {"$ref": ...}
+Refs = dict[tuple[Any, str], dict[str, Any]]
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    """The whole document; built once per process (routes are fixed after import)."""
+    refs, schemas = _schemas(ROUTES)
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in ROUTES:
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Atelier API",
+            "version": "1",
+            "description": "Product personalization: specs, previews and manufacturing files.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "pk_... (publishable, browser) or sk_... (secret, server)",
+                }
+            },
+        },
+    }
+
+
+def _schemas(
+    routes: list[RouteSpec],
+) -> tuple[Refs, dict[str, Any]]:
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorEnvelope, "serialization")]
+    for r in routes:
+        if r.body is not None:
+            wanted.append((r.body, "validation"))
+        if r.response is not None:
+            wanted.append((r.response, "serialization"))
+    unique = list(dict.fromkeys(wanted))
+    key_map, top = models_json_schema(unique, ref_template="#/components/schemas/{model}")
+    refs: Refs = {(model, str(mode)): dict(schema) for (model, mode), schema in key_map.items()}
+    return refs, dict(top.get("$defs", {}))
+
+
+def _operation(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": spec.operation_id,
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "x-atelier-access": spec.access,
+        "parameters": _parameters(spec),
+        "responses": _responses(spec, refs),
+    }
+    if spec.access != "public":
+        op["security"] = [{"apiKey": []}]
+    if spec.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
+        }
+    return op
+
+
+def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", spec.path)
+    ]
+    if spec.query is not None:
+        for name, info in spec.query.model_fields.items():
+            schema = spec.query.model_json_schema()["properties"][name]
+            params.append(
+                {"name": name, "in": "query", "required": info.is_required(), "schema": schema}
+            )
+    params.append(
+        {
+            "name": "X-Request-Id",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 128},
+        }
+    )
+    return params
+
+
+def _responses(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "Success"}
+    if spec.response is not None:
+        ok["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
+    error = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    responses: dict[str, Any] = {str(spec.status): ok}
+    for status, text in _ERROR_STATUSES.items():
+        if status in ("401", "403") and spec.access == "public":
+            continue
+        if status == "413" and spec.body is None:
+            continue
+        responses[status] = {
+            "description": text,
+            "content": {"application/json": {"schema": error}},
+        }
+    return responses

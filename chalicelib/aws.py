@@ -1,0 +1,54 @@
+"""Lazily created boto3 clients, one per (service, region, endpoint).
+
+Clients are built on first use, never at import: Lambda cold start stays short and tests can point
+the code at moto by setting ``AWS_ENDPOINT_URL`` before the first call.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.settings import get_settings
+
+
+@lru_cache(maxsize=16)
+def _client(service: str, region: str, endpoint_url: str | None, probe: bool = False) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        # A probe (health check) must answer fast even when the service is down.
+        connect_timeout=2 if probe else 10,
+        read_timeout=3 if probe else 60,
+        retries={"mode": "standard", "max_attempts": 1 if probe else 5},
+        # SigV4 everywhere: some regions presign S3 URLs with SigV2 otherwise.
+        signature_version="s3v4" if service == "s3" else None,
+        s3={"addressing_style": "path"} if endpoint_url else None,
+    )
+    return boto3.session.Session().client(
+        service, region_name=region, endpoint_url=endpoint_url, config=config
+    )
+
+
+def client(service: str, *, probe: bool = False) -> Any:
+    """A boto3 client for the current settings (region and optional local endpoint)."""
+    settings = get_settings()
+    return _client(service, settings.region, settings.endpoint_url, probe)
+
+
+def s3() -> Any:
+    return client("s3")
+
+
+def sqs() -> Any:
+    return client("sqs")
+
+
+def dynamodb() -> Any:
+    return client("dynamodb")
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests switch between moto backends)."""
+    _client.cache_clear()

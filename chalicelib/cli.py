@@ -1,0 +1,106 @@
+"""Ops CLI: ``python -m chalicelib.cli brands create --name NAME --origin URL ...``.
+
+It talks to whatever the environment points at: the local stack (``AWS_ENDPOINT_URL`` set, as
+``make run`` prints) or a real AWS account (credentials and ``ATELIER_STAGE``/table variables).
+Output is JSON on stdout so scripts can use it; errors go to stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from chalicelib.errors import AtelierError
+from chalicelib.store import brands
+
+
+def _key_json(key: brands.ApiKey) -> dict[str, Any]:
+    return {
+        "key_id": key.key_id,
+        "prefix": key.prefix,
+        "brand_id": key.brand_id,
+        "kind": key.kind,
+        "label": key.label,
+        "created_at": key.created_at.isoformat(),
+        "revoked": key.revoked,
+    }
+
+
+def create_brand_with_keys(name: str, origins: list[str]) -> dict[str, Any]:
+    """A brand with one publishable and one secret key: what a new tenant needs to start."""
+    brand = brands.create_brand(name, origins)
+    _, publishable = brands.create_key(brand.brand_id, "publishable", "default")
+    _, secret = brands.create_key(brand.brand_id, "secret", "default")
+    return {
+        "brand_id": brand.brand_id,
+        "name": brand.name,
+        "origins": list(brand.origins),
+        "publishable_key": publishable,
+        "secret_key": secret,
+    }
+
+
+def _run(args: argparse.Namespace) -> Any:
+    if args.group == "brands" and args.action == "create":
+        return create_brand_with_keys(args.name, args.origin or [])
+    if args.group == "brands" and args.action == "origins":
+        brand = brands.set_origins(brands.get_brand(args.brand).brand_id, args.origin or [])
+        return {"brand_id": brand.brand_id, "origins": list(brand.origins)}
+    if args.action == "create":
+        key, plaintext = brands.create_key(args.brand, args.kind, args.label)
+        return {**_key_json(key), "key": plaintext}
+    if args.action == "revoke":
+        return _key_json(brands.revoke_key(args.brand, args.key_id))
+    return [_key_json(k) for k in brands.list_keys(args.brand)]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__)
+    groups = p.add_subparsers(dest="group", required=True)
+
+    b = groups.add_parser("brands", help="create brands").add_subparsers(
+        dest="action", required=True
+    )
+    bc = b.add_parser("create", help="create a brand with a pk_ and an sk_ key")
+    bc.add_argument("--name", required=True)
+    bc.add_argument("--origin", action="append", help="allowed origin (repeatable)")
+    bo = b.add_parser("origins", help="replace a brand's allowed origins")
+    bo.add_argument("--brand", required=True)
+    bo.add_argument("--origin", action="append")
+
+    k = groups.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    kc = k.add_parser("create")
+    kc.add_argument("--brand", required=True)
+    kc.add_argument("--kind", choices=["publishable", "secret"], required=True)
+    kc.add_argument("--label", default="")
+    kr = k.add_parser("revoke")
+    kr.add_argument("--brand", required=True)
+    kr.add_argument("--key-id", required=True)
+    kl = k.add_parser("list")
+    kl.add_argument("--brand", required=True)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        result = _run(args)
+    except AtelierError as exc:
+        print(
+            json.dumps(
+                {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+            ),
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

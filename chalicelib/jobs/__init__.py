@@ -1,0 +1,1 @@
+"""SQS work: message schemas, producers, and the worker side of each queue."""

@@ -1,0 +1,1 @@
+"""DynamoDB through pynamodb: the only package that knows table layout."""

@@ -1,0 +1,44 @@
+"""Base pieces shared by every pynamodb model.
+
+pynamodb reads ``Meta.table_name`` and ``Meta.region`` whenever it needs a connection and rebuilds
+the connection when the name changes. Making those two attributes properties of the Meta *class*
+lets one model serve every stage, and keeps settings out of import time (Chalice's test client sets
+the environment only during a call).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import UTCDateTimeAttribute
+
+from chalicelib.settings import get_settings
+
+
+class LazyTableMeta(type):
+    """Metaclass for a model's ``Meta``: the physical table name comes from the settings."""
+
+    logical_name: str
+
+    @property
+    def table_name(cls) -> str:
+        return get_settings().physical_name("table", cls.logical_name)
+
+    @property
+    def region(cls) -> str:
+        return get_settings().region
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        # pynamodb's metaclass writes defaults for region/host onto Meta; ours are computed.
+        if name in ("table_name", "region"):
+            return
+        super().__setattr__(name, value)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def created_at_attribute() -> UTCDateTimeAttribute:
+    return UTCDateTimeAttribute(default_for_new=utcnow)

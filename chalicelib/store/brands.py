@@ -1,0 +1,147 @@
+"""Brands and their API keys in DynamoDB.
+
+Keys are written with a conditional put on a fresh id, so a (vanishingly unlikely) id collision
+fails loudly instead of overwriting another brand's key.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib import auth
+from chalicelib.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from chalicelib.store.base import utcnow
+from chalicelib.store.models import ApiKeyModel, BrandModel
+
+
+@dataclass(frozen=True)
+class Brand:
+    brand_id: str
+    name: str
+    origins: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    brand_id: str
+    kind: auth.KeyKind
+    label: str
+    created_at: datetime
+    revoked: bool
+    revoked_at: datetime | None
+
+    @property
+    def prefix(self) -> str:
+        return auth.visible_prefix(self.kind, self.key_id)
+
+
+def _brand(m: BrandModel) -> Brand:
+    return Brand(m.brand_id, m.name, tuple(str(o) for o in m.origins or ()), m.created_at)
+
+
+def _key(m: ApiKeyModel) -> ApiKey:
+    kind: auth.KeyKind = "secret" if m.kind == "secret" else "publishable"
+    return ApiKey(m.key_id, m.brand_id, kind, m.label, m.created_at, m.revoked, m.revoked_at)
+
+
+def clean_origins(origins: list[str]) -> tuple[str, ...]:
+    bad = [o for o in origins if not auth.valid_origin(o)]
+    if bad:
+        raise ValidationFailed(
+            "Origins must look like https://shop.example.com (scheme, host, optional port).",
+            code="brand.invalid_origin",
+            details={"origins": bad},
+        )
+    return tuple(sorted({auth.normalize_origin(o) for o in origins}))
+
+
+def create_brand(name: str, origins: list[str]) -> Brand:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("A brand needs a name.", code="brand.invalid_name")
+    model = BrandModel(
+        brand_id=f"br_{secrets.token_hex(8)}", name=name, origins=list(clean_origins(origins))
+    )
+    try:
+        model.save(condition=BrandModel.brand_id.does_not_exist())
+    except PutError as exc:
+        raise Conflict("Brand id collision; retry.", code="brand.id_collision") from exc
+    return _brand(model)
+
+
+def get_brand(brand_id: str) -> Brand:
+    try:
+        return _brand(BrandModel.get(brand_id, consistent_read=True))
+    except DoesNotExist as exc:
+        raise NotFound("No such brand.", code="brand.not_found") from exc
+
+
+def set_origins(brand_id: str, origins: list[str]) -> Brand:
+    model = BrandModel.get(brand_id)
+    model.update(actions=[BrandModel.origins.set(list(clean_origins(origins)))])
+    return _brand(model)
+
+
+def create_key(brand_id: str, kind: auth.KeyKind, label: str = "") -> tuple[ApiKey, str]:
+    """A new key for the brand; the plaintext is returned once and never stored."""
+    get_brand(brand_id)
+    new = auth.generate_key(kind)
+    model = ApiKeyModel(
+        key_id=new.key_id, brand_id=brand_id, kind=kind, secret_hash=new.secret_hash, label=label
+    )
+    try:
+        model.save(condition=ApiKeyModel.key_id.does_not_exist())
+    except PutError as exc:
+        raise Conflict("Key id collision; retry.", code="key.id_collision") from exc
+    return _key(model), new.plaintext
+
+
+def _owned_key(brand_id: str, key_id: str) -> ApiKeyModel:
+    """The brand's own key; another brand's key answers exactly like a missing one."""
+    try:
+        model = ApiKeyModel.get(key_id, consistent_read=True)
+    except DoesNotExist:
+        model = None
+    if model is None or model.brand_id != brand_id:
+        raise NotFound("No such API key.", code="key.not_found")
+    return model
+
+
+def get_key(brand_id: str, key_id: str) -> ApiKey:
+    return _key(_owned_key(brand_id, key_id))
+
+
+def revoke_key(brand_id: str, key_id: str) -> ApiKey:
+    model = _owned_key(brand_id, key_id)
+    if not model.revoked:
+        model.update(
+            actions=[ApiKeyModel.revoked.set(True), ApiKeyModel.revoked_at.set(utcnow())],
+            condition=ApiKeyModel.brand_id == brand_id,
+        )
+    return _key(model)
+
+
+def list_keys(brand_id: str) -> list[ApiKey]:
+    return [_key(m) for m in ApiKeyModel.by_brand.query(brand_id)]
+
+
+def authenticate(authorization: str | None) -> auth.Principal:
+    """Resolve a bearer key to its brand, or refuse with 401 (missing, unknown or revoked)."""
+    kind, key_id, plaintext = auth.parse_bearer(authorization)
+    try:
+        record: ApiKeyModel | None = ApiKeyModel.get(key_id, consistent_read=True)
+    except DoesNotExist:
+        record = None
+    stored = record.secret_hash if record is not None and record.kind == kind else None
+    if record is None or not auth.check_secret(plaintext, stored):
+        raise Unauthorized("The API key is not valid.", code="auth.invalid_key")
+    if record.revoked:
+        raise Unauthorized("This API key has been revoked.", code="auth.revoked_key")
+    brand = get_brand(record.brand_id)
+    return auth.Principal(brand.brand_id, key_id, kind, brand.origins)

@@ -1,0 +1,81 @@
+"""pynamodb models: one table per aggregate, named per stage through :class:`LazyTableMeta`.
+
+The resource definition (``chalicelib.resources``) derives key schemas, GSIs and TTL from these
+classes, so a table is described exactly once.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.store.base import LazyTableMeta, utcnow
+
+
+class BrandModel(Model):
+    """A tenant. Every other record carries its ``brand_id``."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "brands"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    # pynamodb types `of` as the element's attribute class, not the element type.
+    origins: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class ApiKeysByBrand(GlobalSecondaryIndex["ApiKeyModel"]):
+    class Meta:
+        index_name = "by_brand"
+        projection = AllProjection()
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    key_id = UnicodeAttribute(range_key=True)
+
+
+class ApiKeyModel(Model):
+    """An API key: looked up by its visible id, checked against the stored hash only."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "api-keys"
+
+    key_id = UnicodeAttribute(hash_key=True)
+    brand_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "publishable" | "secret"
+    secret_hash = UnicodeAttribute()
+    label = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    revoked = BooleanAttribute(default=False)
+    revoked_at = UTCDateTimeAttribute(null=True)
+
+    by_brand = ApiKeysByBrand()
+
+
+class IdempotencyRecord(Model):
+    """One claimed ``Idempotency-Key`` per (brand, method, route, key).
+
+    Semantics: shared/reference/idempotency.md.
+
+    ``expires_at`` is the DynamoDB TTL attribute: it only cleans up, lazily, so readers still
+    compare it with the clock.
+    """
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "idempotency"
+
+    scope = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()  # "IN_PROGRESS" | "COMPLETED"
+    fingerprint = UnicodeAttribute()
+    lock_expires_at = NumberAttribute()
+    expires_at = TTLAttribute()
+    response = JSONAttribute(null=True)

@@ -1,0 +1,194 @@
+"""``make run``: a real local AWS (moto server), the API (``chalice local``) and the SQS poller.
+
+Everything binds to 127.0.0.1. Ports and the state directory come from ``ATELIER_PORT`` (8000),
+``ATELIER_MOTO_PORT`` (5055) and ``ATELIER_STATE_DIR`` (.local). The demo brand's keys are printed
+and written to ``<state dir>/demo.json``. Ctrl-C (or SIGTERM) stops every part.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    api_port: int
+    moto_port: int
+    state_dir: Path
+
+    @classmethod
+    def from_env(cls) -> LocalConfig:
+        state = Path(os.environ.get("ATELIER_STATE_DIR", str(ROOT / ".local")))
+        return cls(
+            api_port=int(os.environ.get("ATELIER_PORT", "8000")),
+            moto_port=int(os.environ.get("ATELIER_MOTO_PORT", "5055")),
+            state_dir=state if state.is_absolute() else ROOT / state,
+        )
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.api_port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{HOST}:{self.moto_port}"
+
+    def aws_environment(self) -> dict[str, str]:
+        """What points boto3 and pynamodb at the local AWS (dummy credentials, fixed region)."""
+        return {
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "ATELIER_STAGE": "dev",
+        }
+
+
+def wait_http(url: str, timeout_s: float, *, want: int = 200) -> None:
+    deadline = time.monotonic() + timeout_s
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == want:
+                    return
+                last = resp.status
+        except Exception as exc:  # not up yet
+            last = exc
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer {want} within {timeout_s}s (last: {last})")
+
+
+def start_moto(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(cfg.moto_port)],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    wait_http(f"{cfg.aws_url}/moto-api/", 30)
+    return proc
+
+
+def start_api(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
+    chalice = Path(sys.executable).parent / "chalice"
+    proc = subprocess.Popen(
+        [
+            str(chalice),
+            "local",
+            "--host",
+            HOST,
+            "--port",
+            str(cfg.api_port),
+            "--stage",
+            "dev",
+            "--no-autoreload",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **cfg.aws_environment()},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    wait_http(f"{cfg.api_url}/v1/health", 60)
+    return proc
+
+
+def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
+    """The demo brand, its keys, and where to reach everything; written to demo.json."""
+    from chalicelib.cli import create_brand_with_keys
+
+    origins = [cfg.api_url, f"http://localhost:{cfg.api_port}"]
+    demo = {
+        "api_url": cfg.api_url,
+        "aws_endpoint_url": cfg.aws_url,
+        **create_brand_with_keys("Demo Atelier", origins),
+    }
+    cfg.state_dir.mkdir(parents=True, exist_ok=True)
+    (cfg.state_dir / "demo.json").write_text(json.dumps(demo, indent=2) + "\n")
+    return demo
+
+
+def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def main() -> int:
+    cfg = LocalConfig.from_env()
+    os.environ.update(cfg.aws_environment())
+    cfg.state_dir.mkdir(parents=True, exist_ok=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    moto = api = None
+    poller = None
+    with open(cfg.state_dir / "moto.log", "ab") as moto_log:
+        try:
+            moto = start_moto(cfg, moto_log)
+            from chalicelib import resources
+
+            resources.provision()
+            demo = seed_demo(cfg)
+            api = start_api(cfg, None)
+            sys.path.insert(0, str(ROOT))
+            import app as app_module
+            from local.poller import Poller
+
+            poller = Poller(app_module.app)
+            poller.start()
+            _announce(cfg, demo, [b.queue_name for b in poller.bindings])
+            while not stopping.wait(0.5):
+                for name, proc in (("moto", moto), ("chalice local", api)):
+                    if proc.poll() is not None:
+                        print(f"atelier: {name} exited with {proc.returncode}", file=sys.stderr)
+                        return 1
+        finally:
+            if poller is not None:
+                poller.stop()
+            _stop(api)
+            _stop(moto)
+    print("atelier: stopped", flush=True)
+    return 0
+
+
+def _announce(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> None:
+    print(
+        "\n".join(
+            [
+                "",
+                f"Atelier is running: {cfg.api_url}  (health: {cfg.api_url}/v1/health)",
+                f"  local AWS (moto):  {cfg.aws_url}",
+                f"  demo brand:        {demo['brand_id']}",
+                f"  publishable key:   {demo['publishable_key']}",
+                f"  secret key:        {demo['secret_key']}",
+                f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",
+                f"  written to:        {cfg.state_dir / 'demo.json'}",
+                "Ctrl-C stops everything.",
+                "",
+            ]
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Settings are read lazily; the resource definition is the single source of names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib import resources
+from chalicelib.settings import get_settings
+from tests.conftest import ROOT
+
+
+def test_settings_follow_the_environment_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATELIER_STAGE", "one")
+    assert get_settings().physical_name("table", "brands") == "atelier-one-brands"
+    monkeypatch.setenv("ATELIER_STAGE", "two")
+    assert get_settings().physical_name("table", "brands") == "atelier-two-brands"
+
+
+def test_explicit_resource_name_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATELIER_QUEUE_RENDER_PREVIEW", "prod-previews-7f3a")
+    assert get_settings().physical_name("queue", "render-preview") == "prod-previews-7f3a"
+
+
+def test_model_table_name_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.store.models import BrandModel
+
+    monkeypatch.setenv("ATELIER_STAGE", "lazy")
+    assert BrandModel.Meta.table_name == "atelier-lazy-brands"
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_chalice_config_declares_every_resource_of_the_definition(stage: str) -> None:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    declared = config["stages"][stage]["environment_variables"]
+    for name, value in resources.environment_variables(stage).items():
+        assert declared.get(name) == value, name
+
+
+def test_every_work_queue_has_a_dlq_and_safe_visibility() -> None:
+    names = {q.logical_name for q in resources.QUEUES}
+    assert {"render-preview", "render-final", "export-manufacturing"} <= names
+    for q in resources.QUEUES:
+        assert q.dlq_logical_name == f"{q.logical_name}-dlq"
+        assert q.visibility_timeout_s >= 6 * q.consumer_timeout_s
+    assert resources.MAX_RECEIVE_COUNT == 5
+
+
+def test_tables_are_described_by_their_models() -> None:
+    names = {resources.table_logical_name(m) for m in resources.TABLES}
+    assert names == {"brands", "api-keys", "idempotency"}
