@@ -1,0 +1,330 @@
+"""Text layout in millimetres and auto-fit, from real font metrics.
+
+One layout feeds the live preview and the production files, so what it measures is what gets
+drawn: widths and heights are the ink box of the glyph outlines (not advance widths), computed
+from the same per-glyph bounds the outline code draws. Positions and sizes are rounded to four
+decimals (0.1 µm) so the same input yields identical floats on every machine.
+
+Decisions a caller should know:
+- Alignment is by ink. ``left`` puts the leftmost ink of each line on the zone's left edge,
+  ``right`` the rightmost ink on the right edge, ``center`` centres each line's ink; vertically
+  the ink of the whole block is placed at the top, middle or bottom. Side bearings and empty
+  ascender space mean nothing on an engraved ring, so the ink is what must fit.
+- Line spacing defaults to the font's own hhea ascender - descender + lineGap (about 1.2 × size
+  for most fonts); ``line_height`` overrides it as a multiple of the font size.
+- One glyph per character (cmap), pair kerning from the font, no ligatures or other shaping.
+  Characters the font lacks are drawn as .notdef; check ``missing_characters`` first.
+- The y axis points down from the zone's top-left corner, as in SVG.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from chalicelib.errors import ValidationFailed
+from chalicelib.fonts import LoadedFont
+
+Align = Literal["left", "center", "right"]
+VAlign = Literal["top", "middle", "bottom"]
+FitMode = Literal["shrink", "none"]
+
+SIZE_STEP_MM = 0.01
+_DECIMALS = 4
+_EPS = 1e-9
+
+UnitBox = tuple[float, float, float, float]  # xMin, yMin, xMax, yMax in font units, y up
+
+
+class LayoutInvalid(ValidationFailed):
+    code = "layout.invalid"
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned box in mm, y down from the zone's top-left corner."""
+
+    x_min: float
+    y_min: float
+    x_max: float
+    y_max: float
+
+    @property
+    def width(self) -> float:
+        return _r(self.x_max - self.x_min)
+
+    @property
+    def height(self) -> float:
+        return _r(self.y_max - self.y_min)
+
+
+@dataclass(frozen=True)
+class LayoutOptions:
+    """The zone box and how text is set inside it."""
+
+    width_mm: float
+    height_mm: float
+    align: Align = "center"
+    valign: VAlign = "middle"
+    wrap: bool = False
+    line_height: float | None = None  # × font size; None: the font's hhea line spacing
+    max_lines: int | None = None
+
+
+@dataclass(frozen=True)
+class GlyphPlacement:
+    glyph: str
+    char: str
+    line: int
+    x_mm: float  # pen origin
+    y_mm: float  # baseline
+
+
+@dataclass(frozen=True)
+class LineLayout:
+    text: str
+    x_mm: float  # pen origin of the first glyph
+    baseline_mm: float
+    advance_mm: float  # sum of advances and kerning, for callers that need the typographic width
+    ink: Box | None  # None for a blank line
+
+
+@dataclass(frozen=True)
+class Layout:
+    font_id: str
+    font_sha256: str
+    font_size_mm: float
+    lines: tuple[LineLayout, ...]
+    glyphs: tuple[GlyphPlacement, ...]
+    ink: Box | None
+    width_mm: float  # ink width; 0 when nothing is drawn
+    height_mm: float  # ink height
+    fits: bool
+    problems: tuple[str, ...]  # "too_wide", "too_tall", "too_many_lines", "word_too_long"
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A line shaped in font units: glyphs, pen positions and ink relative to its origin."""
+
+    text: str
+    glyphs: tuple[str, ...]
+    pen_x: tuple[int, ...]
+    advance: int
+    ink: UnitBox | None
+
+    @property
+    def ink_width(self) -> float:
+        return 0.0 if self.ink is None else self.ink[2] - self.ink[0]
+
+
+def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOptions) -> Layout:
+    """Lay out already-normalized text (lines separated by newlines) at one font size."""
+    _check_options(options)
+    _check_size(size_mm, "size_mm")
+    scale = size_mm / font.units_per_em
+    max_width = options.width_mm / scale if options.wrap else None
+    return _place(font, _break_lines(font, text, max_width), size_mm, options)
+
+
+def fit_text(
+    text: str,
+    font: LoadedFont,
+    options: LayoutOptions,
+    *,
+    min_size_mm: float,
+    max_size_mm: float,
+    size_mm: float | None = None,
+    fit: FitMode = "shrink",
+) -> Layout:
+    """The layout at the largest size that fits, or at the requested size with ``fit="none"``.
+
+    ``size_mm`` is the preferred size within the range (default ``max_size_mm``): ``none`` uses
+    it as is, and ``shrink`` never grows past it. Shrinking tries the preferred size, then the
+    lower bound, then binary-searches the grid ``min_size_mm + k × 0.01`` mm, so the result is
+    deterministic and the next grid size up is known not to fit. When even ``min_size_mm``
+    does not fit, the layout at ``min_size_mm`` is returned with ``fits`` false.
+    """
+    _check_size(min_size_mm, "min_size_mm")
+    _check_size(max_size_mm, "max_size_mm")
+    if min_size_mm > max_size_mm:
+        raise LayoutInvalid("min_size_mm is larger than max_size_mm",
+                            details={"min_size_mm": min_size_mm, "max_size_mm": max_size_mm})
+    upper = max_size_mm if size_mm is None else size_mm
+    if not min_size_mm <= upper <= max_size_mm:
+        raise LayoutInvalid("size_mm is outside the allowed range",
+                            details={"size_mm": upper, "min_size_mm": min_size_mm,
+                                     "max_size_mm": max_size_mm})
+    if fit == "none":
+        return layout_text(text, font, upper, options)
+    best = layout_text(text, font, upper, options)
+    if best.fits:
+        return best
+    lowest = layout_text(text, font, min_size_mm, options)
+    if not lowest.fits:
+        return lowest
+    lo, hi = 0, math.floor((upper - min_size_mm) / SIZE_STEP_MM + _EPS) + 1
+    best = lowest
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        candidate = layout_text(text, font, _r(min_size_mm + mid * SIZE_STEP_MM), options)
+        if candidate.fits:
+            lo, best = mid, candidate
+        else:
+            hi = mid
+    return best
+
+
+def _check_size(value: float, name: str) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise LayoutInvalid(f"{name} must be a positive number of millimetres",
+                            details={name: value if math.isfinite(value) else str(value)})
+
+
+def _check_options(options: LayoutOptions) -> None:
+    _check_size(options.width_mm, "width_mm")
+    _check_size(options.height_mm, "height_mm")
+    if options.line_height is not None:
+        _check_size(options.line_height, "line_height")
+    if options.max_lines is not None and options.max_lines < 1:
+        raise LayoutInvalid("max_lines must be at least 1",
+                            details={"max_lines": options.max_lines})
+
+
+def _shape(font: LoadedFont, text: str) -> _Run:
+    glyphs = tuple(font.glyph_for(ch) for ch in text)
+    pen_x: list[int] = []
+    x = 0
+    ink: UnitBox | None = None
+    for i, glyph in enumerate(glyphs):
+        pen_x.append(x)
+        bounds = font.glyph_bounds(glyph)
+        if bounds is not None:
+            ink = _union(ink, (x + bounds[0], bounds[1], x + bounds[2], bounds[3]))
+        x += font.advance(glyph)
+        if i + 1 < len(glyphs):
+            x += font.kerning(glyph, glyphs[i + 1])
+    return _Run(text, glyphs, tuple(pen_x), x, ink)
+
+
+def _break_lines(font: LoadedFont, text: str, max_width: float | None) -> list[_Run]:
+    """Hard breaks at newlines; with ``max_width`` (font units) greedy word wrap on spaces.
+
+    A word wider than the zone stays whole on its own line; the caller reports it.
+    """
+    runs: list[_Run] = []
+    for paragraph in text.split("\n"):
+        if max_width is None:
+            runs.append(_shape(font, paragraph))
+            continue
+        current: _Run | None = None
+        for word in paragraph.split(" "):
+            if current is not None:
+                candidate = _shape(font, f"{current.text} {word}")
+                if candidate.ink_width <= max_width + _EPS:
+                    current = candidate
+                    continue
+                runs.append(current)
+            current = _shape(font, word)
+        if current is not None:
+            runs.append(current)
+    return runs
+
+
+def _place(font: LoadedFont, runs: Sequence[_Run], size_mm: float,
+           options: LayoutOptions) -> Layout:
+    scale = size_mm / font.units_per_em
+    pitch = (options.line_height * font.units_per_em if options.line_height is not None
+             else font.line_height_units)
+    first_baseline = _first_baseline(font, runs, pitch, scale, options)
+    lines: list[LineLayout] = []
+    glyphs: list[GlyphPlacement] = []
+    for index, run in enumerate(runs):
+        baseline = _r(first_baseline + index * pitch * scale)
+        origin = _line_origin(run, scale, options)
+        placed = [
+            GlyphPlacement(glyph, char, index, _r(origin + x * scale), baseline)
+            for glyph, char, x in zip(run.glyphs, run.text, run.pen_x, strict=True)
+        ]
+        glyphs.extend(placed)
+        lines.append(LineLayout(run.text, _r(origin), baseline, _r(run.advance * scale),
+                                _ink_mm(font, placed, scale)))
+    inks = [line.ink for line in lines if line.ink is not None]
+    ink = Box(min(b.x_min for b in inks), min(b.y_min for b in inks),
+              max(b.x_max for b in inks), max(b.y_max for b in inks)) if inks else None
+    problems = _problems(runs, pitch, scale, options)
+    return Layout(
+        font_id=font.font_id, font_sha256=font.sha256, font_size_mm=_r(size_mm),
+        lines=tuple(lines), glyphs=tuple(glyphs), ink=ink,
+        width_mm=ink.width if ink else 0.0, height_mm=ink.height if ink else 0.0,
+        fits=not problems, problems=problems,
+    )
+
+
+def _block_extent(runs: Sequence[_Run], pitch: float) -> tuple[float, float] | None:
+    """Top and bottom of the block's ink in font units, y down from the first baseline."""
+    tops = [i * pitch - r.ink[3] for i, r in enumerate(runs) if r.ink is not None]
+    bottoms = [i * pitch - r.ink[1] for i, r in enumerate(runs) if r.ink is not None]
+    return (min(tops), max(bottoms)) if tops else None
+
+
+def _first_baseline(font: LoadedFont, runs: Sequence[_Run], pitch: float, scale: float,
+                    options: LayoutOptions) -> float:
+    extent = _block_extent(runs, pitch)
+    if extent is None:  # nothing drawn: place the font's line boxes instead
+        extent = (-font.ascender, (len(runs) - 1) * pitch - font.descender)
+    top, bottom = extent
+    if options.valign == "top":
+        return -top * scale
+    if options.valign == "bottom":
+        return options.height_mm - bottom * scale
+    return (options.height_mm - (top + bottom) * scale) / 2
+
+
+def _line_origin(run: _Run, scale: float, options: LayoutOptions) -> float:
+    left, right = (run.ink[0], run.ink[2]) if run.ink is not None else (0.0, float(run.advance))
+    if options.align == "left":
+        return -left * scale
+    if options.align == "right":
+        return options.width_mm - right * scale
+    return (options.width_mm - (left + right) * scale) / 2
+
+
+def _ink_mm(font: LoadedFont, placed: Sequence[GlyphPlacement], scale: float) -> Box | None:
+    """Ink of placed glyphs from their rounded positions: exactly what the outlines will cover."""
+    box: UnitBox | None = None
+    for p in placed:
+        b = font.glyph_bounds(p.glyph)
+        if b is not None:
+            box = _union(box, (p.x_mm + b[0] * scale, p.y_mm - b[3] * scale,
+                               p.x_mm + b[2] * scale, p.y_mm - b[1] * scale))
+    return None if box is None else Box(_r(box[0]), _r(box[1]), _r(box[2]), _r(box[3]))
+
+
+def _problems(runs: Sequence[_Run], pitch: float, scale: float,
+              options: LayoutOptions) -> tuple[str, ...]:
+    problems: list[str] = []
+    if max((r.ink_width for r in runs), default=0.0) * scale > options.width_mm + _EPS:
+        problems.append("too_wide")
+        if options.wrap and any(" " not in r.text and r.ink_width * scale > options.width_mm
+                                for r in runs):
+            problems.append("word_too_long")
+    extent = _block_extent(runs, pitch)
+    if extent is not None and (extent[1] - extent[0]) * scale > options.height_mm + _EPS:
+        problems.append("too_tall")
+    if options.max_lines is not None and len(runs) > options.max_lines:
+        problems.append("too_many_lines")
+    return tuple(problems)
+
+
+def _union(a: UnitBox | None, b: UnitBox) -> UnitBox:
+    if a is None:
+        return b
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _r(value: float) -> float:
+    """Round for determinism; ``+ 0.0`` folds -0.0 into 0.0 so equal layouts compare equal."""
+    return round(value, _DECIMALS) + 0.0

@@ -1,0 +1,425 @@
+"""Fonts: the bundled default registry, loaded fonts with real metrics, and upload verification.
+
+The bundled fonts are freely licensed TTF/OTF files shipped inside ``font-*`` wheels installed
+from PyPI at build time; the repository never contains a font file. A registry entry names the
+package and the file inside it, so ``importlib.resources`` finds it wherever the wheel landed
+(site-packages, a Lambda layer, an unpacked Chalice deployment).
+
+``LoadedFont`` is the one object layout and outline code talk to: it answers cmap, advance,
+kerning and glyph-bounds questions in font units and draws glyphs into fontTools pens. Keeping
+every metric behind it is what makes the measured width equal the drawn width: both read the same
+numbers from the same parsed font.
+
+fontTools is imported inside functions only, so importing ``chalicelib`` stays cheap; fontTools
+ships no ``py.typed``, hence the ``import-untyped`` ignores.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.resources
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from chalicelib.errors import NotFound, ServiceUnavailable, ValidationFailed
+
+DEFAULT_FONT_ID = "lato-regular"
+MAX_FONT_BYTES = 15 * 1024 * 1024
+
+FontCategory = Literal["sans", "serif", "display"]
+
+
+class FontUnknown(NotFound):
+    code = "font.unknown"
+
+
+class FontUnavailable(ServiceUnavailable):
+    """A registered font whose package is not installed: a build problem, never the client's."""
+
+    code = "font.unavailable"
+
+
+class FontInvalid(ValidationFailed):
+    code = "font.invalid"
+
+
+class FontEmbeddingRestricted(ValidationFailed):
+    code = "font.embedding_restricted"
+
+
+@dataclass(frozen=True)
+class FontInfo:
+    """One bundled font: a stable id that specs store, and where its file comes from."""
+
+    font_id: str
+    family: str
+    style: str
+    category: FontCategory
+    license: str  # SPDX identifier
+    package: str  # PyPI distribution that ships the file in ``<its module>/files/``
+    filename: str
+
+    @property
+    def module(self) -> str:
+        return self.package.replace("-", "_")
+
+    @property
+    def path(self) -> Path:
+        return _resolve_path(self.module, self.filename)
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the file bytes; specs record it so a font upgrade can never go unnoticed."""
+        return _file_sha256(str(self.path))
+
+    @property
+    def package_version(self) -> str:
+        import importlib.metadata
+
+        return importlib.metadata.version(self.package)
+
+
+_BUNDLED: tuple[FontInfo, ...] = (
+    FontInfo("lato-regular", "Lato", "Regular", "sans", "OFL-1.1", "font-lato", "Lato-Regular.ttf"),
+    FontInfo("lato-bold", "Lato", "Bold", "sans", "OFL-1.1", "font-lato", "Lato-Bold.ttf"),
+    FontInfo("source-serif-pro-regular", "Source Serif Pro", "Regular", "serif", "OFL-1.1",
+             "font-source-serif-pro", "SourceSerifPro-Regular.otf"),
+    FontInfo("caladea-regular", "Caladea", "Regular", "serif", "Apache-2.0", "font-caladea",
+             "Caladea-Regular.ttf"),
+    FontInfo("amatic-sc-regular", "Amatic SC", "Regular", "display", "OFL-1.1",
+             "font-amatic-sc", "AmaticSC-Regular.ttf"),
+    FontInfo("fredoka-one-regular", "Fredoka One", "Regular", "display", "OFL-1.1",
+             "font-fredoka-one", "FredokaOne-Regular.ttf"),
+)
+_BY_ID = {info.font_id: info for info in _BUNDLED}
+
+
+def list_fonts() -> list[FontInfo]:
+    return list(_BUNDLED)
+
+
+def font_info(font_id: str) -> FontInfo:
+    try:
+        return _BY_ID[font_id]
+    except KeyError:
+        raise FontUnknown(f"unknown font {font_id!r}",
+                          details={"font_id": font_id, "known": sorted(_BY_ID)}) from None
+
+
+def get_font(font_id: str) -> LoadedFont:
+    """The parsed bundled font, cached per process (a warm Lambda parses each font once)."""
+    font_info(font_id)
+    return _load_bundled(font_id)
+
+
+@functools.cache
+def _load_bundled(font_id: str) -> LoadedFont:
+    return LoadedFont.from_bytes(_BY_ID[font_id].path.read_bytes(), font_id)
+
+
+@functools.cache
+def _resolve_path(module: str, filename: str) -> Path:
+    try:
+        path = Path(str(importlib.resources.files(module).joinpath("files", filename)))
+    except ModuleNotFoundError:
+        path = None
+    if path is None or not path.is_file():
+        raise FontUnavailable(f"font file {filename} is not installed",
+                              details={"module": module, "filename": filename})
+    return path
+
+
+@functools.cache
+def _file_sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def missing_characters(font: LoadedFont, text: str) -> list[str]:
+    """Characters the font cannot draw, each once, in order of first appearance.
+
+    Whitespace is exempt: layout advances a missing space by the font's space width, and line
+    breaks never reach a glyph.
+    """
+    missing: dict[str, None] = {}
+    for ch in text:
+        if not ch.isspace() and ord(ch) not in font.cmap:
+            missing[ch] = None
+    return list(missing)
+
+
+class LoadedFont:
+    """A parsed font with per-glyph caches; all metrics are in font units."""
+
+    def __init__(self, ttfont: Any, font_id: str, sha256: str) -> None:
+        self.ttfont = ttfont
+        self.font_id = font_id
+        self.sha256 = sha256
+        self.units_per_em = int(ttfont["head"].unitsPerEm)
+        hhea = ttfont["hhea"]
+        self.ascender = int(hhea.ascent)
+        self.descender = int(hhea.descent)  # negative below the baseline
+        self.line_gap = int(hhea.lineGap)
+        self.cmap: dict[int, str] = dict(ttfont.getBestCmap() or {})
+        self.glyph_set = ttfont.getGlyphSet()
+        self.notdef = str(ttfont.getGlyphOrder()[0])  # glyph 0 is .notdef whatever its name
+        self._hmtx = ttfont["hmtx"]
+        self._bounds: dict[str, tuple[float, float, float, float] | None] = {}
+        self._kerning: _Kerning | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes, font_id: str) -> LoadedFont:
+        return cls(_parse(data), font_id, hashlib.sha256(data).hexdigest())
+
+    @classmethod
+    def from_path(cls, path: Path, font_id: str) -> LoadedFont:
+        return cls.from_bytes(path.read_bytes(), font_id)
+
+    @property
+    def line_height_units(self) -> int:
+        """Baseline-to-baseline distance the font designer intended (hhea, as browsers on macOS)."""
+        return self.ascender - self.descender + self.line_gap
+
+    def glyph_for(self, ch: str) -> str:
+        """Glyph drawn for ``ch``: its cmap glyph, a space for unmapped whitespace, else .notdef."""
+        glyph = self.cmap.get(ord(ch))
+        if glyph is None and ch.isspace():
+            glyph = self.cmap.get(0x20)
+        return glyph if glyph is not None else self.notdef
+
+    def advance(self, glyph: str) -> int:
+        return int(self._hmtx[glyph][0])
+
+    def kerning(self, left: str, right: str) -> int:
+        if self._kerning is None:
+            self._kerning = _Kerning(self.ttfont)
+        return self._kerning.value(left, right)
+
+    def glyph_bounds(self, glyph: str) -> tuple[float, float, float, float] | None:
+        """Exact ink box (xMin, yMin, xMax, yMax) of the outline, None for blank glyphs."""
+        if glyph not in self._bounds:
+            from fontTools.pens.boundsPen import BoundsPen  # type: ignore[import-untyped]
+
+            pen = BoundsPen(self.glyph_set)
+            self.glyph_set[glyph].draw(pen)
+            b = pen.bounds
+            self._bounds[glyph] = None if b is None else (
+                float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+        return self._bounds[glyph]
+
+    def draw_glyph(self, glyph: str, pen: Any) -> None:
+        self.glyph_set[glyph].draw(pen)
+
+
+def _parse(data: bytes) -> Any:
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    try:
+        font = TTFont(io.BytesIO(data))
+        for tag in ("head", "hhea", "hmtx", "maxp", "cmap"):
+            font[tag]  # parse now: a broken table must fail here, not mid-render
+    except Exception as exc:  # fontTools raises anything from struct.error to AssertionError
+        raise FontInvalid("not a readable TrueType/OpenType font",
+                          details={"reason": type(exc).__name__}) from exc
+    return font
+
+
+class _Kerning:
+    """Pair kerning from GPOS 'kern' PairPos lookups, else from the legacy 'kern' table.
+
+    Within one lookup the first subtable that matches wins (a format 1 subtable matches only if
+    it lists the pair; a format 2 subtable matches whenever the first glyph is covered, even
+    with a zero value), and values of separate lookups add up, as in HarfBuzz. Only Value1
+    XAdvance is used: that is what horizontal kerning is made of. Each legacy subtable counts
+    as a lookup of its own, since the 'kern' table adds its subtables up.
+    """
+
+    def __init__(self, ttfont: Any) -> None:
+        self._lookups = _gpos_kern_lookups(ttfont) or _legacy_kern_lookups(ttfont)
+        self._cache: dict[tuple[str, str], int] = {}
+
+    def value(self, left: str, right: str) -> int:
+        key = (left, right)
+        if key not in self._cache:
+            self._cache[key] = sum(  # per lookup, the first subtable that matches
+                next((v for st in subtables if (v := st.get(left, right)) is not None), 0)
+                for subtables in self._lookups
+            )
+        return self._cache[key]
+
+
+@dataclass(frozen=True)
+class _Pairs1:
+    pairs: dict[str, dict[str, int]]
+
+    def get(self, left: str, right: str) -> int | None:
+        return self.pairs.get(left, {}).get(right)
+
+
+@dataclass(frozen=True)
+class _Pairs2:
+    coverage: frozenset[str]
+    class1: dict[str, int]
+    class2: dict[str, int]
+    matrix: list[list[int]]
+
+    def get(self, left: str, right: str) -> int | None:
+        if left not in self.coverage:
+            return None
+        return self.matrix[self.class1.get(left, 0)][self.class2.get(right, 0)]
+
+
+def _x_advance(value_record: Any) -> int:
+    return int(getattr(value_record, "XAdvance", 0) or 0) if value_record is not None else 0
+
+
+def _compile_pairpos(st: Any) -> _Pairs1 | _Pairs2:
+    if st.Format == 1:
+        pairs = {
+            first: {rec.SecondGlyph: _x_advance(rec.Value1) for rec in pair_set.PairValueRecord}
+            for first, pair_set in zip(st.Coverage.glyphs, st.PairSet, strict=True)
+        }
+        return _Pairs1(pairs)
+    matrix = [[_x_advance(c2.Value1) for c2 in c1.Class2Record] for c1 in st.Class1Record]
+    return _Pairs2(frozenset(st.Coverage.glyphs), dict(st.ClassDef1.classDefs),
+                   dict(st.ClassDef2.classDefs), matrix)
+
+
+def _legacy_kern_lookups(ttfont: Any) -> list[list[_Pairs1 | _Pairs2]]:
+    lookups: list[list[_Pairs1 | _Pairs2]] = []
+    for table in ttfont["kern"].kernTables if "kern" in ttfont else []:
+        pairs: dict[str, dict[str, int]] = {}
+        for (left, right), value in getattr(table, "kernTable", {}).items():
+            pairs.setdefault(left, {})[right] = int(value)
+        lookups.append([_Pairs1(pairs)])
+    return lookups
+
+
+def _gpos_kern_lookups(ttfont: Any) -> list[list[_Pairs1 | _Pairs2]]:
+    """PairPos subtables of each 'kern' lookup, in lookup order, unwrapping extension lookups.
+
+    The lookups come from the Latin script's default language system (else DFLT, else every
+    'kern' feature), so a font that repeats its kerning per script is not kerned twice.
+    """
+    gpos = ttfont["GPOS"].table if "GPOS" in ttfont else None
+    if gpos is None or gpos.FeatureList is None or gpos.LookupList is None:
+        return []
+    records = gpos.FeatureList.FeatureRecord
+    kern_features = {i for i, rec in enumerate(records) if rec.FeatureTag == "kern"}
+    chosen = _script_feature_indices(gpos, kern_features) or kern_features
+    lookups: list[list[_Pairs1 | _Pairs2]] = []
+    for index in sorted({i for f in chosen for i in records[f].Feature.LookupListIndex}):
+        lookup = gpos.LookupList.Lookup[index]
+        subtables = []
+        for st in lookup.SubTable:
+            lookup_type, table = lookup.LookupType, st
+            if lookup_type == 9:
+                lookup_type, table = st.ExtensionLookupType, st.ExtSubTable
+            if lookup_type == 2 and table.Format in (1, 2):
+                subtables.append(_compile_pairpos(table))
+        if subtables:
+            lookups.append(subtables)
+    return lookups
+
+
+def _script_feature_indices(gpos: Any, kern_features: set[int]) -> set[int]:
+    scripts = {rec.ScriptTag: rec.Script
+               for rec in (gpos.ScriptList.ScriptRecord if gpos.ScriptList else [])}
+    for tag in ("latn", "DFLT"):
+        langsys = getattr(scripts.get(tag), "DefaultLangSys", None)
+        found = kern_features.intersection(langsys.FeatureIndex) if langsys else set()
+        if found:
+            return found
+    return set()
+
+
+OutlineFormat = Literal["truetype", "cff"]
+_SFNT_MAGIC: dict[bytes, OutlineFormat] = {
+    b"\x00\x01\x00\x00": "truetype", b"true": "truetype", b"OTTO": "cff"}
+_FS_RESTRICTED, _FS_PREVIEW_PRINT, _FS_EDITABLE, _FS_BITMAP_ONLY = 0x0002, 0x0004, 0x0008, 0x0200
+Embedding = Literal["installable", "editable", "preview_print"]
+
+
+@dataclass(frozen=True)
+class FontFacts:
+    """What an uploaded font is, as far as deciding whether we may use it goes."""
+
+    family: str
+    style: str
+    outline_format: OutlineFormat
+    glyph_count: int
+    units_per_em: int
+    codepoint_count: int
+    missing_basic_latin: tuple[str, ...]  # printable ASCII the font cannot draw
+    fs_type: int
+    embedding: Embedding
+    is_variable: bool
+    sha256: str
+
+
+def verify_font_bytes(data: bytes, *, max_bytes: int = MAX_FONT_BYTES) -> FontFacts:
+    """Check an uploaded font before it is stored, so renders never meet a font they cannot use.
+
+    Every glyph is drawn once: a corrupt outline must fail the upload, not an order in the
+    worker weeks later. Collections, WOFF and WOFF2 are refused (convert to TTF/OTF first).
+    """
+    if len(data) > max_bytes:
+        raise FontInvalid("font file is too large", code="font.too_large",
+                          details={"max_bytes": max_bytes, "bytes": len(data)})
+    outline_format = _SFNT_MAGIC.get(data[:4])
+    if outline_format is None:
+        raise FontInvalid("only TrueType (.ttf) and OpenType (.otf) files are accepted",
+                          details={"reason": "unsupported_format"})
+    font = LoadedFont.from_bytes(data, "upload")
+    family, style = _names(font.ttfont)
+    embedding = _embedding(font.ttfont)
+    try:
+        font.ttfont.ensureDecompiled()
+        for glyph in font.ttfont.getGlyphOrder():
+            font.glyph_bounds(glyph)
+    except Exception as exc:  # any fontTools failure here means a broken font
+        raise FontInvalid("font tables or outlines are corrupt",
+                          details={"reason": type(exc).__name__}) from exc
+    if not font.cmap:
+        raise FontInvalid("font maps no Unicode characters", details={"reason": "no_cmap"})
+    return FontFacts(
+        family=family, style=style, outline_format=outline_format,
+        glyph_count=len(font.ttfont.getGlyphOrder()), units_per_em=font.units_per_em,
+        codepoint_count=len(font.cmap),
+        missing_basic_latin=tuple(missing_characters(font, "".join(map(chr, range(0x21, 0x7F))))),
+        fs_type=int(font.ttfont["OS/2"].fsType), embedding=embedding,
+        is_variable="fvar" in font.ttfont, sha256=font.sha256,
+    )
+
+
+def _names(ttfont: Any) -> tuple[str, str]:
+    if "name" not in ttfont or "OS/2" not in ttfont:
+        raise FontInvalid("font lacks a name or OS/2 table", details={"reason": "missing_tables"})
+    family = ttfont["name"].getBestFamilyName()
+    if not family:
+        raise FontInvalid("font has no family name", details={"reason": "no_family_name"})
+    return str(family), str(ttfont["name"].getBestSubFamilyName() or "Regular")
+
+
+def _embedding(ttfont: Any) -> Embedding:
+    """OS/2 fsType as a permission; refuse what the licence says we may not embed.
+
+    Fonts from before OS/2 version 3 may set several bits; the least restrictive one applies,
+    as the OpenType spec says. Bitmap-only embedding is refused too: we output outlines.
+    """
+    fs_type = int(ttfont["OS/2"].fsType)
+    if fs_type & _FS_EDITABLE:
+        permission: Embedding = "editable"
+    elif fs_type & _FS_PREVIEW_PRINT:
+        permission = "preview_print"
+    elif fs_type & _FS_RESTRICTED:
+        raise FontEmbeddingRestricted("the font licence forbids embedding (OS/2 fsType)",
+                                      details={"fs_type": fs_type, "reason": "restricted"})
+    else:
+        permission = "installable"
+    if fs_type & _FS_BITMAP_ONLY:
+        raise FontEmbeddingRestricted("the font licence allows bitmap embedding only",
+                                      details={"fs_type": fs_type, "reason": "bitmap_only"})
+    return permission
