@@ -15,7 +15,13 @@ from pynamodb.models import Model
 
 from chalicelib import aws
 from chalicelib.settings import Settings, get_settings
-from chalicelib.store.models import ApiKeyModel, BrandModel, IdempotencyRecord
+from chalicelib.store.models import (
+    ApiKeyModel,
+    AssetModel,
+    BrandModel,
+    IdempotencyRecord,
+    ProductModel,
+)
 
 MAX_RECEIVE_COUNT = 5
 # AWS asks for a visibility timeout of at least 6x the consumer's timeout, so a message whose
@@ -46,7 +52,13 @@ class BucketSpec:
     logical_name: str
 
 
-TABLES: tuple[type[Model], ...] = (BrandModel, ApiKeyModel, IdempotencyRecord)
+TABLES: tuple[type[Model], ...] = (
+    BrandModel,
+    ApiKeyModel,
+    IdempotencyRecord,
+    ProductModel,
+    AssetModel,
+)
 
 QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("render-preview", consumer_timeout_s=30, consumer_memory_mb=1536, batch_size=1),

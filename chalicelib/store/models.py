@@ -31,6 +31,9 @@ class BrandModel(Model):
     name = UnicodeAttribute()
     # pynamodb types `of` as the element's attribute class, not the element type.
     origins: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    # Brand words that override the built-in profanity lists (allow) or extend them (deny).
+    profanity_allow: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    profanity_deny: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
 
 
@@ -79,3 +82,43 @@ class IdempotencyRecord(Model):
     lock_expires_at = NumberAttribute()
     expires_at = TTLAttribute()
     response = JSONAttribute(null=True)
+
+
+class ProductModel(Model):
+    """A personalizable product; ``zones`` holds the validated zone documents as JSON.
+
+    ``version`` increments on every change with a conditional update, so a spec can name the exact
+    product version it was made against and concurrent edits cannot silently overwrite each other.
+    """
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "products"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    product_id = UnicodeAttribute(range_key=True)
+    document = JSONAttribute()  # the product as the API accepts it (name, sku, zones, ...)
+    status = UnicodeAttribute()  # "draft" | "active" | "archived"
+    version = NumberAttribute()
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    updated_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class AssetModel(Model):
+    """An uploaded image or font: pending until ``complete`` has decoded and re-encoded it."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "assets"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    asset_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # "image" | "font"
+    status = UnicodeAttribute()  # "pending" | "ready" | "failed"
+    content_type = UnicodeAttribute()
+    filename = UnicodeAttribute(default="")
+    declared_bytes = NumberAttribute()
+    upload_key = UnicodeAttribute()  # where the client PUTs the raw bytes
+    stored_key = UnicodeAttribute(null=True)  # the verified, re-encoded object
+    facts = JSONAttribute(null=True)  # width/height/format/sha256, or font family/glyphs
+    error = JSONAttribute(null=True)  # {"code", "message"} when verification failed
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    completed_at = UTCDateTimeAttribute(null=True)
