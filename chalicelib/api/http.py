@@ -249,8 +249,14 @@ def parse_query(model: type[BaseModel], params: Any) -> BaseModel:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # an echoed lone surrogate: escape it instead of failing
+            text = json.dumps(body, ensure_ascii=True, separators=(",", ":"))
     return Response(
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=text,
         status_code=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
@@ -350,7 +356,10 @@ def _add_cors(event: Request, response: Response, principal: Principal | None) -
         or (principal is not None and normalize_origin(origin) in principal.origins)
         or _is_public(event)
     )
-    response.headers["Vary"] = "Origin"
+    existing = response.headers.get("Vary", "")
+    joined = ",".join(existing) if isinstance(existing, list) else existing
+    vary = [v.strip() for v in joined.split(",") if v.strip()]
+    response.headers["Vary"] = ", ".join(dict.fromkeys(["Origin", *vary]))
     if allowed:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS

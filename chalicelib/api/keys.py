@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.api.http import Ctx, Reply, RequestModel, route
 from chalicelib.errors import Conflict
@@ -20,16 +20,31 @@ class BrandOut(BaseModel):
     name: str
     origins: list[str]
     created_at: datetime
+    profanity_allow: list[str]
+    profanity_deny: list[str]
 
     @classmethod
     def of(cls, b: brands.Brand) -> BrandOut:
         return cls(
-            brand_id=b.brand_id, name=b.name, origins=list(b.origins), created_at=b.created_at
+            brand_id=b.brand_id,
+            name=b.name,
+            origins=list(b.origins),
+            created_at=b.created_at,
+            profanity_allow=list(b.profanity_allow),
+            profanity_deny=list(b.profanity_deny),
         )
 
 
 class OriginsIn(RequestModel):
     origins: list[str] = Field(max_length=50)
+
+
+Word = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class ProfanityWordsIn(RequestModel):
+    allow: list[Word] = Field(default_factory=list, max_length=500)
+    deny: list[Word] = Field(default_factory=list, max_length=500)
 
 
 class KeyOut(BaseModel):
@@ -92,6 +107,19 @@ def get_brand(ctx: Ctx) -> BrandOut:
 )
 def put_origins(ctx: Ctx, body: OriginsIn) -> BrandOut:
     return BrandOut.of(brands.set_origins(ctx.brand_id, body.origins))
+
+
+@route(
+    bp,
+    "/v1/brand/profanity",
+    "PUT",
+    access="secret",
+    body=ProfanityWordsIn,
+    response=BrandOut,
+    summary="Replace the brand's allowed and denied words for profanity checks",
+)
+def put_profanity_words(ctx: Ctx, body: ProfanityWordsIn) -> BrandOut:
+    return BrandOut.of(brands.set_profanity_words(ctx.brand_id, body.allow, body.deny))
 
 
 @route(

@@ -24,6 +24,8 @@ class Brand:
     name: str
     origins: tuple[str, ...]
     created_at: datetime
+    profanity_allow: tuple[str, ...] = ()
+    profanity_deny: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,14 @@ class ApiKey:
 
 
 def _brand(m: BrandModel) -> Brand:
-    return Brand(m.brand_id, m.name, tuple(str(o) for o in m.origins or ()), m.created_at)
+    return Brand(
+        m.brand_id,
+        m.name,
+        tuple(str(o) for o in m.origins or ()),
+        m.created_at,
+        tuple(str(w) for w in m.profanity_allow or ()),
+        tuple(str(w) for w in m.profanity_deny or ()),
+    )
 
 
 def _key(m: ApiKeyModel) -> ApiKey:
@@ -85,6 +94,16 @@ def get_brand(brand_id: str) -> Brand:
 def set_origins(brand_id: str, origins: list[str]) -> Brand:
     model = BrandModel.get(brand_id)
     model.update(actions=[BrandModel.origins.set(list(clean_origins(origins)))])
+    return _brand(model)
+
+
+def set_profanity_words(brand_id: str, allow: list[str], deny: list[str]) -> Brand:
+    """Brand words that override (allow) or extend (deny) the built-in profanity lists."""
+    model = BrandModel.get(brand_id)
+    clean = [sorted({w.strip().casefold() for w in words if w.strip()}) for words in (allow, deny)]
+    model.update(
+        actions=[BrandModel.profanity_allow.set(clean[0]), BrandModel.profanity_deny.set(clean[1])]
+    )
     return _brand(model)
 
 

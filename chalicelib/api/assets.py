@@ -1,0 +1,176 @@
+"""Uploads (shopper photos, brand fonts) and the fonts a brand may use.
+
+Images are widget routes (publishable keys): a shopper uploads a photo from the shop page.
+Fonts change what every later order of the brand can look like, so creating or completing a font
+upload needs a secret key even though the routes themselves are open to publishable keys.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib import fonts
+from chalicelib.api.http import Ctx, RequestModel, route
+from chalicelib.errors import Forbidden
+from chalicelib.store import assets
+
+bp = Blueprint(__name__)
+
+
+class AssetOut(BaseModel):
+    asset_id: str
+    kind: Literal["image", "font"]
+    status: Literal["pending", "ready", "failed"]
+    content_type: str
+    filename: str
+    declared_bytes: int
+    facts: dict[str, Any] = Field(
+        description="Image: format, width_px, height_px, has_alpha, sha256...; font: family..."
+    )
+    error: dict[str, Any] | None = Field(description="{code, message, details} when failed")
+    created_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, a: assets.Asset) -> AssetOut:
+        return cls(
+            asset_id=a.asset_id,
+            kind=a.kind,
+            status=a.status,
+            content_type=a.content_type,
+            filename=a.filename,
+            declared_bytes=a.declared_bytes,
+            facts=a.facts,
+            error=a.error,
+            created_at=a.created_at,
+            completed_at=a.completed_at,
+        )
+
+
+class AssetCreateIn(RequestModel):
+    kind: Literal["image", "font"]
+    content_type: str = Field(min_length=1, max_length=100)
+    filename: str = Field(default="", max_length=255)
+    size_bytes: int = Field(ge=1, description="Exact size of the file; the upload URL signs it.")
+
+
+class UploadOut(BaseModel):
+    method: Literal["PUT"]
+    url: str
+    headers: dict[str, str] = Field(description="Send exactly these headers with the PUT.")
+    expires_in: int
+
+
+class AssetCreated(BaseModel):
+    asset: AssetOut
+    upload: UploadOut
+
+
+class FontOut(BaseModel):
+    font_id: str
+    family: str
+    style: str
+    category: str | None = Field(description="sans | serif | display; null for brand fonts")
+    source: Literal["bundled", "brand"]
+    license: str | None = Field(description="SPDX id of a bundled font; null for brand fonts")
+    sha256: str
+
+
+class FontList(BaseModel):
+    data: list[FontOut]
+
+
+def _require_secret_for_fonts(ctx: Ctx, kind: str) -> None:
+    if kind == "font" and ctx.principal.kind != "secret":
+        raise Forbidden(
+            "Fonts are uploaded with a secret key (sk_...), from the brand's server.",
+            code="auth.secret_key_required",
+        )
+
+
+@route(
+    bp,
+    "/v1/assets",
+    "POST",
+    access="publishable",
+    status=201,
+    body=AssetCreateIn,
+    response=AssetCreated,
+    summary="Start an upload: an asset id and a presigned S3 PUT URL",
+)
+def create_asset(ctx: Ctx, body: AssetCreateIn) -> AssetCreated:
+    _require_secret_for_fonts(ctx, body.kind)
+    asset, upload = assets.create_upload(
+        ctx.brand_id, body.kind, body.content_type, body.filename, body.size_bytes
+    )
+    return AssetCreated(
+        asset=AssetOut.of(asset),
+        upload=UploadOut(
+            method="PUT", url=upload.url, headers=upload.headers, expires_in=upload.expires_in
+        ),
+    )
+
+
+@route(
+    bp,
+    "/v1/assets/{asset_id}/complete",
+    "POST",
+    access="publishable",
+    response=AssetOut,
+    summary="Verify the uploaded file and make the asset ready (replays answer the same)",
+)
+def complete_asset(ctx: Ctx, asset_id: str) -> AssetOut:
+    _require_secret_for_fonts(ctx, assets.get_asset(ctx.brand_id, asset_id).kind)
+    return AssetOut.of(assets.complete(ctx.brand_id, asset_id))
+
+
+@route(
+    bp,
+    "/v1/assets/{asset_id}",
+    "GET",
+    access="publishable",
+    response=AssetOut,
+    summary="One asset of the brand",
+)
+def get_asset(ctx: Ctx, asset_id: str) -> AssetOut:
+    return AssetOut.of(assets.get_asset(ctx.brand_id, asset_id))
+
+
+@route(
+    bp,
+    "/v1/fonts",
+    "GET",
+    access="publishable",
+    response=FontList,
+    summary="Fonts the brand may use: the bundled set, then its own verified fonts",
+)
+def list_fonts(ctx: Ctx) -> FontList:
+    bundled = [
+        FontOut(
+            font_id=f.font_id,
+            family=f.family,
+            style=f.style,
+            category=f.category,
+            source="bundled",
+            license=f.license,
+            sha256=f.sha256,
+        )
+        for f in fonts.list_fonts()
+    ]
+    own = [
+        FontOut(
+            font_id=a.asset_id,
+            family=str(a.facts.get("family", "")),
+            style=str(a.facts.get("style", "")),
+            category=None,
+            source="brand",
+            license=None,
+            sha256=str(a.facts.get("sha256", "")),
+        )
+        for a in assets.brand_fonts(ctx.brand_id)
+    ]
+    return FontList(data=bundled + own)

@@ -1,0 +1,267 @@
+"""Personalization (publishable or secret key): validate, normalize, auto-fit; and widget config.
+
+A publishable key only sees active products: drafts and archived products answer 404, exactly
+like another brand's product.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, Field
+
+from chalicelib.api.http import Ctx, RequestModel, json_response, route
+from chalicelib.domain import personalization as p13n
+from chalicelib.domain.zone import TextZone, Zone
+from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.fonts import FontUnknown, LoadedFont, missing_characters
+from chalicelib.store import assets, products
+from chalicelib.store.catalog import BrandCatalog
+
+bp = Blueprint(__name__)
+ProductId = Field(min_length=1, max_length=64)
+
+
+def visible_product(ctx: Ctx, product_id: str) -> products.Product:
+    product = products.get_product(ctx.brand_id, product_id)
+    if ctx.principal.kind == "publishable" and product.status != "active":
+        raise NotFound("No such product.", code="product.not_found")
+    return product
+
+
+class ValidateIn(RequestModel):
+    product_id: str = ProductId
+    inputs: dict[str, p13n.ZoneInput] = Field(max_length=p13n.MAX_INPUTS)
+
+
+class ValidateOut(BaseModel):
+    valid: bool
+    errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    normalized_inputs: dict[str, dict[str, Any]]
+    layout: dict[str, dict[str, Any]]
+
+
+@route(
+    bp,
+    "/v1/personalization/validate",
+    "POST",
+    access="publishable",
+    body=ValidateIn,
+    response=ValidateOut,
+    allow_surrogates=True,
+    summary="Check inputs against every zone rule; normalized inputs and layouts",
+)
+def validate(ctx: Ctx, body: ValidateIn) -> ValidateOut:
+    product = visible_product(ctx, body.product_id)
+    result = p13n.validate_inputs(product.doc, body.inputs, BrandCatalog(ctx.brand_id))
+    return ValidateOut(**result.as_dict())
+
+
+class NormalizeIn(RequestModel):
+    text: p13n.RawText
+    product_id: str | None = Field(default=None, max_length=64)
+    zone_id: str | None = Field(default=None, max_length=64)
+
+
+class RemovedOut(BaseModel):
+    index: int
+    code_point: str
+    name: str | None
+    reason: str
+
+
+class NormalizeOut(BaseModel):
+    original: p13n.RawText
+    normalized: str
+    removed: list[RemovedOut]
+    grapheme_count: int
+    has_non_ascii: bool
+    lines: list[str]
+    warnings: list[dict[str, Any]]
+
+
+def _text_zone(ctx: Ctx, product_id: str | None, zone_id: str | None) -> TextZone | None:
+    if product_id is None and zone_id is None:
+        return None
+    if product_id is None or zone_id is None:
+        raise ValidationFailed(
+            "Give both product_id and zone_id, or neither.",
+            code="personalization.zone_needs_product",
+        )
+    zone = visible_product(ctx, product_id).doc.zone(zone_id)
+    if not isinstance(zone, TextZone):
+        raise NotFound("This product has no text zone with this id.", code="zone.not_found")
+    return zone
+
+
+@route(
+    bp,
+    "/v1/personalization/normalize",
+    "POST",
+    access="publishable",
+    body=NormalizeIn,
+    response=NormalizeOut,
+    allow_surrogates=True,
+    summary="Show what normalization keeps, removes and counts",
+)
+def normalize(ctx: Ctx, body: NormalizeIn) -> NormalizeOut:
+    zone = _text_zone(ctx, body.product_id, body.zone_id)
+    norm = p13n.normalize_for_zone(zone, body.text)
+    return NormalizeOut(
+        original=norm.original,
+        normalized=norm.normalized,
+        removed=[RemovedOut(**r.__dict__) for r in norm.removed],
+        grapheme_count=norm.grapheme_count,
+        has_non_ascii=norm.has_non_ascii,
+        lines=list(norm.lines),
+        warnings=[{"code": i.code, "message": i.message, "params": i.params} for i in norm.issues],
+    )
+
+
+class AutoFitIn(RequestModel):
+    product_id: str = ProductId
+    zone_id: str = Field(min_length=1, max_length=64)
+    text: p13n.RawText
+    font: str | None = Field(default=None, max_length=64)
+
+
+class AutoFitOut(BaseModel):
+    font: str
+    font_size_mm: float
+    lines: list[str]
+    width_mm: float
+    height_mm: float
+    fits: bool
+    problems: list[str]
+
+
+@route(
+    bp,
+    "/v1/personalization/auto-fit",
+    "POST",
+    access="publishable",
+    body=AutoFitIn,
+    response=AutoFitOut,
+    allow_surrogates=True,
+    summary="The largest size at which the text fits the zone, with its measured lines",
+)
+def auto_fit(ctx: Ctx, body: AutoFitIn) -> AutoFitOut:
+    zone = _text_zone(ctx, body.product_id, body.zone_id)
+    assert zone is not None
+    font_id = body.font or zone.font
+    if font_id not in zone.fonts:
+        raise ValidationFailed(
+            "This font is not offered in this zone.",
+            code="zone.font_not_allowed",
+            details={"allowed": zone.fonts},
+        )
+    font = assets.load_font(ctx.brand_id, font_id)
+    text = p13n.normalize_for_zone(zone, body.text).normalized
+    missing = missing_characters(font, text)
+    if missing:
+        raise ValidationFailed(
+            f"The font {font_id} cannot draw: {' '.join(missing)}",
+            code="text.missing_glyphs",
+            details={"characters": missing},
+        )
+    layout = p13n.fit_zone(zone, text, font, None)
+    return AutoFitOut(font=font_id, **p13n.layout_summary(layout))
+
+
+# --- widget config --------------------------------------------------------------------------
+
+
+class WidgetFont(BaseModel):
+    font_id: str
+    family: str
+    style: str
+    preview_svg: str
+
+
+class WidgetConfig(BaseModel):
+    product_id: str
+    version: int
+    name: str
+    width_mm: float
+    height_mm: float
+    base_image_asset_id: str | None
+    zones: list[Zone]
+    fonts: list[WidgetFont]
+
+
+def font_names(font: LoadedFont) -> tuple[str, str]:
+    names = font.ttfont["name"]
+    return str(names.getBestFamilyName() or font.font_id), str(names.getBestSubFamilyName() or "")
+
+
+def _font_entries(brand_id: str, font_ids: list[str]) -> list[WidgetFont]:
+    from chalicelib.scene.specimen import specimen_svg
+
+    entries = []
+    for font_id in font_ids:
+        try:
+            font = assets.load_font(brand_id, font_id)
+        except FontUnknown:
+            continue  # a brand font removed after the product was saved: not offered
+        family, style = font_names(font)
+        entries.append(
+            WidgetFont(
+                font_id=font_id, family=family, style=style, preview_svg=specimen_svg(font, family)
+            )
+        )
+    return entries
+
+
+def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
+    doc = product.doc
+    font_ids = list(dict.fromkeys(f for z in doc.zones if isinstance(z, TextZone) for f in z.fonts))
+    return WidgetConfig(
+        product_id=product.product_id,
+        version=product.version,
+        name=doc.name,
+        width_mm=doc.width_mm,
+        height_mm=doc.height_mm,
+        base_image_asset_id=doc.base_image_asset_id,
+        zones=list(doc.zones),
+        fonts=_font_entries(brand_id, font_ids),
+    )
+
+
+def _etag(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return '"' + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+@route(
+    bp,
+    "/v1/widget/config/{product_id}",
+    "GET",
+    access="publishable",
+    response=WidgetConfig,
+    summary="What the widget draws for an active product; ETag + If-None-Match → 304",
+)
+def get_widget_config(ctx: Ctx, product_id: str) -> Response:
+    product = products.get_product(ctx.brand_id, product_id)
+    if product.status != "active":
+        raise NotFound("No such product.", code="product.not_found")
+    payload = widget_config(ctx.brand_id, product).model_dump(mode="json")
+    etag = _etag(payload)
+    headers: dict[str, Any] = {
+        "ETag": etag,
+        "Cache-Control": "private, max-age=60, must-revalidate",
+        "Vary": "Origin, Authorization",
+    }
+    if _matches(ctx.request.headers.get("if-none-match"), etag):
+        return Response(body="", status_code=304, headers=headers)
+    return json_response(payload, 200, headers)

@@ -1,0 +1,145 @@
+"""Products and their zones (secret key): create, list, read, replace, archive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.zone import ProductDoc, Zone, product_issues
+from chalicelib.errors import AtelierError, ValidationFailed
+from chalicelib.store import assets, products
+from chalicelib.store.catalog import known_font_ids
+
+bp = Blueprint(__name__)
+
+
+class ProductOut(BaseModel):
+    product_id: str
+    version: int
+    status: Literal["draft", "active", "archived"]
+    name: str
+    sku: str
+    width_mm: float
+    height_mm: float
+    base_image_asset_id: str | None
+    manufacturing_profile_id: str | None
+    zones: list[Zone]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, p: products.Product) -> ProductOut:
+        fields = p.doc.model_dump(exclude={"status", "zones"})
+        return cls(
+            product_id=p.product_id,
+            version=p.version,
+            status=p.status,  # type: ignore[arg-type]  # stored values are only these three
+            zones=list(p.doc.zones),
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+            **fields,
+        )
+
+
+class ProductList(BaseModel):
+    data: list[ProductOut]
+    next_cursor: str | None
+
+
+class ProductQuery(QueryModel):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=512)
+    status: Literal["draft", "active", "archived"] | None = None
+
+
+def check_product(brand_id: str, doc: ProductDoc) -> None:
+    """422 listing every rule the product breaks (zones, fonts, the base image)."""
+    issues = product_issues(doc, known_font_ids(brand_id))
+    if doc.base_image_asset_id:
+        try:
+            assets.get_ready_image(brand_id, doc.base_image_asset_id)
+        except AtelierError:
+            issues.append(
+                {
+                    "field": "base_image_asset_id",
+                    "code": "product.unknown_asset",
+                    "message": "No verified image with this id.",
+                    "params": {"asset_id": doc.base_image_asset_id},
+                }
+            )
+    if issues:
+        raise ValidationFailed("The product breaks some rules.", details=issues)
+
+
+@route(
+    bp,
+    "/v1/products",
+    "POST",
+    access="secret",
+    status=201,
+    body=ProductDoc,
+    response=ProductOut,
+    summary="Create a product with its zones",
+)
+def create_product(ctx: Ctx, body: ProductDoc) -> ProductOut:
+    check_product(ctx.brand_id, body)
+    return ProductOut.of(products.create_product(ctx.brand_id, body))
+
+
+@route(
+    bp,
+    "/v1/products",
+    "GET",
+    access="secret",
+    query=ProductQuery,
+    response=ProductList,
+    summary="List products, newest id order, with an opaque cursor",
+)
+def list_products(ctx: Ctx, query: ProductQuery) -> ProductList:
+    items, cursor = products.list_products(
+        ctx.brand_id, limit=query.limit, cursor=query.cursor, status=query.status
+    )
+    return ProductList(data=[ProductOut.of(p) for p in items], next_cursor=cursor)
+
+
+@route(
+    bp,
+    "/v1/products/{product_id}",
+    "GET",
+    access="secret",
+    response=ProductOut,
+    summary="One product",
+)
+def get_product(ctx: Ctx, product_id: str) -> ProductOut:
+    return ProductOut.of(products.get_product(ctx.brand_id, product_id))
+
+
+@route(
+    bp,
+    "/v1/products/{product_id}",
+    "PUT",
+    access="secret",
+    body=ProductDoc,
+    response=ProductOut,
+    summary="Replace a product; its version increments",
+)
+def put_product(ctx: Ctx, product_id: str, body: ProductDoc) -> ProductOut:
+    products.get_product(ctx.brand_id, product_id)  # 404 before 422 for a foreign id
+    check_product(ctx.brand_id, body)
+    return ProductOut.of(products.replace_product(ctx.brand_id, product_id, body))
+
+
+@route(
+    bp,
+    "/v1/products/{product_id}/archive",
+    "POST",
+    access="secret",
+    response=ProductOut,
+    summary="Archive a product (widgets stop offering it)",
+)
+def archive_product(ctx: Ctx, product_id: str) -> Reply:
+    return Reply(ProductOut.of(products.archive_product(ctx.brand_id, product_id)))

@@ -1,0 +1,406 @@
+"""Check a shopper's inputs against a product's zones: the same path for preview and production.
+
+:func:`validate_inputs` is pure given a :class:`Catalog` (fonts, uploaded images, the brand's
+profanity words), so the API, the spec builder and the workers all get identical answers. It never
+stops at the first problem: the result lists every error and warning per zone, the normalized
+inputs (defaults filled in) and the measured layout of every text zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Protocol
+
+from pydantic import Field, PlainValidator, WithJsonSchema
+
+from chalicelib.domain.charsets import charset_issue, resolve_charset
+from chalicelib.domain.layout import Layout, LayoutOptions, fit_text
+from chalicelib.domain.profanity import ProfanityChecker
+from chalicelib.domain.text import (
+    NormalizedText,
+    TextIssue,
+    TextTooLong,
+    count_graphemes,
+    normalize_text,
+)
+from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, StrictModel, TextZone
+from chalicelib.errors import AtelierError
+from chalicelib.fonts import LoadedFont, missing_characters
+
+MAX_INPUTS = 50
+
+
+MAX_RAW_CHARS = 100_000  # cheap bound before normalization; the zone's own bound is far lower
+
+
+def _raw_text(value: Any) -> str:
+    """Accept any str, lone surrogates included, so normalization can report and remove them.
+
+    pydantic's own ``str`` refuses unpaired surrogates outright; shoppers' browsers send them
+    (broken emoji pasted from elsewhere), and the contract is a per-zone answer, not a 422 blob.
+    """
+    if not isinstance(value, str):
+        raise ValueError("Input should be a valid string")
+    if len(value) > MAX_RAW_CHARS:
+        raise ValueError(f"String should have at most {MAX_RAW_CHARS} characters")
+    return value
+
+
+RawText = Annotated[
+    str,
+    PlainValidator(_raw_text),
+    WithJsonSchema({"type": "string", "maxLength": MAX_RAW_CHARS}),
+]
+
+
+class ZoneInput(StrictModel):
+    """What a shopper sets in one zone; which fields apply depends on the zone's kind."""
+
+    text: RawText | None = None
+    font: str | None = Field(default=None, max_length=64)
+    color: str | None = Field(default=None, max_length=16)
+    size: float | None = Field(default=None, gt=0, le=1000, description="font size in mm")
+    asset_id: str | None = Field(default=None, max_length=64)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    width_px: int
+    height_px: int
+    bytes: int
+
+
+class Catalog(Protocol):
+    """What validation needs from outside the product: fonts, images, the brand's words."""
+
+    profanity_allow: tuple[str, ...]
+    profanity_deny: tuple[str, ...]
+
+    def font(self, font_id: str) -> LoadedFont: ...
+
+    def image(self, asset_id: str) -> ImageInfo: ...
+
+
+@dataclass
+class Result:
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    normalized_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    layout: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def add(
+        self, zone_id: str, code: str, message: str, warning: bool = False, **params: Any
+    ) -> None:
+        entry = {"zone_id": zone_id, "code": code, "message": message, "params": params}
+        (self.warnings if warning else self.errors).append(entry)
+
+    def add_issue(self, zone_id: str, issue: TextIssue) -> None:
+        self.add(zone_id, issue.code, issue.message, issue.severity == "warning", **issue.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "normalized_inputs": self.normalized_inputs,
+            "layout": self.layout,
+        }
+
+
+def layout_summary(layout: Layout) -> dict[str, Any]:
+    return {
+        "font_size_mm": layout.font_size_mm,
+        "lines": [line.text for line in layout.lines],
+        "width_mm": layout.width_mm,
+        "height_mm": layout.height_mm,
+        "fits": layout.fits,
+        "problems": list(layout.problems),
+    }
+
+
+def validate_inputs(product: ProductDoc, inputs: dict[str, ZoneInput], catalog: Catalog) -> Result:
+    """Every error and warning for these inputs, the normalized inputs, and the layouts."""
+    result = Result()
+    for zone_id in inputs:
+        if product.zone(zone_id) is None:
+            result.add(zone_id, "zone.unknown", "This product has no zone with this id.")
+    for zone in product.zones:
+        given = inputs.get(zone.id)
+        if isinstance(zone, TextZone):
+            _text(zone, given, catalog, result)
+        elif isinstance(zone, ImageZone):
+            _image(zone, given, catalog, result)
+        else:
+            _color(zone, given, result)
+    return result
+
+
+def _unexpected(zone_id: str, given: ZoneInput, allowed: set[str], result: Result) -> None:
+    extra = sorted(k for k in given.model_fields_set if k not in allowed)
+    if extra:
+        result.add(
+            zone_id,
+            "zone.unexpected_input",
+            "These fields do not apply to this zone.",
+            fields=extra,
+        )
+
+
+def normalize_for_zone(zone: TextZone | None, text: str) -> NormalizedText:
+    """The one normalization every text goes through (zone rules when a zone is known)."""
+    if zone is None:
+        return normalize_text(text)
+    return normalize_text(text, case=zone.case, emoji=zone.emoji)
+
+
+def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Result) -> None:
+    if given is None or not given.text:
+        if zone.required:
+            result.add(zone.id, "zone.required", "This zone must be filled in.")
+        return
+    _unexpected(zone.id, given, {"text", "font", "color", "size"}, result)
+    try:
+        norm = normalize_for_zone(zone, given.text)
+    except TextTooLong as exc:
+        result.add(zone.id, exc.code, exc.message, **exc.details)
+        return
+    for issue in norm.issues:
+        result.add_issue(zone.id, issue)
+    if not norm.normalized:
+        if zone.required:
+            result.add(zone.id, "zone.required", "Nothing printable is left in this zone.")
+        return
+    _text_rules(zone, norm, catalog, result)
+    font_id = given.font or zone.font
+    color = (given.color or zone.color).upper()
+    ok = _choices(zone, font_id, color, given.size, result)
+    font = _font(zone.id, font_id, catalog, result) if ok else None
+    if font is None:
+        return
+    missing = missing_characters(font, norm.normalized)
+    if missing:
+        result.add(
+            zone.id,
+            "text.missing_glyphs",
+            f"The font {font_id} cannot draw: {' '.join(missing)}",
+            characters=missing,
+            code_points=[f"U+{ord(c):04X}" for c in missing],
+            font=font_id,
+        )
+        return
+    layout = fit_zone(zone, norm.normalized, font, given.size)
+    result.layout[zone.id] = layout_summary(layout)
+    if not layout.fits:
+        result.add(
+            zone.id,
+            "text.does_not_fit",
+            "The text does not fit the zone even at the smallest size.",
+            font_size_mm=layout.font_size_mm,
+            problems=list(layout.problems),
+        )
+    result.normalized_inputs[zone.id] = {
+        "text": norm.normalized,
+        "font": font_id,
+        "color": color,
+        "size": layout.font_size_mm,
+    }
+
+
+def fit_zone(zone: TextZone, text: str, font: LoadedFont, size: float | None) -> Layout:
+    options = LayoutOptions(
+        width_mm=zone.width_mm,
+        height_mm=zone.height_mm,
+        align=zone.align,
+        valign=zone.valign,
+        wrap=zone.wrap,
+        max_lines=zone.max_lines,
+    )
+    return fit_text(
+        text,
+        font,
+        options,
+        min_size_mm=zone.min_size_mm,
+        max_size_mm=zone.max_size_mm,
+        size_mm=size or zone.size_mm,
+        fit=zone.fit,
+    )
+
+
+def _text_rules(zone: TextZone, norm: NormalizedText, catalog: Catalog, result: Result) -> None:
+    count = norm.grapheme_count
+    if count > zone.max_chars:
+        result.add(
+            zone.id,
+            "text.too_many_characters",
+            f"At most {zone.max_chars} characters.",
+            count=count,
+            max=zone.max_chars,
+        )
+    if count < zone.min_chars:
+        result.add(
+            zone.id,
+            "text.too_few_characters",
+            f"At least {zone.min_chars} characters.",
+            count=count,
+            min=zone.min_chars,
+        )
+    if len(norm.lines) > zone.max_lines:
+        result.add(
+            zone.id,
+            "text.too_many_lines",
+            f"At most {zone.max_lines} lines.",
+            lines=len(norm.lines),
+            max=zone.max_lines,
+        )
+    if zone.max_chars_per_line is not None:
+        for index, line in enumerate(norm.lines):
+            if count_graphemes(line) > zone.max_chars_per_line:
+                result.add(
+                    zone.id,
+                    "text.line_too_long",
+                    f"Line {index + 1} has more than {zone.max_chars_per_line} characters.",
+                    line=index,
+                    max=zone.max_chars_per_line,
+                )
+    charset = resolve_charset(zone.charset, zone.charset_extra)
+    issue = charset_issue(norm.normalized, charset, skip_emoji=zone.emoji == "allow")
+    if issue is not None:
+        result.add_issue(zone.id, issue)
+    if zone.profanity == "block":
+        checker = ProfanityChecker(
+            zone.profanity_languages, allow=catalog.profanity_allow, deny=catalog.profanity_deny
+        )
+        found = checker.issue(norm.normalized)
+        if found is not None:
+            result.add_issue(zone.id, found)
+
+
+def _choices(zone: TextZone, font_id: str, color: str, size: float | None, result: Result) -> bool:
+    ok = True
+    if font_id not in zone.fonts:
+        result.add(
+            zone.id,
+            "zone.font_not_allowed",
+            "This font is not offered in this zone.",
+            font=font_id,
+            allowed=zone.fonts,
+        )
+        ok = False
+    if color not in zone.colors:
+        result.add(
+            zone.id,
+            "zone.color_not_allowed",
+            "This colour is not offered in this zone.",
+            color=color,
+            allowed=zone.colors,
+        )
+    if size is not None and not zone.min_size_mm <= size <= zone.max_size_mm:
+        result.add(
+            zone.id,
+            "zone.size_out_of_range",
+            "The size is outside the zone's range.",
+            size=size,
+            min=zone.min_size_mm,
+            max=zone.max_size_mm,
+        )
+        ok = False
+    return ok
+
+
+def _font(zone_id: str, font_id: str, catalog: Catalog, result: Result) -> LoadedFont | None:
+    try:
+        return catalog.font(font_id)
+    except AtelierError as exc:
+        result.add(zone_id, exc.code, exc.message, font=font_id)
+        return None
+
+
+def effective_dpi(zone: ImageZone, image: ImageInfo) -> float:
+    """Pixels per inch once the image is scaled to cover (or fit inside) the zone.
+
+    Cover scales until both sides reach the zone, so the tighter side sets the resolution;
+    contain scales until one side reaches it, so the looser side does.
+    """
+    per_mm_w = image.width_px / zone.width_mm
+    per_mm_h = image.height_px / zone.height_mm
+    per_mm = min(per_mm_w, per_mm_h) if zone.image_fit == "cover" else max(per_mm_w, per_mm_h)
+    return round(per_mm * 25.4, 2)
+
+
+def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: Result) -> None:
+    if given is None or not given.asset_id:
+        if zone.required:
+            result.add(zone.id, "zone.required", "This zone needs an image.")
+        return
+    _unexpected(zone.id, given, {"asset_id"}, result)
+    try:
+        image = catalog.image(given.asset_id)
+    except AtelierError:
+        result.add(
+            zone.id,
+            "asset.not_found",
+            "No uploaded, verified image with this id.",
+            asset_id=given.asset_id,
+        )
+        return
+    if image.format not in zone.formats:
+        result.add(
+            zone.id,
+            "image.format_not_allowed",
+            "This image format is not accepted.",
+            format=image.format,
+            allowed=list(zone.formats),
+        )
+    if image.bytes > zone.max_bytes:
+        result.add(
+            zone.id,
+            "image.too_large",
+            "The image file is too large.",
+            bytes=image.bytes,
+            max=zone.max_bytes,
+        )
+    if image.width_px * image.height_px > zone.max_pixels:
+        result.add(
+            zone.id,
+            "image.too_many_pixels",
+            "The image has too many pixels.",
+            pixels=image.width_px * image.height_px,
+            max=zone.max_pixels,
+        )
+    dpi = effective_dpi(zone, image)
+    if dpi < zone.min_dpi:
+        result.add(
+            zone.id,
+            "image.dpi_too_low",
+            f"At this zone's size the image prints at {dpi:.0f} DPI; {zone.min_dpi:.0f} "
+            "is the minimum.",
+            effective_dpi=dpi,
+            min_dpi=zone.min_dpi,
+        )
+    result.normalized_inputs[zone.id] = {"asset_id": given.asset_id, "effective_dpi": dpi}
+
+
+def _color(zone: ColorZone, given: ZoneInput | None, result: Result) -> None:
+    if given is None or not given.color:
+        if zone.required:
+            result.add(zone.id, "zone.required", "Pick a colour.")
+            return
+        result.normalized_inputs[zone.id] = {"color": zone.color}
+        return
+    _unexpected(zone.id, given, {"color"}, result)
+    color = given.color.upper()
+    if color not in zone.colors:
+        result.add(
+            zone.id,
+            "zone.color_not_allowed",
+            "This colour is not offered in this zone.",
+            color=color,
+            allowed=zone.colors,
+        )
+        return
+    result.normalized_inputs[zone.id] = {"color": color}

@@ -1,0 +1,270 @@
+"""Products and their zones, in millimetres: what a shopper may put where.
+
+These pydantic models are the product document as the API accepts and stores it. Shape errors
+(wrong types, unknown fields) come from pydantic; the rules that relate fields to each other or to
+the outside world (zone inside the artboard, min ≤ max, known fonts and charsets) are checked by
+:func:`product_issues`, which lists every problem at once so a brand fixes its product in one go.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.domain.charsets import CHARSETS
+from chalicelib.fonts import DEFAULT_FONT_ID
+
+MAX_ZONES = 50
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_IMAGE_PIXELS = 50_000_000
+_EDGE_TOLERANCE_MM = 1e-6
+
+
+class StrictModel(BaseModel):
+    """Strict types (no "5" for 5) and no unknown fields: a typo is an error, not a no-op."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def _upper(value: str) -> str:
+    return value.upper()
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$"), AfterValidator(_upper)]
+Mm = Annotated[float, Field(ge=0, le=5000)]
+PositiveMm = Annotated[float, Field(gt=0, le=5000)]
+FontSize = Annotated[float, Field(gt=0, le=1000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+Process = Literal["print", "engrave", "cut"]
+Language = Literal["en", "fr"]
+ImageFormat = Literal["png", "jpeg", "webp"]
+
+
+def _all_languages() -> list[Language]:
+    return ["en", "fr"]
+
+
+def _all_formats() -> list[ImageFormat]:
+    return ["png", "jpeg", "webp"]
+
+
+class ZoneBase(StrictModel):
+    id: Slug
+    name: Name
+    x_mm: Mm
+    y_mm: Mm
+    width_mm: PositiveMm
+    height_mm: PositiveMm
+    rotation_deg: float = Field(default=0.0, ge=-360, le=360)
+    required: bool = False
+    process: Process = "print"
+
+
+class TextZone(ZoneBase):
+    kind: Literal["text"]
+    min_chars: int = Field(default=0, ge=0, le=1000)
+    max_chars: int = Field(default=30, ge=1, le=1000)
+    max_lines: int = Field(default=1, ge=1, le=20)
+    max_chars_per_line: int | None = Field(default=None, ge=1, le=1000)
+    charset: list[str] = Field(default_factory=lambda: ["latin-extended"], max_length=10)
+    charset_extra: str = Field(default="", max_length=500)
+    emoji: Literal["allow", "deny"] = "deny"
+    profanity: Literal["off", "block"] = "block"
+    profanity_languages: list[Language] = Field(default_factory=_all_languages)
+    case: Literal["none", "upper", "lower"] = "none"
+    fonts: list[str] = Field(default_factory=lambda: [DEFAULT_FONT_ID], min_length=1, max_length=20)
+    default_font: str | None = None
+    min_size_mm: FontSize = 2.0
+    max_size_mm: FontSize = 10.0
+    default_size_mm: FontSize | None = None
+    align: Literal["left", "center", "right"] = "center"
+    valign: Literal["top", "middle", "bottom"] = "middle"
+    fit: Literal["shrink", "none"] = "shrink"
+    wrap: bool = False
+    colors: list[HexColor] = Field(default_factory=lambda: ["#000000"], min_length=1, max_length=50)
+    default_color: HexColor | None = None
+
+    @property
+    def font(self) -> str:
+        return self.default_font or self.fonts[0]
+
+    @property
+    def color(self) -> str:
+        return self.default_color or self.colors[0]
+
+    @property
+    def size_mm(self) -> float:
+        return self.default_size_mm or self.max_size_mm
+
+
+class ImageZone(ZoneBase):
+    kind: Literal["image"]
+    formats: list[ImageFormat] = Field(default_factory=_all_formats, min_length=1)
+    max_bytes: int = Field(default=MAX_IMAGE_BYTES, ge=1, le=MAX_IMAGE_BYTES)
+    max_pixels: int = Field(default=MAX_IMAGE_PIXELS, ge=1, le=MAX_IMAGE_PIXELS)
+    min_dpi: float = Field(default=150.0, ge=0, le=2400)
+    image_fit: Literal["cover", "contain"] = "cover"
+
+
+class ColorZone(ZoneBase):
+    kind: Literal["color"]
+    colors: list[HexColor] = Field(min_length=1, max_length=100)
+    default_color: HexColor | None = None
+
+    @property
+    def color(self) -> str:
+        return self.default_color or self.colors[0]
+
+
+Zone = Annotated[TextZone | ImageZone | ColorZone, Field(discriminator="kind")]
+
+
+class ProductDoc(StrictModel):
+    """Everything a brand sets on a product (the server adds id, version, timestamps)."""
+
+    name: Name
+    sku: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,64}$")]
+    status: Literal["draft", "active"] = "draft"
+    width_mm: PositiveMm
+    height_mm: PositiveMm
+    base_image_asset_id: str | None = Field(default=None, max_length=64)
+    manufacturing_profile_id: str | None = Field(default=None, max_length=64)
+    zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
+
+    def zone(self, zone_id: str) -> TextZone | ImageZone | ColorZone | None:
+        return next((z for z in self.zones if z.id == zone_id), None)
+
+
+def _issue(field: str, code: str, message: str, **params: Any) -> dict[str, Any]:
+    return {"field": field, "code": code, "message": message, "params": params}
+
+
+def rotated_bounds(zone: ZoneBase) -> tuple[float, float, float, float]:
+    """The axis-aligned box a zone covers once rotated about its centre."""
+    cx, cy = zone.x_mm + zone.width_mm / 2, zone.y_mm + zone.height_mm / 2
+    theta = math.radians(zone.rotation_deg)
+    half_w = (abs(math.cos(theta)) * zone.width_mm + abs(math.sin(theta)) * zone.height_mm) / 2
+    half_h = (abs(math.sin(theta)) * zone.width_mm + abs(math.cos(theta)) * zone.height_mm) / 2
+    return cx - half_w, cy - half_h, cx + half_w, cy + half_h
+
+
+def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any]]:
+    """Every rule a product breaks beyond its shape; empty when the product is sound."""
+    issues: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, zone in enumerate(doc.zones):
+        at = f"zones[{i}]"
+        if zone.id in seen:
+            issues.append(
+                _issue(f"{at}.id", "zone.duplicate_id", "Zone ids must be unique.", zone_id=zone.id)
+            )
+        seen.add(zone.id)
+        x0, y0, x1, y1 = rotated_bounds(zone)
+        tol = _EDGE_TOLERANCE_MM
+        if x0 < -tol or y0 < -tol or x1 > doc.width_mm + tol or y1 > doc.height_mm + tol:
+            issues.append(
+                _issue(
+                    at,
+                    "zone.outside_artboard",
+                    "The zone (after rotation) must lie inside the artboard.",
+                    zone_id=zone.id,
+                    bounds_mm=[round(v, 3) for v in (x0, y0, x1, y1)],
+                    artboard_mm=[doc.width_mm, doc.height_mm],
+                )
+            )
+        if isinstance(zone, TextZone):
+            issues += _text_zone_issues(at, zone, known_fonts)
+        elif isinstance(zone, ColorZone) and zone.color not in zone.colors:
+            issues.append(
+                _issue(
+                    f"{at}.default_color",
+                    "zone.default_color_not_allowed",
+                    "default_color must be one of colors.",
+                    zone_id=zone.id,
+                )
+            )
+    return issues
+
+
+def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[dict[str, Any]]:
+    issues: list[dict[str, Any]] = []
+    if zone.min_chars > zone.max_chars:
+        issues.append(
+            _issue(
+                f"{at}.min_chars",
+                "zone.min_greater_than_max",
+                "min_chars is larger than max_chars.",
+                zone_id=zone.id,
+            )
+        )
+    if zone.min_size_mm > zone.max_size_mm:
+        issues.append(
+            _issue(
+                f"{at}.min_size_mm",
+                "zone.min_greater_than_max",
+                "min_size_mm is larger than max_size_mm.",
+                zone_id=zone.id,
+            )
+        )
+    elif not zone.min_size_mm <= zone.size_mm <= zone.max_size_mm:
+        issues.append(
+            _issue(
+                f"{at}.default_size_mm",
+                "zone.size_out_of_range",
+                "default_size_mm must lie between min_size_mm and max_size_mm.",
+                zone_id=zone.id,
+            )
+        )
+    unknown = [f for f in zone.fonts if f not in known_fonts]
+    if unknown:
+        issues.append(
+            _issue(
+                f"{at}.fonts",
+                "zone.unknown_font",
+                "These fonts are neither bundled nor uploaded by the brand.",
+                zone_id=zone.id,
+                fonts=unknown,
+            )
+        )
+    if zone.font not in zone.fonts:
+        issues.append(
+            _issue(
+                f"{at}.default_font",
+                "zone.default_font_not_allowed",
+                "default_font must be one of fonts.",
+                zone_id=zone.id,
+            )
+        )
+    if zone.color not in zone.colors:
+        issues.append(
+            _issue(
+                f"{at}.default_color",
+                "zone.default_color_not_allowed",
+                "default_color must be one of colors.",
+                zone_id=zone.id,
+            )
+        )
+    bad_sets = [name for name in zone.charset if name not in CHARSETS]
+    if bad_sets:
+        issues.append(
+            _issue(
+                f"{at}.charset",
+                "zone.unknown_charset",
+                f"Known charsets: {', '.join(sorted(CHARSETS))}.",
+                zone_id=zone.id,
+                charsets=bad_sets,
+            )
+        )
+    if not zone.charset and not zone.charset_extra:
+        issues.append(
+            _issue(
+                f"{at}.charset",
+                "zone.empty_charset",
+                "Give a named charset or explicit characters.",
+                zone_id=zone.id,
+            )
+        )
+    return issues

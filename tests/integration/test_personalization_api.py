@@ -1,0 +1,208 @@
+"""Personalization and widget config over HTTP with a publishable key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from tests.integration.conftest import bearer, body, new_brand
+from tests.integration.test_products import ZONE, create, product_doc
+
+
+@pytest.fixture
+def shop(client: Client) -> dict[str, Any]:
+    owner = new_brand("Shop", ["https://shop.example"])
+    owner["product_id"] = body(create(client, owner["secret_key"]))["product_id"]
+    return owner
+
+
+def pk(shop: dict[str, Any]) -> dict[str, str]:
+    return bearer(shop["publishable_key"], Origin="https://shop.example")
+
+
+def post(client: Client, path: str, headers: dict[str, str], payload: Any) -> Any:
+    raw = payload if isinstance(payload, str) else json.dumps(payload)
+    return client.http.post(path, headers=headers, body=raw)
+
+
+def test_validate_returns_layout_and_normalized_inputs(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    r = post(
+        client,
+        "/v1/personalization/validate",
+        pk(shop),
+        {"product_id": shop["product_id"], "inputs": {"name": {"text": " Ana\u202e "}}},
+    )
+    assert r.status_code == 200, r.body
+    out = body(r)
+    assert out["valid"] is True
+    assert out["normalized_inputs"]["name"]["text"] == "Ana"
+    assert out["layout"]["name"]["fits"] is True
+    assert [w["code"] for w in out["warnings"]] == ["text.bidi_control_removed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("\ud800\udc00\ud800", None),  # a valid pair plus a lone high surrogate: repaired
+        ("x" * 10_000, "text.too_long"),
+        ("漢字", "text.disallowed_characters"),
+        ("fuck", "text.profanity"),
+        ("e" + "\u0301" * 300, None),
+        ("\x00\x00", None),
+    ],
+)
+def test_hostile_text_gets_a_per_zone_answer(
+    client: Client, shop: dict[str, Any], text: str, code: str | None
+) -> None:
+    raw = json.dumps(
+        {"product_id": shop["product_id"], "inputs": {"name": {"text": text}}}, ensure_ascii=True
+    )
+    r = post(client, "/v1/personalization/validate", pk(shop), raw)
+    assert r.status_code == 200, r.body
+    out = body(r)
+    if code:
+        assert code in {e["code"] for e in out["errors"]}
+    for entry in out["errors"] + out["warnings"]:
+        assert entry["zone_id"] == "name"
+
+
+def test_unknown_zone_and_missing_product(client: Client, shop: dict[str, Any]) -> None:
+    r = post(
+        client,
+        "/v1/personalization/validate",
+        pk(shop),
+        {"product_id": shop["product_id"], "inputs": {"nope": {"text": "x"}}},
+    )
+    assert [e["code"] for e in body(r)["errors"]] == ["zone.unknown"]
+    r = post(
+        client,
+        "/v1/personalization/validate",
+        pk(shop),
+        {"product_id": "prd_missing", "inputs": {}},
+    )
+    assert r.status_code == 404
+
+
+def test_normalize_reports_removed_characters(client: Client, shop: dict[str, Any]) -> None:
+    r = post(
+        client,
+        "/v1/personalization/normalize",
+        pk(shop),
+        {"text": "Zoe\u0308\u200b\u202e!", "product_id": shop["product_id"], "zone_id": "name"},
+    )
+    out = body(r)
+    assert out["normalized"] == "Zoë!" and out["grapheme_count"] == 4 and out["has_non_ascii"]
+    assert [(x["code_point"], x["reason"]) for x in out["removed"]] == [
+        ("U+200B", "zero_width"),
+        ("U+202E", "bidi_control"),
+    ]
+    lone = post(client, "/v1/personalization/normalize", pk(shop), '{"text": "a\\ud800b"}')
+    assert lone.status_code == 200
+    assert body(lone)["normalized"] == "ab"
+
+
+def test_auto_fit_measures_in_mm(client: Client, shop: dict[str, Any]) -> None:
+    r = post(
+        client,
+        "/v1/personalization/auto-fit",
+        pk(shop),
+        {"product_id": shop["product_id"], "zone_id": "name", "text": "Maximilian"},
+    )
+    out = body(r)
+    assert r.status_code == 200 and out["fits"] is True
+    assert 3 <= out["font_size_mm"] <= 12 and out["width_mm"] <= ZONE["width_mm"]
+    serif = post(
+        client,
+        "/v1/personalization/auto-fit",
+        pk(shop),
+        {
+            "product_id": shop["product_id"],
+            "zone_id": "name",
+            "text": "Maximilian",
+            "font": "caladea-regular",
+        },
+    )
+    assert body(serif)["font"] == "caladea-regular"
+    cjk = post(
+        client,
+        "/v1/personalization/auto-fit",
+        pk(shop),
+        {"product_id": shop["product_id"], "zone_id": "name", "text": "漢"},
+    )
+    assert cjk.status_code == 422 and body(cjk)["error"]["code"] == "text.missing_glyphs"
+
+
+def test_widget_config_etag_round_trip(client: Client, shop: dict[str, Any]) -> None:
+    url = f"/v1/widget/config/{shop['product_id']}"
+    first = client.http.get(url, headers=pk(shop))
+    assert first.status_code == 200, first.body
+    config = body(first)
+    assert [f["font_id"] for f in config["fonts"]] == ["lato-regular", "caladea-regular"]
+    assert (
+        config["fonts"][0]["preview_svg"].startswith("<svg") and "<text" not in first.body.decode()
+    )
+    etag = first.headers["ETag"]
+    assert "max-age" in first.headers["Cache-Control"]
+    again = client.http.get(url, headers={**pk(shop), "If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+
+    client.http.put(
+        f"/v1/products/{shop['product_id']}",
+        headers=bearer(shop["secret_key"]),
+        body=json.dumps(product_doc(name="Renamed")),
+    )
+    changed = client.http.get(url, headers={**pk(shop), "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_drafts_are_invisible_to_publishable_keys(client: Client, shop: dict[str, Any]) -> None:
+    draft = body(create(client, shop["secret_key"], status="draft"))["product_id"]
+    assert client.http.get(f"/v1/widget/config/{draft}", headers=pk(shop)).status_code == 404
+    r = post(client, "/v1/personalization/validate", pk(shop), {"product_id": draft, "inputs": {}})
+    assert r.status_code == 404
+    r = post(
+        client,
+        "/v1/personalization/validate",
+        bearer(shop["secret_key"]),
+        {"product_id": draft, "inputs": {"name": {"text": "ok"}}},
+    )
+    assert r.status_code == 200
+
+
+def test_other_brand_cannot_validate_against_a_product(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    other = new_brand("Other", ["https://other.example"])
+    headers = bearer(other["publishable_key"], Origin="https://other.example")
+    r = post(
+        client,
+        "/v1/personalization/validate",
+        headers,
+        {"product_id": shop["product_id"], "inputs": {}},
+    )
+    assert r.status_code == 404
+    assert (
+        client.http.get(f"/v1/widget/config/{shop['product_id']}", headers=headers).status_code
+        == 404
+    )
+
+
+def test_brand_profanity_words_apply(client: Client, shop: dict[str, Any]) -> None:
+    r = client.http.put(
+        "/v1/brand/profanity",
+        headers=bearer(shop["secret_key"]),
+        body=json.dumps({"deny": ["Voldemort"], "allow": []}),
+    )
+    assert body(r)["profanity_deny"] == ["voldemort"]
+    v = post(
+        client,
+        "/v1/personalization/validate",
+        pk(shop),
+        {"product_id": shop["product_id"], "inputs": {"name": {"text": "voldemort"}}},
+    )
+    assert "text.profanity" in {e["code"] for e in body(v)["errors"]}
