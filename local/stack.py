@@ -111,14 +111,62 @@ def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
     from chalicelib.cli import create_brand_with_keys
 
     origins = [cfg.api_url, f"http://localhost:{cfg.api_port}"]
+    brand = create_brand_with_keys("Demo Atelier", origins)
     demo = {
         "api_url": cfg.api_url,
         "aws_endpoint_url": cfg.aws_url,
-        **create_brand_with_keys("Demo Atelier", origins),
+        **brand,
+        "product_id": seed_demo_product(brand["brand_id"]),
     }
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     (cfg.state_dir / "demo.json").write_text(json.dumps(demo, indent=2) + "\n")
     return demo
+
+
+DEMO_PRODUCT = {
+    "name": "Engraved heart pendant",
+    "sku": "DEMO-PENDANT",
+    "status": "active",
+    "width_mm": 40,
+    "height_mm": 36,
+    "zones": [
+        {
+            "id": "name",
+            "name": "Name",
+            "kind": "text",
+            "process": "engrave",
+            "x_mm": 6,
+            "y_mm": 12,
+            "width_mm": 28,
+            "height_mm": 10,
+            "required": True,
+            "max_chars": 14,
+            "max_lines": 2,
+            "min_size_mm": 2,
+            "max_size_mm": 7,
+            "fonts": ["lato-regular", "caladea-regular", "amatic-sc-regular"],
+            "colors": ["#000000"],
+        },
+        {
+            "id": "chain",
+            "name": "Chain colour",
+            "kind": "color",
+            "x_mm": 0,
+            "y_mm": 0,
+            "width_mm": 4,
+            "height_mm": 4,
+            "colors": ["#C0C0C0", "#D4AF37"],
+        },
+    ],
+}
+
+
+def seed_demo_product(brand_id: str) -> str:
+    from chalicelib.domain.zone import ProductDoc
+    from chalicelib.store import products
+
+    doc = ProductDoc.model_validate(DEMO_PRODUCT)
+    return products.create_product(brand_id, doc).product_id
 
 
 def _stop(proc: subprocess.Popen[bytes] | None) -> None:
@@ -178,6 +226,7 @@ def _announce(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> None
                 f"Atelier is running: {cfg.api_url}  (health: {cfg.api_url}/v1/health)",
                 f"  local AWS (moto):  {cfg.aws_url}",
                 f"  demo brand:        {demo['brand_id']}",
+                f"  demo product:      {demo['product_id']}",
                 f"  publishable key:   {demo['publishable_key']}",
                 f"  secret key:        {demo['secret_key']}",
                 f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",

@@ -41,6 +41,22 @@ def test_demo_keys_are_written_and_work(stack: Stack) -> None:
     assert keys.status_code == 200 and len(keys.json()["data"]) == 2
 
 
+def test_demo_product_is_seeded_and_served_to_the_widget(stack: Stack) -> None:
+    demo = stack.demo
+    config = stack.get(
+        f"/v1/widget/config/{demo['product_id']}", demo["publishable_key"], Origin=stack.api_url
+    )
+    assert config.status_code == 200
+    assert [z["id"] for z in config.json()["zones"]] == ["name", "chain"]
+    r = requests.post(
+        stack.api_url + "/v1/personalization/validate",
+        json={"product_id": demo["product_id"], "inputs": {"name": {"text": "Chloé"}}},
+        headers={"Authorization": f"Bearer {demo['publishable_key']}", "Origin": stack.api_url},
+        timeout=10,
+    )
+    assert r.status_code == 200 and r.json()["valid"] is True
+
+
 def test_auth_and_error_conventions_over_http(stack: Stack) -> None:
     pk, sk = stack.demo["publishable_key"], stack.demo["secret_key"]
     assert stack.get("/v1/brand").status_code == 401
