@@ -6,10 +6,10 @@ Worker modules (renderers, ezdxf) are imported inside handlers so the API's cold
 
 from chalice import Chalice
 
-from chalicelib.api import assets, http, keys, personalization, products, system
+from chalicelib.api import assets, keys, middleware, personalization, products, system
 
 app = Chalice(app_name="atelier", configure_logs=False)
-app.register_middleware(http.middleware, "http")
+app.register_middleware(middleware.middleware, "http")
 app.register_blueprint(system.bp)
 app.register_blueprint(keys.bp)
 app.register_blueprint(assets.bp)

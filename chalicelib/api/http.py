@@ -14,18 +14,33 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
+from pynamodb.connection import Connection
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import logs
-from chalicelib.auth import Access, Principal, normalize_origin, require_access
+from chalicelib.auth import Access, Principal, require_access
 from chalicelib.errors import AtelierError, BadRequest, PayloadTooLarge, ValidationFailed
+from chalicelib.idempotency import (
+    REPLAYED_HEADERS,
+    Claim,
+    StoredResponse,
+    begin,
+    fingerprint,
+    finish,
+    parse_key,
+    scope_of,
+)
 from chalicelib.settings import get_settings
+from chalicelib.store.idempotency import DynamoStore
 
 log = logs.get_logger("atelier.http")
 
@@ -60,6 +75,7 @@ class RouteSpec:
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     allow_surrogates: bool = False
+    idempotent: bool = False
 
 
 ROUTES: list[RouteSpec] = []
@@ -73,6 +89,7 @@ class Ctx:
     request: Request
     request_id: str
     principal_: Principal | None = None
+    claim: Claim | None = None
 
     @property
     def principal(self) -> Principal:
@@ -82,6 +99,21 @@ class Ctx:
     @property
     def brand_id(self) -> str:
         return self.principal.brand_id
+
+    @contextmanager
+    def atomic(self, result: Any, status: int) -> Iterator[TransactWrite]:
+        """A transaction for the handler's domain writes that also stores the idempotent answer.
+
+        ``result``/``status`` must be what the handler then returns: the replay of this request
+        is committed together with the records it creates, or neither is.
+        """
+        with TransactWrite(connection=Connection(region=get_settings().region)) as transaction:
+            yield transaction
+            if self.claim is not None:
+                stored = stored_response(to_response(result, status))
+                idempotency_store().complete_in(transaction, self.claim, stored, time.time())
+        if self.claim is not None:
+            self.claim.completed = True
 
 
 @dataclass
@@ -108,6 +140,7 @@ def route(
     query: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     allow_surrogates: bool = False,
+    idempotent: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a route; the handler is called as ``fn(ctx, **path_params, [body=], [query=])``."""
 
@@ -124,6 +157,7 @@ def route(
             query=query,
             response=response,
             allow_surrogates=allow_surrogates,
+            idempotent=idempotent,
         )
         ROUTES.append(spec)
 
@@ -147,11 +181,18 @@ def _handle(
             _check_size(request)
         if spec.access != "public":
             ctx.principal_ = authenticate(request, spec.access)
+        key = parse_key(request.headers.get("idempotency-key")) if spec.idempotent else None
         kwargs: dict[str, Any] = dict(path_params)
+        data: Any = None
         if spec.body is not None:
-            kwargs["body"] = parse_body(spec.body, request.raw_body, spec.allow_surrogates)
+            data = parse_json(request.raw_body, spec.allow_surrogates)
+            kwargs["body"] = validate(spec.body, data)
         if spec.query is not None:
             kwargs["query"] = parse_query(spec.query, request.query_params)
+        if key is not None:
+            return _run_idempotent(
+                spec, fn, ctx, kwargs, key, fingerprint(spec.method, path_params, data)
+            )
         return to_response(fn(ctx, **kwargs), spec.status)
     except AtelierError as exc:
         return error_response(exc)
@@ -169,7 +210,7 @@ def authenticate(request: Request, access: Access) -> Principal:
 
     principal = resolve_key(request.headers.get("authorization"))
     logs.bind(brand_id=principal.brand_id, key_id=principal.key_id)
-    _principal.set(principal)
+    principal_var.set(principal)
     require_access(principal, access, request.headers.get("origin"))
     return principal
 
@@ -188,10 +229,46 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _run_idempotent(
+    spec: RouteSpec, fn: Handler, ctx: Ctx, kwargs: dict[str, Any], key: str, request_fp: str
+) -> Response:
+    """Claim, run, store the answer; or replay it, 422 on a reused key, 409 while in flight."""
+    store = idempotency_store()
+    outcome = begin(store, scope_of(ctx.brand_id, spec.method, spec.path, key), request_fp)
+    if isinstance(outcome, StoredResponse):
+        headers: dict[str, Any] = {**outcome.headers, "Idempotent-Replayed": "true"}
+        return Response(body=outcome.body, status_code=outcome.status, headers=headers)
+    ctx.claim = outcome
+    try:
+        response = to_response(fn(ctx, **kwargs), spec.status)
+    except AtelierError as exc:
+        response = error_response(exc)
+    except BaseException:
+        store.release(outcome)
+        raise
+    finish(store, outcome, stored_response(response))
+    return response
+
+
+def stored_response(response: Response) -> StoredResponse:
+    headers = {k: str(v) for k, v in response.headers.items() if k in REPLAYED_HEADERS}
+    return StoredResponse(response.status_code, str(response.body or ""), headers)
+
+
+@lru_cache(maxsize=1)
+def idempotency_store() -> DynamoStore:
+    return DynamoStore()
+
+
 def parse_body(
     model: type[BaseModel], raw: bytes | str | None, allow_surrogates: bool
 ) -> BaseModel:
     """Malformed JSON is 400; JSON that breaks the model is 422 listing every field."""
+    return validate(model, parse_json(raw, allow_surrogates))
+
+
+def parse_json(raw: bytes | str | None, allow_surrogates: bool) -> Any:
+    """The body as JSON (400 when it is not), with unpaired surrogates refused unless allowed."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
         data = json.loads(text, parse_constant=_reject_constant)
@@ -207,7 +284,7 @@ def parse_body(
                 code="request.invalid_unicode",
                 details={"fields": bad[:20]},
             )
-    return validate(model, data)
+    return data
 
 
 def validate(model: type[BaseModel], data: Any) -> BaseModel:
@@ -286,7 +363,7 @@ def error_response(exc: AtelierError, status: int | None = None) -> Response:
 
 # --- request scope: id, logs, CORS -------------------------------------------------------------
 
-_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+principal_var: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
     "atelier_principal", default=None
 )
 
@@ -295,79 +372,10 @@ def current_request_id() -> str:
     return str(logs.current().get("request_id") or "")
 
 
-def _request_id(header: str | None) -> str:
+def request_id_from(header: str | None) -> str:
     if header and _REQUEST_ID_RE.match(header):
         return header
     return uuid.uuid4().hex
-
-
-_CHALICE_CODES = {
-    "UnsupportedMediaType": "request.unsupported_media_type",
-    "MethodNotAllowedError": "request.method_not_allowed",
-    "BadRequest": "request.bad",
-    "BadRequestError": "request.bad",
-    "NotFoundError": "not_found",
-    "InternalServerError": "internal",
-}
-
-
-def middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Request id, structured access log, CORS, and Chalice's own errors in our error shape."""
-    request_id = _request_id(event.headers.get("x-request-id"))
-    logs.get_logger().setLevel(get_settings().log_level)
-    started = time.perf_counter()
-    with logs.scope(request_id=request_id):
-        token = _principal.set(None)
-        response = _own_error_shape(get_response(event))
-        response.headers["X-Request-Id"] = request_id
-        _add_cors(event, response, _principal.get())
-        log.info(
-            "request",
-            extra={
-                "method": event.method,
-                "path": event.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
-        _principal.reset(token)
-    return response
-
-
-def _own_error_shape(response: Response) -> Response:
-    body = response.body
-    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
-        code = _CHALICE_CODES.get(str(body["Code"]), "request.bad")
-        exc = AtelierError(str(body.get("Message", "")), code=code)
-        converted = error_response(exc, status=response.status_code)
-        converted.headers.update({k: v for k, v in response.headers.items() if k == "Allow"})
-        return converted
-    return response
-
-
-def _add_cors(event: Request, response: Response, principal: Principal | None) -> None:
-    """Data goes to allowed origins only; errors are readable by any page so widgets can debug."""
-    origin = event.headers.get("origin")
-    if not origin:
-        return
-    allowed = (
-        event.method == "OPTIONS"
-        or response.status_code >= 400
-        or (principal is not None and normalize_origin(origin) in principal.origins)
-        or _is_public(event)
-    )
-    existing = response.headers.get("Vary", "")
-    joined = ",".join(existing) if isinstance(existing, list) else existing
-    vary = [v.strip() for v in joined.split(",") if v.strip()]
-    response.headers["Vary"] = ", ".join(dict.fromkeys(["Origin", *vary]))
-    if allowed:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-
-
-def _is_public(event: Request) -> bool:
-    resource = (event.context or {}).get("resourcePath")
-    return any(r.path == resource and r.access == "public" for r in ROUTES)
 
 
 def _ensure_preflight(bp: Blueprint, path: str) -> None:

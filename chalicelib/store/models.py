@@ -79,9 +79,10 @@ class IdempotencyRecord(Model):
     scope = UnicodeAttribute(hash_key=True)
     status = UnicodeAttribute()  # "IN_PROGRESS" | "COMPLETED"
     fingerprint = UnicodeAttribute()
-    lock_expires_at = NumberAttribute()
+    claim_id = UnicodeAttribute()  # who holds the claim: only its holder completes or releases it
+    lock_expires_at = NumberAttribute()  # epoch seconds
     expires_at = TTLAttribute()
-    response = JSONAttribute(null=True)
+    response = JSONAttribute(null=True)  # {"status", "body", "headers"} once COMPLETED
 
 
 class ProductModel(Model):
