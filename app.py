@@ -6,7 +6,7 @@ Worker modules (renderers, ezdxf) are imported inside handlers so the API's cold
 
 from chalice import Chalice
 
-from chalicelib.api import assets, keys, middleware, personalization, products, system
+from chalicelib.api import assets, keys, middleware, personalization, products, specs, system
 
 app = Chalice(app_name="atelier", configure_logs=False)
 app.register_middleware(middleware.middleware, "http")
@@ -15,3 +15,4 @@ app.register_blueprint(keys.bp)
 app.register_blueprint(assets.bp)
 app.register_blueprint(products.bp)
 app.register_blueprint(personalization.bp)
+app.register_blueprint(specs.bp)

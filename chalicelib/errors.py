@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
+
 
 class AtelierError(Exception):
     """Base of every error that is the client's fault or an expected condition."""
@@ -77,3 +79,15 @@ class ValidationFailed(AtelierError):
 class ServiceUnavailable(AtelierError):
     status = 503
     code = "service.unavailable"
+
+
+def field_errors(exc: PydanticValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors as ``{"field", "code", "message"}``: one entry per bad field."""
+    return [
+        {
+            "field": ".".join(str(p) for p in err["loc"]),
+            "code": err["type"],
+            "message": err["msg"],
+        }
+        for err in exc.errors(include_url=False, include_input=False)
+    ]

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import importlib.resources
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -85,14 +86,42 @@ class FontInfo:
 _BUNDLED: tuple[FontInfo, ...] = (
     FontInfo("lato-regular", "Lato", "Regular", "sans", "OFL-1.1", "font-lato", "Lato-Regular.ttf"),
     FontInfo("lato-bold", "Lato", "Bold", "sans", "OFL-1.1", "font-lato", "Lato-Bold.ttf"),
-    FontInfo("source-serif-pro-regular", "Source Serif Pro", "Regular", "serif", "OFL-1.1",
-             "font-source-serif-pro", "SourceSerifPro-Regular.otf"),
-    FontInfo("caladea-regular", "Caladea", "Regular", "serif", "Apache-2.0", "font-caladea",
-             "Caladea-Regular.ttf"),
-    FontInfo("amatic-sc-regular", "Amatic SC", "Regular", "display", "OFL-1.1",
-             "font-amatic-sc", "AmaticSC-Regular.ttf"),
-    FontInfo("fredoka-one-regular", "Fredoka One", "Regular", "display", "OFL-1.1",
-             "font-fredoka-one", "FredokaOne-Regular.ttf"),
+    FontInfo(
+        "source-serif-pro-regular",
+        "Source Serif Pro",
+        "Regular",
+        "serif",
+        "OFL-1.1",
+        "font-source-serif-pro",
+        "SourceSerifPro-Regular.otf",
+    ),
+    FontInfo(
+        "caladea-regular",
+        "Caladea",
+        "Regular",
+        "serif",
+        "Apache-2.0",
+        "font-caladea",
+        "Caladea-Regular.ttf",
+    ),
+    FontInfo(
+        "amatic-sc-regular",
+        "Amatic SC",
+        "Regular",
+        "display",
+        "OFL-1.1",
+        "font-amatic-sc",
+        "AmaticSC-Regular.ttf",
+    ),
+    FontInfo(
+        "fredoka-one-regular",
+        "Fredoka One",
+        "Regular",
+        "display",
+        "OFL-1.1",
+        "font-fredoka-one",
+        "FredokaOne-Regular.ttf",
+    ),
 )
 _BY_ID = {info.font_id: info for info in _BUNDLED}
 
@@ -105,14 +134,22 @@ def font_info(font_id: str) -> FontInfo:
     try:
         return _BY_ID[font_id]
     except KeyError:
-        raise FontUnknown(f"unknown font {font_id!r}",
-                          details={"font_id": font_id, "known": sorted(_BY_ID)}) from None
+        raise FontUnknown(
+            f"unknown font {font_id!r}", details={"font_id": font_id, "known": sorted(_BY_ID)}
+        ) from None
+
+
+_LOAD_LOCK = threading.Lock()
 
 
 def get_font(font_id: str) -> LoadedFont:
-    """The parsed bundled font, cached per process (a warm Lambda parses each font once)."""
+    """The parsed bundled font, cached per process (a warm Lambda parses each font once).
+
+    The lock makes concurrent first uses (threaded local server, tests) parse once, not N times.
+    """
     font_info(font_id)
-    return _load_bundled(font_id)
+    with _LOAD_LOCK:
+        return _load_bundled(font_id)
 
 
 @functools.cache
@@ -127,8 +164,10 @@ def _resolve_path(module: str, filename: str) -> Path:
     except ModuleNotFoundError:
         path = None
     if path is None or not path.is_file():
-        raise FontUnavailable(f"font file {filename} is not installed",
-                              details={"module": module, "filename": filename})
+        raise FontUnavailable(
+            f"font file {filename} is not installed",
+            details={"module": module, "filename": filename},
+        )
     return path
 
 
@@ -168,6 +207,9 @@ class LoadedFont:
         self._hmtx = ttfont["hmtx"]
         self._bounds: dict[str, tuple[float, float, float, float] | None] = {}
         self._kerning: _Kerning | None = None
+        # fontTools decompiles glyphs and charstrings lazily, mutating shared objects; one lock
+        # per font keeps concurrent layouts in a threaded server from racing on them.
+        self._lock = threading.RLock()
 
     @classmethod
     def from_bytes(cls, data: bytes, font_id: str) -> LoadedFont:
@@ -194,7 +236,9 @@ class LoadedFont:
 
     def kerning(self, left: str, right: str) -> int:
         if self._kerning is None:
-            self._kerning = _Kerning(self.ttfont)
+            with self._lock:
+                if self._kerning is None:
+                    self._kerning = _Kerning(self.ttfont)
         return self._kerning.value(left, right)
 
     def glyph_bounds(self, glyph: str) -> tuple[float, float, float, float] | None:
@@ -203,14 +247,17 @@ class LoadedFont:
             from fontTools.pens.boundsPen import BoundsPen  # type: ignore[import-untyped]
 
             pen = BoundsPen(self.glyph_set)
-            self.glyph_set[glyph].draw(pen)
+            with self._lock:
+                self.glyph_set[glyph].draw(pen)
             b = pen.bounds
-            self._bounds[glyph] = None if b is None else (
-                float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+            self._bounds[glyph] = (
+                None if b is None else (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+            )
         return self._bounds[glyph]
 
     def draw_glyph(self, glyph: str, pen: Any) -> None:
-        self.glyph_set[glyph].draw(pen)
+        with self._lock:
+            self.glyph_set[glyph].draw(pen)
 
 
 def _parse(data: bytes) -> Any:
@@ -221,8 +268,9 @@ def _parse(data: bytes) -> Any:
         for tag in ("head", "hhea", "hmtx", "maxp", "cmap"):
             font[tag]  # parse now: a broken table must fail here, not mid-render
     except Exception as exc:  # fontTools raises anything from struct.error to AssertionError
-        raise FontInvalid("not a readable TrueType/OpenType font",
-                          details={"reason": type(exc).__name__}) from exc
+        raise FontInvalid(
+            "not a readable TrueType/OpenType font", details={"reason": type(exc).__name__}
+        ) from exc
     return font
 
 
@@ -283,8 +331,12 @@ def _compile_pairpos(st: Any) -> _Pairs1 | _Pairs2:
         }
         return _Pairs1(pairs)
     matrix = [[_x_advance(c2.Value1) for c2 in c1.Class2Record] for c1 in st.Class1Record]
-    return _Pairs2(frozenset(st.Coverage.glyphs), dict(st.ClassDef1.classDefs),
-                   dict(st.ClassDef2.classDefs), matrix)
+    return _Pairs2(
+        frozenset(st.Coverage.glyphs),
+        dict(st.ClassDef1.classDefs),
+        dict(st.ClassDef2.classDefs),
+        matrix,
+    )
 
 
 def _legacy_kern_lookups(ttfont: Any) -> list[list[_Pairs1 | _Pairs2]]:
@@ -325,8 +377,10 @@ def _gpos_kern_lookups(ttfont: Any) -> list[list[_Pairs1 | _Pairs2]]:
 
 
 def _script_feature_indices(gpos: Any, kern_features: set[int]) -> set[int]:
-    scripts = {rec.ScriptTag: rec.Script
-               for rec in (gpos.ScriptList.ScriptRecord if gpos.ScriptList else [])}
+    scripts = {
+        rec.ScriptTag: rec.Script
+        for rec in (gpos.ScriptList.ScriptRecord if gpos.ScriptList else [])
+    }
     for tag in ("latn", "DFLT"):
         langsys = getattr(scripts.get(tag), "DefaultLangSys", None)
         found = kern_features.intersection(langsys.FeatureIndex) if langsys else set()
@@ -337,7 +391,10 @@ def _script_feature_indices(gpos: Any, kern_features: set[int]) -> set[int]:
 
 OutlineFormat = Literal["truetype", "cff"]
 _SFNT_MAGIC: dict[bytes, OutlineFormat] = {
-    b"\x00\x01\x00\x00": "truetype", b"true": "truetype", b"OTTO": "cff"}
+    b"\x00\x01\x00\x00": "truetype",
+    b"true": "truetype",
+    b"OTTO": "cff",
+}
 _FS_RESTRICTED, _FS_PREVIEW_PRINT, _FS_EDITABLE, _FS_BITMAP_ONLY = 0x0002, 0x0004, 0x0008, 0x0200
 Embedding = Literal["installable", "editable", "preview_print"]
 
@@ -366,12 +423,17 @@ def verify_font_bytes(data: bytes, *, max_bytes: int = MAX_FONT_BYTES) -> FontFa
     worker weeks later. Collections, WOFF and WOFF2 are refused (convert to TTF/OTF first).
     """
     if len(data) > max_bytes:
-        raise FontInvalid("font file is too large", code="font.too_large",
-                          details={"max_bytes": max_bytes, "bytes": len(data)})
+        raise FontInvalid(
+            "font file is too large",
+            code="font.too_large",
+            details={"max_bytes": max_bytes, "bytes": len(data)},
+        )
     outline_format = _SFNT_MAGIC.get(data[:4])
     if outline_format is None:
-        raise FontInvalid("only TrueType (.ttf) and OpenType (.otf) files are accepted",
-                          details={"reason": "unsupported_format"})
+        raise FontInvalid(
+            "only TrueType (.ttf) and OpenType (.otf) files are accepted",
+            details={"reason": "unsupported_format"},
+        )
     font = LoadedFont.from_bytes(data, "upload")
     family, style = _names(font.ttfont)
     embedding = _embedding(font.ttfont)
@@ -380,17 +442,23 @@ def verify_font_bytes(data: bytes, *, max_bytes: int = MAX_FONT_BYTES) -> FontFa
         for glyph in font.ttfont.getGlyphOrder():
             font.glyph_bounds(glyph)
     except Exception as exc:  # any fontTools failure here means a broken font
-        raise FontInvalid("font tables or outlines are corrupt",
-                          details={"reason": type(exc).__name__}) from exc
+        raise FontInvalid(
+            "font tables or outlines are corrupt", details={"reason": type(exc).__name__}
+        ) from exc
     if not font.cmap:
         raise FontInvalid("font maps no Unicode characters", details={"reason": "no_cmap"})
     return FontFacts(
-        family=family, style=style, outline_format=outline_format,
-        glyph_count=len(font.ttfont.getGlyphOrder()), units_per_em=font.units_per_em,
+        family=family,
+        style=style,
+        outline_format=outline_format,
+        glyph_count=len(font.ttfont.getGlyphOrder()),
+        units_per_em=font.units_per_em,
         codepoint_count=len(font.cmap),
         missing_basic_latin=tuple(missing_characters(font, "".join(map(chr, range(0x21, 0x7F))))),
-        fs_type=int(font.ttfont["OS/2"].fsType), embedding=embedding,
-        is_variable="fvar" in font.ttfont, sha256=font.sha256,
+        fs_type=int(font.ttfont["OS/2"].fsType),
+        embedding=embedding,
+        is_variable="fvar" in font.ttfont,
+        sha256=font.sha256,
     )
 
 
@@ -415,11 +483,15 @@ def _embedding(ttfont: Any) -> Embedding:
     elif fs_type & _FS_PREVIEW_PRINT:
         permission = "preview_print"
     elif fs_type & _FS_RESTRICTED:
-        raise FontEmbeddingRestricted("the font licence forbids embedding (OS/2 fsType)",
-                                      details={"fs_type": fs_type, "reason": "restricted"})
+        raise FontEmbeddingRestricted(
+            "the font licence forbids embedding (OS/2 fsType)",
+            details={"fs_type": fs_type, "reason": "restricted"},
+        )
     else:
         permission = "installable"
     if fs_type & _FS_BITMAP_ONLY:
-        raise FontEmbeddingRestricted("the font licence allows bitmap embedding only",
-                                      details={"fs_type": fs_type, "reason": "bitmap_only"})
+        raise FontEmbeddingRestricted(
+            "the font licence allows bitmap embedding only",
+            details={"fs_type": fs_type, "reason": "bitmap_only"},
+        )
     return permission

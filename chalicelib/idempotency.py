@@ -124,6 +124,8 @@ def begin(store: Store, scope: str, request_fingerprint: str) -> Claim | StoredR
         record = store.get(scope)
         if record is None:
             raise _in_progress()
+    if record.claim_id == claim.claim_id and record.status == "IN_PROGRESS":
+        return claim  # our own write, retried by the SDK after a lost response
     if record.fingerprint != request_fingerprint:
         raise ValidationFailed(
             "This Idempotency-Key was already used with a different request.",

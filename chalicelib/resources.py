@@ -21,6 +21,8 @@ from chalicelib.store.models import (
     BrandModel,
     IdempotencyRecord,
     ProductModel,
+    SnapshotModel,
+    SpecModel,
 )
 
 MAX_RECEIVE_COUNT = 5
@@ -58,6 +60,8 @@ TABLES: tuple[type[Model], ...] = (
     IdempotencyRecord,
     ProductModel,
     AssetModel,
+    SpecModel,
+    SnapshotModel,
 )
 
 QUEUES: tuple[QueueSpec, ...] = (

@@ -75,7 +75,7 @@ def wait_http(url: str, timeout_s: float, *, want: int = 200) -> None:
 
 def start_moto(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(cfg.moto_port)],
+        [sys.executable, "-m", "local.aws_server", "-H", HOST, "-p", str(cfg.moto_port)],
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
@@ -84,18 +84,17 @@ def start_moto(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
 
 
 def start_api(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
-    chalice = Path(sys.executable).parent / "chalice"
     proc = subprocess.Popen(
         [
-            str(chalice),
-            "local",
+            sys.executable,
+            "-m",
+            "local.api_server",
             "--host",
             HOST,
             "--port",
             str(cfg.api_port),
             "--stage",
             "dev",
-            "--no-autoreload",
         ],
         cwd=ROOT,
         env={**os.environ, **cfg.aws_environment()},

@@ -14,7 +14,7 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib import fonts
-from chalicelib.api.http import Ctx, RequestModel, route
+from chalicelib.api.http import Ctx, Reply, RequestModel, route
 from chalicelib.errors import Forbidden
 from chalicelib.store import assets
 
@@ -100,19 +100,23 @@ def _require_secret_for_fonts(ctx: Ctx, kind: str) -> None:
     status=201,
     body=AssetCreateIn,
     response=AssetCreated,
+    idempotent=True,
     summary="Start an upload: an asset id and a presigned S3 PUT URL",
 )
-def create_asset(ctx: Ctx, body: AssetCreateIn) -> AssetCreated:
+def create_asset(ctx: Ctx, body: AssetCreateIn) -> Reply:
     _require_secret_for_fonts(ctx, body.kind)
-    asset, upload = assets.create_upload(
+    model, upload = assets.prepare_upload(
         ctx.brand_id, body.kind, body.content_type, body.filename, body.size_bytes
     )
-    return AssetCreated(
-        asset=AssetOut.of(asset),
+    out = AssetCreated(
+        asset=AssetOut.of(assets.as_asset(model)),
         upload=UploadOut(
             method="PUT", url=upload.url, headers=upload.headers, expires_in=upload.expires_in
         ),
     )
+    with ctx.atomic(out, 201) as transaction:
+        assets.put_new(transaction, model)
+    return Reply(out, 201)
 
 
 @route(

@@ -28,7 +28,13 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import logs
 from chalicelib.auth import Access, Principal, require_access
-from chalicelib.errors import AtelierError, BadRequest, PayloadTooLarge, ValidationFailed
+from chalicelib.errors import (
+    AtelierError,
+    BadRequest,
+    PayloadTooLarge,
+    ValidationFailed,
+    field_errors,
+)
 from chalicelib.idempotency import (
     REPLAYED_HEADERS,
     Claim,
@@ -107,7 +113,10 @@ class Ctx:
         ``result``/``status`` must be what the handler then returns: the replay of this request
         is committed together with the records it creates, or neither is.
         """
-        with TransactWrite(connection=Connection(region=get_settings().region)) as transaction:
+        # The claim id as ClientRequestToken: an SDK retry of a committed transaction is a no-op.
+        token = self.claim.claim_id if self.claim is not None else None
+        connection = _transaction_connection(get_settings().region)
+        with TransactWrite(connection=connection, client_request_token=token) as transaction:
             yield transaction
             if self.claim is not None:
                 stored = stored_response(to_response(result, status))
@@ -255,6 +264,12 @@ def stored_response(response: Response) -> StoredResponse:
     return StoredResponse(response.status_code, str(response.body or ""), headers)
 
 
+@lru_cache(maxsize=4)
+def _transaction_connection(region: str) -> Connection:
+    """One pynamodb connection (one botocore client) per region, reused by every transaction."""
+    return Connection(region=region)
+
+
 @lru_cache(maxsize=1)
 def idempotency_store() -> DynamoStore:
     return DynamoStore()
@@ -294,17 +309,6 @@ def validate(model: type[BaseModel], data: Any) -> BaseModel:
         raise ValidationFailed(
             "The request does not match the expected shape.", details=field_errors(exc)
         ) from exc
-
-
-def field_errors(exc: PydanticValidationError) -> list[dict[str, Any]]:
-    return [
-        {
-            "field": ".".join(str(p) for p in err["loc"]),
-            "code": err["type"],
-            "message": err["msg"],
-        }
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
 
 
 def _surrogate_paths(value: Any, path: str) -> list[str]:

@@ -19,6 +19,7 @@ _ERROR_STATUSES = {
     "401": "Missing, unknown or revoked API key",
     "403": "Key kind or origin not allowed for this route",
     "404": "Not found (or another brand's)",
+    "409": "Conflict (version, lock, or the same Idempotency-Key still in flight)",
     "413": "Body larger than the limit",
     "415": "Content-Type is not application/json",
     "422": "Validation failed; details list every field",
@@ -115,6 +116,17 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
             params.append(
                 {"name": name, "in": "query", "required": info.is_required(), "schema": schema}
             )
+    if spec.idempotent:
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "description": "A fresh random value per logical action; a retry with the same "
+                "key and body replays the first answer (Idempotent-Replayed: true).",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            }
+        )
     params.append(
         {
             "name": "X-Request-Id",

@@ -83,11 +83,16 @@ def check_product(brand_id: str, doc: ProductDoc) -> None:
     status=201,
     body=ProductDoc,
     response=ProductOut,
+    idempotent=True,
     summary="Create a product with its zones",
 )
-def create_product(ctx: Ctx, body: ProductDoc) -> ProductOut:
+def create_product(ctx: Ctx, body: ProductDoc) -> Reply:
     check_product(ctx.brand_id, body)
-    return ProductOut.of(products.create_product(ctx.brand_id, body))
+    model = products.new_product(ctx.brand_id, body)
+    out = ProductOut.of(products.as_product(model))
+    with ctx.atomic(out, 201) as transaction:
+        products.put_new(transaction, model)
+    return Reply(out, 201)
 
 
 @route(

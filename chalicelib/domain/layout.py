@@ -150,13 +150,16 @@ def fit_text(
     _check_size(min_size_mm, "min_size_mm")
     _check_size(max_size_mm, "max_size_mm")
     if min_size_mm > max_size_mm:
-        raise LayoutInvalid("min_size_mm is larger than max_size_mm",
-                            details={"min_size_mm": min_size_mm, "max_size_mm": max_size_mm})
+        raise LayoutInvalid(
+            "min_size_mm is larger than max_size_mm",
+            details={"min_size_mm": min_size_mm, "max_size_mm": max_size_mm},
+        )
     upper = max_size_mm if size_mm is None else size_mm
     if not min_size_mm <= upper <= max_size_mm:
-        raise LayoutInvalid("size_mm is outside the allowed range",
-                            details={"size_mm": upper, "min_size_mm": min_size_mm,
-                                     "max_size_mm": max_size_mm})
+        raise LayoutInvalid(
+            "size_mm is outside the allowed range",
+            details={"size_mm": upper, "min_size_mm": min_size_mm, "max_size_mm": max_size_mm},
+        )
     if fit == "none":
         return layout_text(text, font, upper, options)
     best = layout_text(text, font, upper, options)
@@ -179,8 +182,10 @@ def fit_text(
 
 def _check_size(value: float, name: str) -> None:
     if not (math.isfinite(value) and value > 0):
-        raise LayoutInvalid(f"{name} must be a positive number of millimetres",
-                            details={name: value if math.isfinite(value) else str(value)})
+        raise LayoutInvalid(
+            f"{name} must be a positive number of millimetres",
+            details={name: value if math.isfinite(value) else str(value)},
+        )
 
 
 def _check_options(options: LayoutOptions) -> None:
@@ -189,8 +194,9 @@ def _check_options(options: LayoutOptions) -> None:
     if options.line_height is not None:
         _check_size(options.line_height, "line_height")
     if options.max_lines is not None and options.max_lines < 1:
-        raise LayoutInvalid("max_lines must be at least 1",
-                            details={"max_lines": options.max_lines})
+        raise LayoutInvalid(
+            "max_lines must be at least 1", details={"max_lines": options.max_lines}
+        )
 
 
 def _shape(font: LoadedFont, text: str) -> _Run:
@@ -233,11 +239,15 @@ def _break_lines(font: LoadedFont, text: str, max_width: float | None) -> list[_
     return runs
 
 
-def _place(font: LoadedFont, runs: Sequence[_Run], size_mm: float,
-           options: LayoutOptions) -> Layout:
+def _place(
+    font: LoadedFont, runs: Sequence[_Run], size_mm: float, options: LayoutOptions
+) -> Layout:
     scale = size_mm / font.units_per_em
-    pitch = (options.line_height * font.units_per_em if options.line_height is not None
-             else font.line_height_units)
+    pitch = (
+        options.line_height * font.units_per_em
+        if options.line_height is not None
+        else font.line_height_units
+    )
     first_baseline = _first_baseline(font, runs, pitch, scale, options)
     lines: list[LineLayout] = []
     glyphs: list[GlyphPlacement] = []
@@ -249,17 +259,38 @@ def _place(font: LoadedFont, runs: Sequence[_Run], size_mm: float,
             for glyph, char, x in zip(run.glyphs, run.text, run.pen_x, strict=True)
         ]
         glyphs.extend(placed)
-        lines.append(LineLayout(run.text, _r(origin), baseline, _r(run.advance * scale),
-                                _ink_mm(font, placed, scale)))
+        lines.append(
+            LineLayout(
+                run.text,
+                _r(origin),
+                baseline,
+                _r(run.advance * scale),
+                _ink_mm(font, placed, scale),
+            )
+        )
     inks = [line.ink for line in lines if line.ink is not None]
-    ink = Box(min(b.x_min for b in inks), min(b.y_min for b in inks),
-              max(b.x_max for b in inks), max(b.y_max for b in inks)) if inks else None
+    ink = (
+        Box(
+            min(b.x_min for b in inks),
+            min(b.y_min for b in inks),
+            max(b.x_max for b in inks),
+            max(b.y_max for b in inks),
+        )
+        if inks
+        else None
+    )
     problems = _problems(runs, pitch, scale, options)
     return Layout(
-        font_id=font.font_id, font_sha256=font.sha256, font_size_mm=_r(size_mm),
-        lines=tuple(lines), glyphs=tuple(glyphs), ink=ink,
-        width_mm=ink.width if ink else 0.0, height_mm=ink.height if ink else 0.0,
-        fits=not problems, problems=problems,
+        font_id=font.font_id,
+        font_sha256=font.sha256,
+        font_size_mm=_r(size_mm),
+        lines=tuple(lines),
+        glyphs=tuple(glyphs),
+        ink=ink,
+        width_mm=ink.width if ink else 0.0,
+        height_mm=ink.height if ink else 0.0,
+        fits=not problems,
+        problems=problems,
     )
 
 
@@ -270,8 +301,9 @@ def _block_extent(runs: Sequence[_Run], pitch: float) -> tuple[float, float] | N
     return (min(tops), max(bottoms)) if tops else None
 
 
-def _first_baseline(font: LoadedFont, runs: Sequence[_Run], pitch: float, scale: float,
-                    options: LayoutOptions) -> float:
+def _first_baseline(
+    font: LoadedFont, runs: Sequence[_Run], pitch: float, scale: float, options: LayoutOptions
+) -> float:
     extent = _block_extent(runs, pitch)
     if extent is None:  # nothing drawn: place the font's line boxes instead
         extent = (-font.ascender, (len(runs) - 1) * pitch - font.descender)
@@ -298,18 +330,27 @@ def _ink_mm(font: LoadedFont, placed: Sequence[GlyphPlacement], scale: float) ->
     for p in placed:
         b = font.glyph_bounds(p.glyph)
         if b is not None:
-            box = _union(box, (p.x_mm + b[0] * scale, p.y_mm - b[3] * scale,
-                               p.x_mm + b[2] * scale, p.y_mm - b[1] * scale))
+            box = _union(
+                box,
+                (
+                    p.x_mm + b[0] * scale,
+                    p.y_mm - b[3] * scale,
+                    p.x_mm + b[2] * scale,
+                    p.y_mm - b[1] * scale,
+                ),
+            )
     return None if box is None else Box(_r(box[0]), _r(box[1]), _r(box[2]), _r(box[3]))
 
 
-def _problems(runs: Sequence[_Run], pitch: float, scale: float,
-              options: LayoutOptions) -> tuple[str, ...]:
+def _problems(
+    runs: Sequence[_Run], pitch: float, scale: float, options: LayoutOptions
+) -> tuple[str, ...]:
     problems: list[str] = []
     if max((r.ink_width for r in runs), default=0.0) * scale > options.width_mm + _EPS:
         problems.append("too_wide")
-        if options.wrap and any(" " not in r.text and r.ink_width * scale > options.width_mm
-                                for r in runs):
+        if options.wrap and any(
+            " " not in r.text and r.ink_width * scale > options.width_mm for r in runs
+        ):
             problems.append("word_too_long")
     extent = _block_extent(runs, pitch)
     if extent is not None and (extent[1] - extent[0]) * scale > options.height_mm + _EPS:

@@ -69,6 +69,7 @@ class ImageInfo:
     width_px: int
     height_px: int
     bytes: int
+    sha256: str = ""  # of the verified (re-encoded) image the renderers will use
 
 
 class Catalog(Protocol):
@@ -88,6 +89,9 @@ class Result:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     normalized_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     layout: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What the spec builder needs beyond the JSON answer: exact layouts and verified images.
+    layouts: dict[str, Layout] = field(default_factory=dict)
+    images: dict[str, ImageInfo] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -195,6 +199,7 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         return
     layout = fit_zone(zone, norm.normalized, font, given.size)
     result.layout[zone.id] = layout_summary(layout)
+    result.layouts[zone.id] = layout
     if not layout.fits:
         result.add(
             zone.id,
@@ -383,6 +388,7 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
             min_dpi=zone.min_dpi,
         )
     result.normalized_inputs[zone.id] = {"asset_id": given.asset_id, "effective_dpi": dpi}
+    result.images[zone.id] = image
 
 
 def _color(zone: ColorZone, given: ZoneInput | None, result: Result) -> None:

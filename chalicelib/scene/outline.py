@@ -62,15 +62,17 @@ def outline_layout(layout: Layout, font: LoadedFont) -> TextOutline:
     scale = layout.font_size_mm / font.units_per_em
     glyphs = []
     for placement in layout.glyphs:
-        contours = _draw(font, placement.glyph, (scale, 0, 0, -scale,
-                                                 placement.x_mm, placement.y_mm))
+        contours = _draw(
+            font, placement.glyph, (scale, 0, 0, -scale, placement.x_mm, placement.y_mm)
+        )
         if contours:
             glyphs.append(GlyphOutline(placement.glyph, placement.char, placement.line, contours))
     return TextOutline(tuple(glyphs))
 
 
-def _draw(font: LoadedFont, glyph: str,
-          transform: tuple[float, float, float, float, float, float]) -> tuple[Contour, ...]:
+def _draw(
+    font: LoadedFont, glyph: str, transform: tuple[float, float, float, float, float, float]
+) -> tuple[Contour, ...]:
     pen = _SegmentPen(font.glyph_set)
     font.draw_glyph(glyph, TransformPen(pen, transform))
     pen.finish_contour()
@@ -139,8 +141,7 @@ def to_svg_path_d(outline: TextOutline, decimals: int = 4) -> str:
     parts: list[str] = []
     for contour in outline.contours:
         for segment in contour:
-            coords = " ".join(f"{_num(x, decimals)} {_num(y, decimals)}"
-                              for x, y in segment.points)
+            coords = " ".join(f"{_num(x, decimals)} {_num(y, decimals)}" for x, y in segment.points)
             parts.append(f"{segment.op}{coords}")
         parts.append("Z")
     return "".join(parts)

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import aws, fonts, logs, resources
 from chalicelib.domain import imaging
@@ -114,14 +115,13 @@ def upload_key(brand_id: str, asset_id: str) -> str:
 # --- create -------------------------------------------------------------------------------------
 
 
-def create_upload(
+def prepare_upload(
     brand_id: str, kind: str, content_type: str, filename: str, size_bytes: int
-) -> tuple[Asset, UploadInstructions]:
-    """A pending asset and a presigned PUT that only accepts the declared type and size."""
+) -> tuple[AssetModel, UploadInstructions]:
+    """A pending asset record (not yet written) and a presigned PUT for exactly that file."""
     ctype = _check_declared(kind, content_type, size_bytes)
     asset_id = f"ast_{secrets.token_hex(8)}"
     key = upload_key(brand_id, asset_id)
-    # Presigning is local computation; doing it first means a failure leaves no record behind.
     url: str = aws.s3().generate_presigned_url(
         "put_object",
         Params={"Bucket": _bucket(), "Key": key, "ContentType": ctype, "ContentLength": size_bytes},
@@ -136,15 +136,32 @@ def create_upload(
         filename=clean_filename(filename),
         declared_bytes=size_bytes,
         upload_key=key,
+        created_at=utcnow(),
     )
+    headers = {"Content-Type": ctype, "Content-Length": str(size_bytes)}
+    return model, UploadInstructions(url=url, headers=headers)
+
+
+def put_new(transaction: TransactWrite, model: AssetModel) -> None:
+    transaction.save(model, condition=AssetModel.asset_id.does_not_exist())
+
+
+def as_asset(model: AssetModel) -> Asset:
+    return _asset(model)
+
+
+def create_upload(
+    brand_id: str, kind: str, content_type: str, filename: str, size_bytes: int
+) -> tuple[Asset, UploadInstructions]:
+    """Create outside an API request; the API commits with its idempotency record instead."""
+    model, upload = prepare_upload(brand_id, kind, content_type, filename, size_bytes)
     try:
         model.save(condition=AssetModel.asset_id.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
         raise Conflict("Asset id collision; retry.", code="asset.id_collision") from exc
-    headers = {"Content-Type": ctype, "Content-Length": str(size_bytes)}
-    return _asset(model), UploadInstructions(url=url, headers=headers)
+    return _asset(model), upload
 
 
 def _check_declared(kind: str, content_type: str, size_bytes: int) -> str:

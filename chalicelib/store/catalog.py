@@ -28,6 +28,7 @@ class BrandCatalog:
             width_px=int(facts["width_px"]),
             height_px=int(facts["height_px"]),
             bytes=int(facts["bytes"]),
+            sha256=str(facts["sha256"]),
         )
 
 

@@ -89,11 +89,13 @@ class DynamoStore:
                 condition=_held_by(claim),
             )
         except UpdateError as exc:
-            if exc.cause_response_code in _CONDITION_FAILED:
-                raise ClaimLost(
-                    "The idempotency claim expired before the request finished."
-                ) from exc
-            raise
+            if exc.cause_response_code not in _CONDITION_FAILED:
+                raise
+            current = self.get(claim.scope)
+            mine = current is not None and current.claim_id == claim.claim_id
+            if mine and current is not None and current.status == "COMPLETED":
+                return  # our own update, retried by the SDK after a lost response
+            raise ClaimLost("The idempotency claim expired before the request finished.") from exc
 
     def complete_in(
         self, transaction: TransactWrite, claim: Claim, response: StoredResponse, now: float

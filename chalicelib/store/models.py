@@ -123,3 +123,45 @@ class AssetModel(Model):
     error = JSONAttribute(null=True)  # {"code", "message"} when verification failed
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
     completed_at = UTCDateTimeAttribute(null=True)
+
+
+class SpecModel(Model):
+    """One design spec per (brand, spec_hash); ``canonical`` is the RFC 8785 text that was hashed.
+
+    Storing the canonical text (not a re-serialized map) keeps the bytes behind the hash exact.
+    ``metadata`` (source, session, user agent) sits beside the spec and is never hashed.
+    """
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "specs"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    spec_hash = UnicodeAttribute(range_key=True)
+    canonical = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    product_version = NumberAttribute()
+    metadata = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class SnapshotModel(Model):
+    """A frozen copy of a spec, later attached to an order item; locking is one-way.
+
+    ``assets`` are written only by the render/pack workers (previews, finals, packs), also after
+    locking; the spec and inputs never change once ``locked`` is true.
+    """
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "snapshots"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    snapshot_id = UnicodeAttribute(range_key=True)
+    spec_hash = UnicodeAttribute()
+    canonical = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # "draft" | "locked"
+    locked = BooleanAttribute(default=False)
+    locked_at = UTCDateTimeAttribute(null=True)
+    assets = JSONAttribute(default=dict)
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    updated_at = UTCDateTimeAttribute(default_for_new=utcnow)

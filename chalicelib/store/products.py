@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import Conflict, NotFound
@@ -47,14 +48,30 @@ def _stored(doc: ProductDoc) -> dict[str, Any]:
     return doc.model_dump(mode="json")
 
 
-def create_product(brand_id: str, doc: ProductDoc) -> Product:
-    model = ProductModel(
+def new_product(brand_id: str, doc: ProductDoc) -> ProductModel:
+    """A version-1 product record, not yet written (see :func:`put_new`)."""
+    return ProductModel(
         brand_id=brand_id,
         product_id=f"prd_{secrets.token_hex(8)}",
         document=_stored(doc),
         status=doc.status,
         version=1,
+        created_at=utcnow(),
+        updated_at=utcnow(),
     )
+
+
+def put_new(transaction: TransactWrite, model: ProductModel) -> None:
+    transaction.save(model, condition=ProductModel.product_id.does_not_exist())
+
+
+def as_product(model: ProductModel) -> Product:
+    return _product(model)
+
+
+def create_product(brand_id: str, doc: ProductDoc) -> Product:
+    """Create outside an API request (seeding, ops); the API commits with its idempotency record."""
+    model = new_product(brand_id, doc)
     try:
         model.save(condition=ProductModel.product_id.does_not_exist())
     except PutError as exc:

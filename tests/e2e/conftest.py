@@ -49,9 +49,8 @@ def _wait_for_demo(proc: subprocess.Popen[bytes], state: Path, api_url: str, log
     raise TimeoutError(f"local stack not healthy within 60 s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    state = tmp_path_factory.mktemp("local-stack")
+def start_stack(state: Path) -> Stack:
+    """``python -m local.stack`` (what ``make run`` runs) on free ports, healthy or an error."""
     api_port, moto_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -68,17 +67,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     api_url = f"http://127.0.0.1:{api_port}"
     try:
         _wait_for_demo(proc, state, api_url, log)
-        demo = json.loads((state / "demo.json").read_text())
-        yield Stack(
-            proc, api_url, f"http://127.0.0.1:{moto_port}", demo, state, time.monotonic() - started
-        )
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    except BaseException:
+        stop_stack(proc)
+        raise
+    demo = json.loads((state / "demo.json").read_text())
+    return Stack(
+        proc, api_url, f"http://127.0.0.1:{moto_port}", demo, state, time.monotonic() - started
+    )
+
+
+def stop_stack(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("local-stack"))
+    yield running
+    stop_stack(running.process)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +97,7 @@ def moto_server() -> Iterator[str]:
     """A bare moto server (separate process, real HTTP) with boto3 and pynamodb pointed at it."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "local.aws_server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

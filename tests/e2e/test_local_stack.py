@@ -8,12 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -117,11 +118,11 @@ def test_cli_creates_and_revokes_keys_against_the_local_stack(stack: Stack) -> N
     assert json.loads(bad_origin.stderr)["error"]["code"] == "brand.invalid_origin"
 
 
-def test_ctrl_c_stops_everything(stack: Stack) -> None:
-    """Runs last in this module: the stack fixture is module-scoped."""
-    stack.process.send_signal(signal.SIGINT)
-    assert stack.process.wait(timeout=30) == 0
-    for url in (stack.api_url, stack.aws_url):
+def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    own = start_stack(tmp_path)
+    own.process.send_signal(signal.SIGINT)
+    assert own.process.wait(timeout=30) == 0
+    for url in (own.api_url, own.aws_url):
         port = int(url.rsplit(":", 1)[1])
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"{url} still listening"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -40,7 +41,8 @@ def restricted_font_bytes() -> bytes:
 
 def post(client: Client, path: str, key: str, payload: Any = None) -> Any:
     raw = json.dumps(payload) if payload is not None else ""
-    return client.http.post(path, headers=bearer(key), body=raw)
+    headers = {**bearer(key), "Idempotency-Key": uuid.uuid4().hex}
+    return client.http.post(path, headers=headers, body=raw)
 
 
 def start(

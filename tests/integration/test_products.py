@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -41,7 +42,9 @@ def product_doc(**over: Any) -> dict[str, Any]:
 
 def create(client: Client, key: str, **over: Any) -> Any:
     return client.http.post(
-        "/v1/products", headers=bearer(key), body=json.dumps(product_doc(**over))
+        "/v1/products",
+        headers={**bearer(key), "Idempotency-Key": uuid.uuid4().hex},
+        body=json.dumps(product_doc(**over)),
     )
 
 

@@ -96,7 +96,8 @@ def test_font_sha256_is_stable_and_matches_the_file(font_id: str) -> None:
     assert info.sha256 == expected == font_info(font_id).sha256
     assert get_font(font_id).sha256 == expected
     assert expected.startswith(PINNED_SHA256[font_id]), (
-        f"{info.package} {info.package_version} ships a different {info.filename}")
+        f"{info.package} {info.package_version} ships a different {info.filename}"
+    )
 
 
 def test_get_font_parses_each_font_once_per_process() -> None:

@@ -55,8 +55,13 @@ def test_measured_width_equals_the_bbox_of_the_drawn_outlines(
 
 def test_measured_equals_drawn_after_wrapping_and_shrinking() -> None:
     options = LayoutOptions(35, 20, wrap=True, align="right")
-    layout = fit_text("To the moon and back, love Sam", get_font("source-serif-pro-regular"),
-                      options, min_size_mm=2, max_size_mm=15)
+    layout = fit_text(
+        "To the moon and back, love Sam",
+        get_font("source-serif-pro-regular"),
+        options,
+        min_size_mm=2,
+        max_size_mm=15,
+    )
     assert len(layout.lines) > 1
     assert_measured_equals_drawn(layout, "source-serif-pro-regular")
 
@@ -65,16 +70,16 @@ def test_measured_equals_drawn_after_wrapping_and_shrinking() -> None:
     ("align", "edge"), [("left", "x_min"), ("right", "x_max"), ("center", "middle")]
 )
 def test_each_line_ink_sits_on_the_aligned_zone_edge(align: Align, edge: str) -> None:
-    layout = drawn_layout("Wide first line\nshort\nmid line", "lato-regular", 8,
-                          LayoutOptions(100, 40, align=align))
+    layout = drawn_layout(
+        "Wide first line\nshort\nmid line", "lato-regular", 8, LayoutOptions(100, 40, align=align)
+    )
     assert len(layout.lines) == 3
     for line in layout.lines:
         assert line.ink is not None
         if edge == "middle":
             assert (line.ink.x_min + line.ink.x_max) / 2 == pytest.approx(50, abs=1e-3)
         else:
-            assert getattr(line.ink, edge) == pytest.approx(0 if edge == "x_min" else 100,
-                                                            abs=1e-3)
+            assert getattr(line.ink, edge) == pytest.approx(0 if edge == "x_min" else 100, abs=1e-3)
     widths = [line.ink.width for line in layout.lines if line.ink]
     assert layout.width_mm == pytest.approx(max(widths), abs=1e-3)
 
@@ -107,8 +112,11 @@ def test_explicit_line_height_is_a_multiple_of_the_font_size() -> None:
 def test_vertical_alignment_places_the_block_ink(valign: VAlign, expect: float) -> None:
     layout = drawn_layout("Anna\nGrace", "caladea-regular", 8, LayoutOptions(80, 40, valign=valign))
     assert layout.ink is not None
-    measured = {"top": layout.ink.y_min, "bottom": layout.ink.y_max,
-                "middle": (layout.ink.y_min + layout.ink.y_max) / 2}[valign]
+    measured = {
+        "top": layout.ink.y_min,
+        "bottom": layout.ink.y_max,
+        "middle": (layout.ink.y_min + layout.ink.y_max) / 2,
+    }[valign]
     assert measured == pytest.approx(expect, abs=1e-3)
 
 
@@ -134,14 +142,20 @@ def test_shrink_respects_zone_height_and_line_count() -> None:
 
 
 def test_shrink_keeps_the_preferred_size_when_the_text_already_fits() -> None:
-    layout = fit_text("Jo", get_font("lato-regular"), ZONE, min_size_mm=2, max_size_mm=20,
-                      size_mm=9)
+    layout = fit_text(
+        "Jo", get_font("lato-regular"), ZONE, min_size_mm=2, max_size_mm=20, size_mm=9
+    )
     assert layout.font_size_mm == 9 and layout.fits
 
 
 def test_shrink_reports_not_fitting_when_even_the_minimum_size_is_too_big() -> None:
-    layout = fit_text("Bartholomew", get_font("lato-regular"), LayoutOptions(10, 10),
-                      min_size_mm=5, max_size_mm=20)
+    layout = fit_text(
+        "Bartholomew",
+        get_font("lato-regular"),
+        LayoutOptions(10, 10),
+        min_size_mm=5,
+        max_size_mm=20,
+    )
     assert layout.font_size_mm == 5
     assert not layout.fits and "too_wide" in layout.problems
 
@@ -149,13 +163,13 @@ def test_shrink_reports_not_fitting_when_even_the_minimum_size_is_too_big() -> N
 def test_fit_none_keeps_the_requested_size_and_reports_overflow() -> None:
     font = get_font("lato-regular")
     options = LayoutOptions(20, 10)
-    layout = fit_text("Bartholomew", font, options, min_size_mm=2, max_size_mm=20, size_mm=12,
-                      fit="none")
+    layout = fit_text(
+        "Bartholomew", font, options, min_size_mm=2, max_size_mm=20, size_mm=12, fit="none"
+    )
     assert layout.font_size_mm == 12 and not layout.fits
     small = fit_text("Bo", font, options, min_size_mm=2, max_size_mm=20, fit="none")
     assert small.font_size_mm == 20 and not small.fits
-    assert fit_text("Bo", font, options, min_size_mm=2, max_size_mm=20, size_mm=5,
-                    fit="none").fits
+    assert fit_text("Bo", font, options, min_size_mm=2, max_size_mm=20, size_mm=5, fit="none").fits
 
 
 def test_wrap_breaks_on_spaces_so_every_line_fits_the_zone_width() -> None:
@@ -168,8 +182,9 @@ def test_wrap_breaks_on_spaces_so_every_line_fits_the_zone_width() -> None:
 
 
 def test_word_longer_than_the_zone_stays_whole_on_its_own_line_and_does_not_fit() -> None:
-    layout = drawn_layout("to Maximilianus with love", "lato-regular", 8,
-                          LayoutOptions(25, 40, wrap=True))
+    layout = drawn_layout(
+        "to Maximilianus with love", "lato-regular", 8, LayoutOptions(25, 40, wrap=True)
+    )
     assert "Maximilianus" in [line.text for line in layout.lines]
     assert not layout.fits
     assert {"too_wide", "word_too_long"} <= set(layout.problems)
@@ -203,14 +218,23 @@ def test_missing_characters_are_laid_out_as_notdef() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"min_size_mm": 0, "max_size_mm": 10}, {"min_size_mm": 8, "max_size_mm": 4},
-     {"min_size_mm": 2, "max_size_mm": 10, "size_mm": 12},
-     {"min_size_mm": 2, "max_size_mm": float("nan")}],
+    [
+        {"min_size_mm": 0, "max_size_mm": 10},
+        {"min_size_mm": 8, "max_size_mm": 4},
+        {"min_size_mm": 2, "max_size_mm": 10, "size_mm": 12},
+        {"min_size_mm": 2, "max_size_mm": float("nan")},
+    ],
 )
 def test_invalid_size_ranges_are_rejected_with_a_typed_error(kwargs: dict[str, float]) -> None:
     with pytest.raises(LayoutInvalid) as caught:
-        fit_text("x", get_font("lato-regular"), ZONE, min_size_mm=kwargs["min_size_mm"],
-                 max_size_mm=kwargs["max_size_mm"], size_mm=kwargs.get("size_mm"))
+        fit_text(
+            "x",
+            get_font("lato-regular"),
+            ZONE,
+            min_size_mm=kwargs["min_size_mm"],
+            max_size_mm=kwargs["max_size_mm"],
+            size_mm=kwargs.get("size_mm"),
+        )
     assert caught.value.code == "layout.invalid"
 
 

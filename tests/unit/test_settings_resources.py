@@ -49,4 +49,12 @@ def test_every_work_queue_has_a_dlq_and_safe_visibility() -> None:
 
 def test_tables_are_described_by_their_models() -> None:
     names = {resources.table_logical_name(m) for m in resources.TABLES}
-    assert names == {"brands", "api-keys", "idempotency", "products", "assets"}
+    assert names == {
+        "brands",
+        "api-keys",
+        "idempotency",
+        "products",
+        "assets",
+        "specs",
+        "snapshots",
+    }

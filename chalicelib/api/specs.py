@@ -1,0 +1,239 @@
+"""Design specs and snapshots (publishable or secret key; lock and edits need the secret key).
+
+Creates are idempotent twice over: the ``Idempotency-Key`` replays an answer, and a spec is stored
+once per (brand, spec_hash) whatever the key, so 50 clients sending one design make one record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, Field
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.api.http import Ctx, Reply, RequestModel, route
+from chalicelib.api.personalization import visible_product
+from chalicelib.domain import personalization as p13n
+from chalicelib.domain import spec as design
+from chalicelib.errors import ValidationFailed
+from chalicelib.store import snapshots, specs
+from chalicelib.store.catalog import BrandCatalog
+
+bp = Blueprint(__name__)
+
+
+class SpecMetadata(RequestModel):
+    source: str | None = Field(default=None, max_length=200)
+    session: str | None = Field(default=None, max_length=200)
+    user_agent: str | None = Field(default=None, max_length=500)
+
+
+class SpecIn(RequestModel):
+    product_id: str = Field(min_length=1, max_length=64)
+    inputs: dict[str, p13n.ZoneInput] = Field(max_length=p13n.MAX_INPUTS)
+    metadata: SpecMetadata | None = None
+
+
+class SpecOut(BaseModel):
+    spec_hash: str
+    spec: design.DesignSpec
+    created_at: datetime
+
+    @classmethod
+    def of(cls, s: specs.Spec) -> SpecOut:
+        return cls(
+            spec_hash=s.spec_hash,
+            spec=design.DesignSpec.model_validate(s.spec),
+            created_at=s.created_at,
+        )
+
+
+@route(
+    bp,
+    "/v1/specs",
+    "POST",
+    access="publishable",
+    status=201,
+    body=SpecIn,
+    response=SpecOut,
+    idempotent=True,
+    allow_surrogates=True,
+    summary="Validate inputs and store the canonical spec (201 first time, 200 after)",
+)
+def create_spec(ctx: Ctx, body: SpecIn) -> Reply:
+    product = visible_product(ctx, body.product_id)
+    result = p13n.validate_inputs(product.doc, body.inputs, BrandCatalog(ctx.brand_id))
+    if not result.valid:
+        raise ValidationFailed(
+            "The inputs break the product's rules.",
+            code="spec.invalid_inputs",
+            details={"errors": result.errors, "warnings": result.warnings},
+        )
+    document = design.build_spec(product.product_id, product.version, product.doc, result)
+    digest = design.spec_hash(document)
+    existing = specs.find_spec(ctx.brand_id, digest)
+    if existing is None:
+        metadata = body.metadata.model_dump(exclude_none=True) if body.metadata else {}
+        candidate = specs.new_spec(ctx.brand_id, digest, document, metadata)
+        out = SpecOut.of(candidate)
+        try:
+            with ctx.atomic(out, 201) as transaction:
+                specs.put_new(transaction, candidate)
+            return Reply(out, 201)
+        except TransactWriteError:
+            existing = specs.find_spec(ctx.brand_id, digest)  # a concurrent first write won
+            if existing is None:
+                raise
+    return Reply(SpecOut.of(existing), 200)
+
+
+@route(
+    bp,
+    "/v1/specs/{spec_hash}",
+    "GET",
+    access="publishable",
+    response=SpecOut,
+    summary="A spec by its hash",
+)
+def get_spec(ctx: Ctx, spec_hash: str) -> SpecOut:
+    return SpecOut.of(specs.get_spec(ctx.brand_id, spec_hash))
+
+
+class SpecCheckIn(RequestModel):
+    spec: Any
+
+
+class SpecCheckOut(BaseModel):
+    valid: bool
+    errors: list[dict[str, Any]]
+    spec_hash: str | None
+
+
+@route(
+    bp,
+    "/v1/specs/validate",
+    "POST",
+    access="publishable",
+    body=SpecCheckIn,
+    response=SpecCheckOut,
+    summary="Check a spec document against the schema; recompute its hash",
+)
+def validate_spec(ctx: Ctx, body: SpecCheckIn) -> SpecCheckOut:
+    errors, digest = design.check_spec(body.spec)
+    return SpecCheckOut(valid=not errors, errors=errors, spec_hash=digest)
+
+
+@route(
+    bp,
+    "/v1/schemas/design-spec.json",
+    "GET",
+    access="public",
+    summary="JSON Schema (2020-12) of the design spec",
+)
+def spec_schema(ctx: Ctx) -> Reply:
+    return Reply(design.json_schema(), headers={"Cache-Control": "public, max-age=3600"})
+
+
+# --- snapshots --------------------------------------------------------------------------------
+
+
+class SnapshotIn(RequestModel):
+    spec_hash: str = Field(min_length=1, max_length=64)
+
+
+class SnapshotOut(BaseModel):
+    snapshot_id: str
+    spec_hash: str
+    spec: design.DesignSpec
+    product_id: str
+    status: Literal["draft", "locked"]
+    locked: bool
+    locked_at: datetime | None
+    assets: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, s: snapshots.Snapshot) -> SnapshotOut:
+        return cls(
+            snapshot_id=s.snapshot_id,
+            spec_hash=s.spec_hash,
+            spec=design.DesignSpec.model_validate(s.spec),
+            product_id=s.product_id,
+            status="locked" if s.locked else "draft",
+            locked=s.locked,
+            locked_at=s.locked_at,
+            assets=s.assets,
+            created_at=s.created_at,
+        )
+
+
+@route(
+    bp,
+    "/v1/snapshots",
+    "POST",
+    access="publishable",
+    status=201,
+    body=SnapshotIn,
+    response=SnapshotOut,
+    idempotent=True,
+    summary="Freeze a spec into a draft snapshot",
+)
+def create_snapshot(ctx: Ctx, body: SnapshotIn) -> Reply:
+    spec = specs.get_spec(ctx.brand_id, body.spec_hash)
+    snap = snapshots.new_snapshot(spec)
+    out = SnapshotOut.of(snap)
+    with ctx.atomic(out, 201) as transaction:
+        snapshots.put_new(transaction, snap)
+    return Reply(out, 201)
+
+
+@route(
+    bp,
+    "/v1/snapshots/{snapshot_id}",
+    "GET",
+    access="publishable",
+    response=SnapshotOut,
+    summary="A snapshot with its spec and generated assets",
+)
+def get_snapshot(ctx: Ctx, snapshot_id: str) -> SnapshotOut:
+    return SnapshotOut.of(snapshots.get_snapshot(ctx.brand_id, snapshot_id))
+
+
+@route(
+    bp,
+    "/v1/snapshots/{snapshot_id}",
+    "PUT",
+    access="secret",
+    body=SnapshotIn,
+    response=SnapshotOut,
+    summary="Point a draft snapshot at another spec (409 once locked)",
+)
+def put_snapshot(ctx: Ctx, snapshot_id: str, body: SnapshotIn) -> SnapshotOut:
+    snapshots.get_snapshot(ctx.brand_id, snapshot_id)
+    spec = specs.get_spec(ctx.brand_id, body.spec_hash)
+    return SnapshotOut.of(snapshots.replace_spec(ctx.brand_id, snapshot_id, spec))
+
+
+@route(
+    bp,
+    "/v1/snapshots/{snapshot_id}",
+    "DELETE",
+    access="secret",
+    summary="Delete a draft snapshot (409 once locked)",
+)
+def delete_snapshot(ctx: Ctx, snapshot_id: str) -> None:
+    snapshots.delete_snapshot(ctx.brand_id, snapshot_id)
+
+
+@route(
+    bp,
+    "/v1/snapshots/{snapshot_id}/lock",
+    "POST",
+    access="secret",
+    response=SnapshotOut,
+    summary="Lock a snapshot for production (one-way; locking again is harmless)",
+)
+def lock_snapshot(ctx: Ctx, snapshot_id: str) -> Reply:
+    return Reply(SnapshotOut.of(snapshots.lock_snapshot(ctx.brand_id, snapshot_id)))
