@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-DEB_PACKAGES := libcairo2 fonts-dejavu-core
+DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
 
 .PHONY: run test lint typecheck unit integration e2e system-deps venv clean
 

@@ -1,18 +1,43 @@
 """Composition root: the Chalice app, its blueprints and its event handlers. Nothing else.
 
 Routes live in ``chalicelib/api`` (one blueprint per resource); workers in ``chalicelib/jobs``.
-Worker modules (renderers, ezdxf) are imported inside handlers so the API's cold start stays light.
+Renderers and ezdxf are imported inside the job code paths, so the API's cold start stays light.
 """
 
-from chalice import Chalice
+from typing import Any
 
-from chalicelib.api import assets, keys, middleware, personalization, products, specs, system
+from chalice import Chalice
+from chalice.app import SQSEvent
+
+from chalicelib.api import (
+    assets,
+    keys,
+    middleware,
+    personalization,
+    products,
+    renders,
+    specs,
+    system,
+)
+from chalicelib.jobs import renders as render_jobs
+from chalicelib.jobs.batch import process_batch
+from chalicelib.resources import queue_name_at_deploy, queue_spec
 
 app = Chalice(app_name="atelier", configure_logs=False)
 app.register_middleware(middleware.middleware, "http")
-app.register_blueprint(system.bp)
-app.register_blueprint(keys.bp)
-app.register_blueprint(assets.bp)
-app.register_blueprint(products.bp)
-app.register_blueprint(personalization.bp)
-app.register_blueprint(specs.bp)
+for blueprint in (system, keys, assets, products, personalization, specs, renders):
+    app.register_blueprint(blueprint.bp)
+
+
+@app.on_sqs_message(
+    queue=queue_name_at_deploy("render-preview"), batch_size=queue_spec("render-preview").batch_size
+)
+def render_preview_worker(event: SQSEvent) -> dict[str, Any]:
+    return process_batch(event, render_jobs.handle_message, queue="render-preview")
+
+
+@app.on_sqs_message(
+    queue=queue_name_at_deploy("render-final"), batch_size=queue_spec("render-final").batch_size
+)
+def render_final_worker(event: SQSEvent) -> dict[str, Any]:
+    return process_batch(event, render_jobs.handle_message, queue="render-final")

@@ -21,6 +21,8 @@ from chalicelib.store.models import (
     BrandModel,
     IdempotencyRecord,
     ProductModel,
+    ProductVersionModel,
+    RenderModel,
     SnapshotModel,
     SpecModel,
 )
@@ -39,6 +41,7 @@ class QueueSpec:
     consumer_timeout_s: int
     consumer_memory_mb: int
     batch_size: int = 1
+    consumer: str = ""  # the app.py function registered with @app.on_sqs_message
 
     @property
     def dlq_logical_name(self) -> str:
@@ -59,15 +62,34 @@ TABLES: tuple[type[Model], ...] = (
     ApiKeyModel,
     IdempotencyRecord,
     ProductModel,
+    ProductVersionModel,
     AssetModel,
     SpecModel,
     SnapshotModel,
+    RenderModel,
 )
 
 QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("render-preview", consumer_timeout_s=30, consumer_memory_mb=1536, batch_size=1),
-    QueueSpec("render-final", consumer_timeout_s=120, consumer_memory_mb=3008, batch_size=1),
-    QueueSpec("export-manufacturing", consumer_timeout_s=300, consumer_memory_mb=3008),
+    QueueSpec(
+        "render-preview",
+        consumer_timeout_s=30,
+        consumer_memory_mb=1536,
+        batch_size=10,
+        consumer="render_preview_worker",
+    ),
+    QueueSpec(
+        "render-final",
+        consumer_timeout_s=120,
+        consumer_memory_mb=3008,
+        batch_size=1,
+        consumer="render_final_worker",
+    ),
+    QueueSpec(
+        "export-manufacturing",
+        consumer_timeout_s=300,
+        consumer_memory_mb=3008,
+        consumer="export_manufacturing_worker",
+    ),
 )
 
 ASSETS_BUCKET = BucketSpec("assets")
@@ -79,6 +101,17 @@ def queue_spec(logical_name: str) -> QueueSpec:
         if spec.logical_name == logical_name:
             return spec
     raise KeyError(logical_name)
+
+
+def queue_name_at_deploy(logical_name: str) -> str:
+    """The physical queue a worker binds to, read when ``app.py`` is imported.
+
+    The one setting read at import time, and on purpose: Chalice binds event sources when it
+    packages the app (``ATELIER_STAGE`` is set by ``make deploy``/``make run``), long before any
+    request runs.
+    """
+    queue_spec(logical_name)
+    return get_settings().physical_name("queue", logical_name)
 
 
 def table_logical_name(model: type[Model]) -> str:
@@ -100,6 +133,39 @@ def environment_variables(stage: str) -> dict[str, str]:
             "bucket", bucket.logical_name
         )
     return env
+
+
+API_FUNCTION = {"lambda_memory_size": 1024, "lambda_timeout": 29}
+LOG_LEVELS = {"dev": "DEBUG", "prod": "INFO"}
+
+
+def chalice_config() -> dict[str, Any]:
+    """``.chalice/config.json`` derived from this file (``python -m local.write_config``)."""
+
+    def stage(name: str) -> dict[str, Any]:
+        functions: dict[str, Any] = {"api_handler": dict(API_FUNCTION)}
+        for queue in QUEUES:
+            if queue.consumer:
+                functions[queue.consumer] = {
+                    "lambda_memory_size": queue.consumer_memory_mb,
+                    "lambda_timeout": queue.consumer_timeout_s,
+                }
+        return {
+            "api_gateway_stage": "api",
+            "environment_variables": {
+                **environment_variables(name),
+                "ATELIER_LOG_LEVEL": LOG_LEVELS[name],
+            },
+            "lambda_functions": functions,
+        }
+
+    return {
+        "version": "2.0",
+        "app_name": "atelier",
+        "lambda_memory_size": 1024,
+        "lambda_timeout": 60,
+        "stages": {name: stage(name) for name in LOG_LEVELS},
+    }
 
 
 def _env_var(kind: str, logical: str) -> str:

@@ -23,7 +23,6 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
-from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import logs
@@ -46,6 +45,7 @@ from chalicelib.idempotency import (
     scope_of,
 )
 from chalicelib.settings import get_settings
+from chalicelib.store.base import transaction as store_transaction
 from chalicelib.store.idempotency import DynamoStore
 
 log = logs.get_logger("atelier.http")
@@ -115,8 +115,7 @@ class Ctx:
         """
         # The claim id as ClientRequestToken: an SDK retry of a committed transaction is a no-op.
         token = self.claim.claim_id if self.claim is not None else None
-        connection = _transaction_connection(get_settings().region)
-        with TransactWrite(connection=connection, client_request_token=token) as transaction:
+        with store_transaction(token) as transaction:
             yield transaction
             if self.claim is not None:
                 stored = stored_response(to_response(result, status))
@@ -262,12 +261,6 @@ def _run_idempotent(
 def stored_response(response: Response) -> StoredResponse:
     headers = {k: str(v) for k, v in response.headers.items() if k in REPLAYED_HEADERS}
     return StoredResponse(response.status_code, str(response.body or ""), headers)
-
-
-@lru_cache(maxsize=4)
-def _transaction_connection(region: str) -> Connection:
-    """One pynamodb connection (one botocore client) per region, reused by every transaction."""
-    return Connection(region=region)
 
 
 @lru_cache(maxsize=1)

@@ -216,8 +216,9 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
     }
 
 
-def fit_zone(zone: TextZone, text: str, font: LoadedFont, size: float | None) -> Layout:
-    options = LayoutOptions(
+def zone_layout_options(zone: TextZone) -> LayoutOptions:
+    """How text is set in this zone; validation and the renderers share it so they agree."""
+    return LayoutOptions(
         width_mm=zone.width_mm,
         height_mm=zone.height_mm,
         align=zone.align,
@@ -225,10 +226,13 @@ def fit_zone(zone: TextZone, text: str, font: LoadedFont, size: float | None) ->
         wrap=zone.wrap,
         max_lines=zone.max_lines,
     )
+
+
+def fit_zone(zone: TextZone, text: str, font: LoadedFont, size: float | None) -> Layout:
     return fit_text(
         text,
         font,
-        options,
+        zone_layout_options(zone),
         min_size_mm=zone.min_size_mm,
         max_size_mm=zone.max_size_mm,
         size_mm=size or zone.size_mm,

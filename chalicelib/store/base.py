@@ -9,9 +9,12 @@ the environment only during a call).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import UTCDateTimeAttribute
+from pynamodb.connection import Connection
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.settings import get_settings
 
@@ -42,3 +45,18 @@ def utcnow() -> datetime:
 
 def created_at_attribute() -> UTCDateTimeAttribute:
     return UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+@lru_cache(maxsize=4)
+def _connection(region: str) -> Connection:
+    return Connection(region=region)
+
+
+def transaction(client_request_token: str | None = None) -> TransactWrite:
+    """A TransactWrite on one shared connection (one botocore client per region, not per call).
+
+    ``client_request_token`` makes an SDK retry of a committed transaction a no-op on AWS.
+    """
+    return TransactWrite(
+        connection=_connection(get_settings().region), client_request_token=client_request_token
+    )

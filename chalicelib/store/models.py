@@ -165,3 +165,47 @@ class SnapshotModel(Model):
     assets = JSONAttribute(default=dict)
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
     updated_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class ProductVersionModel(Model):
+    """Every version of a product's document, immutable: specs name a version, and renders must
+    draw the zones exactly as they were when the shopper designed, not as they are today."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "product-versions"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    version_key = UnicodeAttribute(range_key=True)  # "<product_id>#<version, 8 digits>"
+    document = JSONAttribute()
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class RenderModel(Model):
+    """A render job: queued → running → succeeded | failed, with what it produced.
+
+    ``lease_until`` lets a redelivered message take over a render whose worker died mid-way
+    while a duplicate delivery of a live one backs off. ``cache_key`` names the content-addressed
+    outputs, shared by every render of the same spec, kind, options and renderer version.
+    """
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "renders"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    render_id = UnicodeAttribute(range_key=True)
+    snapshot_id = UnicodeAttribute()
+    spec_hash = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "preview" | "final"
+    options = JSONAttribute()
+    status = UnicodeAttribute()  # "queued" | "running" | "succeeded" | "failed"
+    attempts = NumberAttribute(default=0)
+    progress = NumberAttribute(default=0)
+    lease_until = NumberAttribute(default=0)
+    cache_key = UnicodeAttribute()
+    reused = BooleanAttribute(default=False)
+    outputs = JSONAttribute(default=list)  # [{role, key, content_type, width_px, height_px, ...}]
+    error = JSONAttribute(null=True)  # {"code", "message"}
+    timings = JSONAttribute(default=dict)  # queued_at, started_at, finished_at, duration_ms
+    correlation_id = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    updated_at = UTCDateTimeAttribute(default_for_new=utcnow)

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.store.base import utcnow
-from chalicelib.store.models import ProductModel
+from chalicelib.store.base import transaction, utcnow
+from chalicelib.store.models import ProductModel, ProductVersionModel
 from chalicelib.store.pages import decode_cursor, encode_cursor
 
 
@@ -61,8 +62,10 @@ def new_product(brand_id: str, doc: ProductDoc) -> ProductModel:
     )
 
 
-def put_new(transaction: TransactWrite, model: ProductModel) -> None:
-    transaction.save(model, condition=ProductModel.product_id.does_not_exist())
+def put_new(tx: TransactWrite, model: ProductModel) -> None:
+    """Add the product and its version-1 record to a transaction."""
+    tx.save(model, condition=ProductModel.product_id.does_not_exist())
+    tx.save(_version_record(model.brand_id, model.product_id, 1, model.document))
 
 
 def as_product(model: ProductModel) -> Product:
@@ -73,8 +76,9 @@ def create_product(brand_id: str, doc: ProductDoc) -> Product:
     """Create outside an API request (seeding, ops); the API commits with its idempotency record."""
     model = new_product(brand_id, doc)
     try:
-        model.save(condition=ProductModel.product_id.does_not_exist())
-    except PutError as exc:
+        with transaction() as tx:
+            put_new(tx, model)
+    except TransactWriteError as exc:
         raise Conflict("Product id collision; retry.", code="product.id_collision") from exc
     return _product(model)
 
@@ -122,23 +126,45 @@ def archive_product(brand_id: str, product_id: str) -> Product:
     return _update(model, document=document, status="archived")
 
 
+def _version_record(
+    brand_id: str, product_id: str, version: int, document: dict[str, Any]
+) -> ProductVersionModel:
+    return ProductVersionModel(
+        brand_id=brand_id, version_key=f"{product_id}#{version:08d}", document=document
+    )
+
+
 def _update(model: ProductModel, *, document: dict[str, Any], status: str) -> Product:
+    """Bump the version and record the new version's document, in one transaction."""
     read_version = int(model.version)
+    now = utcnow()
+    actions: list[Action] = [
+        ProductModel.document.set(document),
+        ProductModel.status.set(status),
+        ProductModel.version.set(read_version + 1),
+        ProductModel.updated_at.set(now),
+    ]
     try:
-        model.update(
-            actions=[
-                ProductModel.document.set(document),
-                ProductModel.status.set(status),
-                ProductModel.version.set(read_version + 1),
-                ProductModel.updated_at.set(utcnow()),
-            ],
-            condition=ProductModel.version == read_version,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        with transaction() as tx:
+            tx.update(model, actions=actions, condition=ProductModel.version == read_version)
+            tx.save(
+                _version_record(model.brand_id, model.product_id, read_version + 1, document),
+                condition=ProductVersionModel.version_key.does_not_exist(),
+            )
+    except TransactWriteError as exc:
+        if exc.cause_response_code != "TransactionCanceledException":
             raise
         raise Conflict(
             "The product changed while you edited it; read it again and retry.",
             code="product.version_conflict",
         ) from exc
-    return _product(model)
+    return get_product(model.brand_id, model.product_id)
+
+
+def get_version(brand_id: str, product_id: str, version: int) -> ProductDoc:
+    """The product document exactly as it was at ``version`` (what a spec was made against)."""
+    try:
+        record = ProductVersionModel.get(brand_id, f"{product_id}#{version:08d}")
+    except DoesNotExist as exc:
+        raise NotFound("No such product version.", code="product.version_not_found") from exc
+    return ProductDoc.model_validate(record.document, strict=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.jobs.batch import process_batch
+from chalicelib.jobs.batch import Delivery, process_batch
 
 QUEUE = "atelier-e2e-poller-test"
 app = Chalice(app_name="poller-test")
@@ -15,7 +15,7 @@ attempts: Counter[str] = Counter()
 delivered: list[dict[str, Any]] = []
 
 
-def _handle(body: dict[str, Any]) -> None:
+def _handle(body: dict[str, Any], delivery: Delivery) -> None:
     attempts[body["id"]] += 1
     if body.get("fail_times", 0) >= attempts[body["id"]] or body.get("always_fail"):
         raise RuntimeError(f"asked to fail ({body['id']}, attempt {attempts[body['id']]})")

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from chalicelib import logs
-from chalicelib.jobs.batch import process_batch
+from chalicelib.jobs.batch import Delivery, process_batch
 
 
 class FakeRecord:
@@ -22,7 +22,7 @@ class FakeRecord:
 def test_only_failed_records_are_reported() -> None:
     seen: list[str] = []
 
-    def handle(body: dict[str, Any]) -> None:
+    def handle(body: dict[str, Any], delivery: Delivery) -> None:
         if body.get("fail"):
             raise ValueError("boom")
         seen.append(body["id"])

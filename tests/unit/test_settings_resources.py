@@ -54,7 +54,18 @@ def test_tables_are_described_by_their_models() -> None:
         "api-keys",
         "idempotency",
         "products",
+        "product-versions",
         "assets",
         "specs",
         "snapshots",
+        "renders",
     }
+
+
+def test_chalice_config_is_exactly_what_the_definition_generates() -> None:
+    """Edit chalicelib/resources.py, then run ``python -m local.write_config``."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    assert config == resources.chalice_config()
+    for queue in resources.QUEUES:
+        settings = config["stages"]["prod"]["lambda_functions"][queue.consumer]
+        assert settings["lambda_timeout"] == queue.consumer_timeout_s

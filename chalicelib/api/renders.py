@@ -1,0 +1,227 @@
+"""Render endpoints: ask for a preview or a final, follow its status, fetch its files.
+
+Creating a render writes the job record (with the stored idempotent answer) and then enqueues
+it; the answer is 202 at once. If the enqueue itself fails, the job is marked failed with
+``render.enqueue_failed`` rather than left queued forever.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib import aws
+from chalicelib.api.http import Ctx, Reply, RequestModel, route
+from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions, PreviewOptions
+from chalicelib.errors import Conflict, ServiceUnavailable, ValidationFailed
+from chalicelib.jobs import renders as jobs
+from chalicelib.settings import get_settings
+from chalicelib.store import renders, snapshots
+
+bp = Blueprint(__name__)
+RESULT_URL_SECONDS = 300
+
+
+class PreviewIn(RequestModel):
+    snapshot_id: str = Field(min_length=1, max_length=64)
+    options: PreviewOptions | None = None
+
+
+class FinalIn(RequestModel):
+    snapshot_id: str = Field(min_length=1, max_length=64)
+    options: FinalOptions | None = None
+
+
+class RenderIn(RequestModel):
+    kind: Literal["preview", "final"]
+    snapshot_id: str = Field(min_length=1, max_length=64)
+    options: dict[str, Any] | None = None
+
+
+class Accepted(BaseModel):
+    render_id: str
+    status: str
+
+
+class RenderOut(BaseModel):
+    render_id: str
+    snapshot_id: str
+    spec_hash: str
+    kind: Literal["preview", "final"]
+    options: dict[str, Any]
+    status: Literal["queued", "running", "succeeded", "failed"]
+    attempts: int
+    progress: int
+    reused: bool
+    error: dict[str, Any] | None
+    timings: dict[str, Any]
+    outputs: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, r: renders.Render) -> RenderOut:
+        return cls(
+            render_id=r.render_id,
+            snapshot_id=r.snapshot_id,
+            spec_hash=r.spec_hash,
+            kind=r.kind,  # type: ignore[arg-type]  # stored values are only these two
+            options=r.options,
+            status=r.status,  # type: ignore[arg-type]
+            attempts=r.attempts,
+            progress=r.progress,
+            reused=r.reused,
+            error=r.error,
+            timings=r.timings,
+            outputs=r.outputs,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+
+
+class FileOut(BaseModel):
+    role: str
+    url: str
+    content_type: str
+    width_px: int
+    height_px: int
+    bytes: int
+    sha256: str
+
+
+class ResultOut(FileOut):
+    expires_in: int
+    files: list[FileOut]
+
+
+def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
+    snapshot = snapshots.get_snapshot(ctx.brand_id, snapshot_id)
+    opts = options.model_dump(mode="json")
+    model = renders.new_render(
+        ctx.brand_id,
+        snapshot_id=snapshot.snapshot_id,
+        spec_hash=snapshot.spec_hash,
+        kind=kind,
+        options=opts,
+        cache_key=jobs.cache_key(snapshot.spec_hash, kind, opts, RENDERER_VERSION),
+        correlation_id=ctx.request_id,
+    )
+    out = Accepted(render_id=model.render_id, status="queued")
+    with ctx.atomic(out, 202) as transaction:
+        renders.put_new(transaction, model)
+    try:
+        jobs.enqueue(renders.as_render(model))
+    except Exception as exc:
+        renders.fail(model, "render.enqueue_failed", f"could not enqueue: {type(exc).__name__}")
+        raise ServiceUnavailable(
+            "The render queue is unavailable; the render was marked failed.",
+            code="render.enqueue_failed",
+        ) from exc
+    return Reply(out, 202)
+
+
+@route(
+    bp,
+    "/v1/renders/preview",
+    "POST",
+    access="publishable",
+    status=202,
+    body=PreviewIn,
+    response=Accepted,
+    idempotent=True,
+    summary="Queue a preview render of a snapshot",
+)
+def create_preview(ctx: Ctx, body: PreviewIn) -> Reply:
+    return _start(ctx, "preview", body.snapshot_id, body.options or PreviewOptions())
+
+
+@route(
+    bp,
+    "/v1/renders/final",
+    "POST",
+    access="secret",
+    status=202,
+    body=FinalIn,
+    response=Accepted,
+    idempotent=True,
+    summary="Queue a final (print PNG + vector PDF)",
+)
+def create_final(ctx: Ctx, body: FinalIn) -> Reply:
+    return _start(ctx, "final", body.snapshot_id, body.options or FinalOptions())
+
+
+@route(
+    bp,
+    "/v1/renders",
+    "POST",
+    access="secret",
+    status=202,
+    body=RenderIn,
+    response=Accepted,
+    idempotent=True,
+    summary="Queue a render of either kind",
+)
+def create_render(ctx: Ctx, body: RenderIn) -> Reply:
+    model: type[BaseModel] = PreviewOptions if body.kind == "preview" else FinalOptions
+    from chalicelib.api.http import validate
+
+    try:
+        options = validate(model, body.options or {})
+    except ValidationFailed as exc:
+        for detail in exc.details:
+            detail["field"] = f"options.{detail['field']}"
+        raise
+    return _start(ctx, body.kind, body.snapshot_id, options)
+
+
+@route(
+    bp,
+    "/v1/renders/{render_id}",
+    "GET",
+    access="publishable",
+    response=RenderOut,
+    summary="A render's status, progress, timings and outputs",
+)
+def get_render(ctx: Ctx, render_id: str) -> RenderOut:
+    return RenderOut.of(renders.get_render(ctx.brand_id, render_id))
+
+
+def _file(output: dict[str, Any]) -> FileOut:
+    bucket = get_settings().physical_name("bucket", "assets")
+    url = aws.s3().generate_presigned_url(
+        "get_object",
+        Params={"Bucket": bucket, "Key": output["key"]},
+        ExpiresIn=RESULT_URL_SECONDS,
+    )
+    return FileOut(url=url, **{k: output[k] for k in FileOut.model_fields if k != "url"})
+
+
+@route(
+    bp,
+    "/v1/renders/{render_id}/result",
+    "GET",
+    access="publishable",
+    response=ResultOut,
+    summary="Short-lived download URLs of a succeeded render (409 while not ready)",
+)
+def get_result(ctx: Ctx, render_id: str) -> ResultOut:
+    render = renders.get_render(ctx.brand_id, render_id)
+    if render.status == "failed":
+        error = render.error or {}
+        raise ValidationFailed(
+            str(error.get("message", "The render failed.")),
+            code=str(error.get("code", "render.failed")),
+            details={"render_id": render_id},
+        )
+    if render.status != "succeeded":
+        raise Conflict(
+            "The render is not ready yet; poll GET /v1/renders/{render_id}.",
+            code="render.not_ready",
+            headers={"Retry-After": "1"},
+            details={"status": render.status, "progress": render.progress},
+        )
+    files = [_file(o) for o in render.outputs]
+    return ResultOut(**files[0].model_dump(), expires_in=RESULT_URL_SECONDS, files=files)

@@ -1,0 +1,160 @@
+"""The heavy half of a render job: scene, rasterizer, encoders, S3. Imported only by workers.
+
+Outputs are looked up by content address first; only a miss builds the scene and rasterizes.
+Each object carries its facts (sha256, pixel size) as S3 metadata so a reuse needs no decoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.domain.render_options import FinalOptions, PreviewOptions
+from chalicelib.fonts import LoadedFont
+from chalicelib.jobs.renders import output_prefix
+from chalicelib.settings import get_settings
+from chalicelib.store import assets, products, renders, specs
+from chalicelib.store.models import RenderModel
+
+TIME_LIMIT_S = {"preview": 20.0, "final": 100.0}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/png": "png",
+    "application/pdf": "pdf",
+}
+
+
+class BrandSceneResources:
+    """Fonts and images of one brand, checked against the hashes the spec recorded."""
+
+    def __init__(self, brand_id: str) -> None:
+        self.brand_id = brand_id
+
+    def font(self, font_id: str, sha256: str) -> LoadedFont:
+        from chalicelib.scene.model import RenderError
+
+        try:
+            font = assets.load_font(self.brand_id, font_id)
+        except Exception as exc:
+            raise RenderError(
+                f"font {font_id} is not available", code="render.font_missing"
+            ) from exc
+        if font.sha256 != sha256:
+            raise RenderError(
+                f"font {font_id} changed since the design was made", code="render.font_missing"
+            )
+        return font
+
+    def base_image(self, asset_id: str) -> bytes:
+        return assets.image_bytes(self.brand_id, asset_id)
+
+    def image(self, asset_id: str, sha256: str) -> bytes:
+        from chalicelib.scene.model import RenderError
+
+        try:
+            data = assets.image_bytes(self.brand_id, asset_id)
+        except Exception as exc:
+            raise RenderError(
+                f"image {asset_id} is not available", code="render.image_missing"
+            ) from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise RenderError(
+                f"image {asset_id} changed since the design was made", code="render.image_corrupt"
+            )
+        return data
+
+
+def _expected(kind: str, options: dict[str, Any]) -> list[tuple[str, str]]:
+    """(role, file name) of every output a render of this kind and options produces."""
+    if kind == "preview":
+        fmt = PreviewOptions.model_validate(options).format
+        return [("image", f"preview.{'jpg' if fmt == 'jpeg' else fmt}")]
+    return [("image", "final.png"), ("pdf", "final.pdf")]
+
+
+def _bucket() -> str:
+    return get_settings().physical_name("bucket", "assets")
+
+
+def _existing(prefix: str, expected: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
+    s3 = aws.s3()
+    found = []
+    for role, name in expected:
+        try:
+            head = s3.head_object(Bucket=_bucket(), Key=f"{prefix}/{name}")
+        except s3.exceptions.ClientError:
+            return None
+        meta = head.get("Metadata", {})
+        found.append(
+            {
+                "role": role,
+                "key": f"{prefix}/{name}",
+                "content_type": head["ContentType"],
+                "bytes": int(head["ContentLength"]),
+                "sha256": meta.get("sha256", ""),
+                "width_px": int(meta.get("width-px", 0)),
+                "height_px": int(meta.get("height-px", 0)),
+            }
+        )
+    return found
+
+
+def produce(model: RenderModel) -> tuple[list[dict[str, Any]], bool]:
+    """The outputs of this render, and whether they were reused rather than rendered."""
+    prefix = output_prefix(model.brand_id, model.cache_key)
+    expected = _expected(model.kind, dict(model.options))
+    reused = _existing(prefix, expected)
+    if reused is not None:
+        return reused, True
+    outputs = _render(model)
+    renders.set_progress(model, 80)
+    return [
+        _upload(prefix, role, name, out)
+        for (role, name), out in zip(expected, outputs, strict=True)
+    ], False
+
+
+def _render(model: RenderModel) -> list[Any]:
+    from chalicelib.scene.build import build_scene
+    from chalicelib.scene.raster import default_rasterizer
+    from chalicelib.scene.render import render_final, render_preview
+
+    deadline = time.monotonic() + TIME_LIMIT_S[model.kind]
+    spec = specs.get_spec(model.brand_id, model.spec_hash).spec
+    product = products.get_version(model.brand_id, spec["product_id"], int(spec["product_version"]))
+    resources = BrandSceneResources(model.brand_id)
+    scene = build_scene(spec, product, resources, mockup=model.kind == "preview")
+    renders.set_progress(model, 30)
+    rasterizer = default_rasterizer()
+    if model.kind == "preview":
+        options = PreviewOptions.model_validate(dict(model.options))
+        return [render_preview(scene, options, rasterizer, deadline=deadline)]
+    final = FinalOptions.model_validate(dict(model.options))
+    return list(render_final(scene, final, rasterizer, deadline=deadline))
+
+
+def _upload(prefix: str, role: str, name: str, out: Any) -> dict[str, Any]:
+    key = f"{prefix}/{name}"
+    aws.s3().put_object(
+        Bucket=_bucket(),
+        Key=key,
+        Body=out.data,
+        ContentType=out.content_type,
+        Metadata={
+            "sha256": out.sha256,
+            "width-px": str(out.width_px or 0),
+            "height-px": str(out.height_px or 0),
+        },
+    )
+    return {
+        "role": role,
+        "key": key,
+        "content_type": out.content_type,
+        "bytes": len(out.data),
+        "sha256": out.sha256,
+        "width_px": out.width_px or 0,
+        "height_px": out.height_px or 0,
+    }

@@ -1,0 +1,115 @@
+"""Render jobs: the message, the producer, and the worker that turns a snapshot into files.
+
+The worker is idempotent on ``render_id`` (a finished render is never redone; a running one is
+left to its lease holder) and outputs are content-addressed: every render of the same spec, kind,
+options and renderer version shares one set of S3 objects, so a second request costs a HEAD, not
+a rasterization. A deterministic failure (bad font, corrupt image) fails the render at once with
+its code; a transient one goes back to the queue, and the last delivery records why it gave up.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib import aws, logs
+from chalicelib.domain.canonical import sha256_hex
+from chalicelib.errors import AtelierError
+from chalicelib.jobs.batch import Delivery
+from chalicelib.settings import get_settings
+from chalicelib.store import renders
+from chalicelib.store.models import RenderModel
+
+log = logs.get_logger("atelier.jobs.renders")
+
+QUEUE_OF_KIND = {"preview": "render-preview", "final": "render-final"}
+
+
+class RenderMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    render_id: str
+    brand_id: str
+    correlation_id: str = ""
+
+
+def cache_key(spec_hash: str, kind: str, options: dict[str, Any], renderer_version: str) -> str:
+    """The content address of a render's outputs."""
+    return sha256_hex(
+        {"spec_hash": spec_hash, "kind": kind, "options": options, "renderer": renderer_version}
+    )
+
+
+def output_prefix(brand_id: str, key: str) -> str:
+    return f"{brand_id}/renders/{key}"
+
+
+@lru_cache(maxsize=8)
+def _queue_url(name: str, endpoint: str | None) -> str:
+    return str(aws.sqs().get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def enqueue(render: renders.Render) -> None:
+    settings = get_settings()
+    name = settings.physical_name("queue", QUEUE_OF_KIND[render.kind])
+    body = RenderMessage(
+        render_id=render.render_id, brand_id=render.brand_id, correlation_id=render.correlation_id
+    )
+    aws.sqs().send_message(
+        QueueUrl=_queue_url(name, settings.endpoint_url), MessageBody=body.model_dump_json()
+    )
+
+
+def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
+    """One SQS record. Raises only for failures worth another delivery."""
+    message = RenderMessage.model_validate(body)
+    logs.bind(brand_id=message.brand_id, render_id=message.render_id)
+    model = renders.find(message.brand_id, message.render_id)
+    if model is None:
+        raise LookupError("render record not visible yet")  # written before the send; retry
+    if model.status in ("succeeded", "failed"):
+        log.info("duplicate delivery of a finished render; nothing to do")
+        return
+    if not renders.start(model):
+        log.info("render is running elsewhere under a live lease; leaving it")
+        return
+    try:
+        _run(model)
+    except AtelierError as exc:  # deterministic: same input, same failure
+        log.warning("render failed", extra={"code": exc.code})
+        renders.fail(model, exc.code, exc.message)
+    except Exception as exc:
+        if delivery.is_last:
+            renders.fail(
+                model,
+                "render.gave_up",
+                f"gave up after {delivery.receive_count} attempts: {type(exc).__name__}: {exc}",
+            )
+        raise
+
+
+def _run(model: RenderModel) -> None:
+    from chalicelib.jobs.render_worker import produce
+
+    started = time.perf_counter()
+    outputs, reused = produce(model)
+    renders.succeed(model, outputs, reused=reused)
+    _record_on_snapshot(model, outputs)
+    log.info(
+        "render succeeded",
+        extra={"reused": reused, "ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+
+
+def _record_on_snapshot(model: RenderModel, outputs: list[dict[str, Any]]) -> None:
+    from chalicelib.store import snapshots
+
+    entry = {
+        "render_id": model.render_id,
+        "options": model.options,
+        "files": [{k: o[k] for k in ("role", "key", "content_type", "sha256")} for o in outputs],
+    }
+    snapshots.add_assets(model.brand_id, model.snapshot_id, {model.kind: entry})

@@ -1,0 +1,295 @@
+"""Build the :class:`Scene` of a snapshot from its spec and its product.
+
+The spec is the contract: it records the exact font file (sha256), the font size and where each
+line went. The builder re-runs the very layout code validation used, with the zone's own options
+(:func:`zone_layout_options`), and refuses to draw if the result differs from what the spec
+recorded: a changed font, layout algorithm or product would otherwise silently produce a file
+that is not what the shopper approved. Images are checked against their recorded sha256, decoded
+under the bomb guard and re-encoded before they reach any writer.
+
+Failures are :class:`RenderError` with stable codes; nothing here ever draws a fallback.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from pydantic import ValidationError as PydanticValidationError
+
+from chalicelib.domain.imaging import ImageRejected, verify_image_bytes
+from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
+from chalicelib.domain.personalization import zone_layout_options
+from chalicelib.domain.spec import (
+    ColorZoneSpec,
+    DesignSpec,
+    FontRef,
+    ImageZoneSpec,
+    SpecLayout,
+    TextZoneSpec,
+)
+from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, TextZone, ZoneBase
+from chalicelib.errors import AtelierError, field_errors
+from chalicelib.fonts import LoadedFont
+from chalicelib.scene.model import (
+    Affine,
+    ColorItem,
+    ImageItem,
+    Item,
+    PlacedImage,
+    Rect,
+    RenderCode,
+    RenderError,
+    Scene,
+    TextItem,
+)
+from chalicelib.scene.outline import GlyphOutline, Segment, TextOutline, outline_layout
+
+LAYOUT_TOLERANCE_MM = 1e-3
+T = TypeVar("T")
+
+
+class SceneResources(Protocol):
+    """Where fonts and verified images come from (S3 and the bundled fonts in production).
+
+    Implementations raise a :class:`RenderError` (passed through as is) or any other
+    :class:`AtelierError` when something is absent; the builder turns the latter into
+    ``render.font_missing`` / ``render.image_missing``.
+    """
+
+    def font(self, font_id: str, sha256: str) -> LoadedFont: ...
+
+    def image(self, asset_id: str, sha256: str) -> bytes: ...
+
+    def base_image(self, asset_id: str) -> bytes:
+        """The product's mockup photo; products record no hash for it, so none is checked."""
+        ...
+
+
+def build_scene(
+    spec: dict[str, object], product: ProductDoc, resources: SceneResources, *, mockup: bool
+) -> Scene:
+    """The scene of ``spec`` on ``product``; ``mockup`` adds the product photo (previews only).
+
+    A production final is the personalization artwork alone, hence ``mockup=False`` there.
+    """
+    try:
+        parsed = DesignSpec.model_validate(spec)
+    except PydanticValidationError as exc:
+        raise RenderError(
+            "The spec is not a valid design spec.",
+            code="render.spec_mismatch",
+            details={"errors": field_errors(exc)},
+        ) from exc
+    unknown = sorted(set(parsed.zones) - {z.id for z in product.zones})
+    if unknown:
+        raise RenderError(
+            "The spec names zones the product lacks.",
+            code="render.spec_mismatch",
+            details={"zones": unknown},
+        )
+    items: list[Item] = []
+    for zone in product.zones:
+        given = parsed.zones.get(zone.id)
+        if given is None:
+            continue
+        if isinstance(zone, TextZone) and isinstance(given, TextZoneSpec):
+            items.append(_text_item(zone, given, resources))
+        elif isinstance(zone, ImageZone) and isinstance(given, ImageZoneSpec):
+            items.append(_image_item(zone, given, resources))
+        elif isinstance(zone, ColorZone) and isinstance(given, ColorZoneSpec):
+            items.append(_color_item(zone, given))
+        else:
+            raise RenderError(
+                "The spec's zone kind differs from the product's.",
+                code="render.spec_mismatch",
+                details={"zone_id": zone.id, "product_kind": zone.kind, "spec_kind": given.kind},
+            )
+    base = None
+    if mockup and product.base_image_asset_id:
+        base = _base_image(product, resources, product.base_image_asset_id)
+    return Scene(product.width_mm, product.height_mm, base, tuple(items))
+
+
+def zone_rect(zone: ZoneBase) -> Rect:
+    return Rect(zone.x_mm, zone.y_mm, zone.width_mm, zone.height_mm)
+
+
+def zone_rotation(zone: ZoneBase) -> Affine:
+    """The zone's rotation about its centre, in artboard coordinates."""
+    return Affine.rotation_about(
+        zone.rotation_deg, zone.x_mm + zone.width_mm / 2, zone.y_mm + zone.height_mm / 2
+    )
+
+
+def _zone_frame(zone: ZoneBase) -> Affine:
+    """Zone-local (origin at the zone's top-left) to artboard: translate, then rotate."""
+    r = zone_rotation(zone)
+    x, y = r.apply(zone.x_mm, zone.y_mm)
+    return Affine(r.a, r.b, r.c, r.d, x, y)
+
+
+def _fetch(get: Callable[[], T], code: RenderCode, message: str, **details: object) -> T:
+    """Call a resource; a RenderError passes as is, any other AtelierError becomes ``code``."""
+    try:
+        return get()
+    except RenderError:
+        raise  # already says what is wrong
+    except AtelierError as exc:
+        raise RenderError(message, code=code, details={**details, "reason": exc.code}) from exc
+
+
+def _font(zone_id: str, ref: FontRef, resources: SceneResources) -> LoadedFont:
+    font = _fetch(
+        lambda: resources.font(ref.id, ref.sha256),
+        "render.font_missing",
+        "The spec's font is not available.",
+        zone_id=zone_id,
+        font=ref.id,
+    )
+    if font.sha256 != ref.sha256:
+        raise RenderError(
+            "The available font file is not the one the spec was measured with.",
+            code="render.font_missing",
+            details={
+                "zone_id": zone_id,
+                "font": ref.id,
+                "expected_sha256": ref.sha256,
+                "found_sha256": font.sha256,
+            },
+        )
+    return font
+
+
+def _text_item(zone: TextZone, given: TextZoneSpec, resources: SceneResources) -> TextItem:
+    font = _font(zone.id, given.font, resources)
+    try:
+        layout = layout_text(given.text, font, given.layout.font_size_mm, zone_layout_options(zone))
+    except LayoutInvalid as exc:
+        raise RenderError(
+            "The spec's layout cannot be reproduced.",
+            code="render.layout_mismatch",
+            details={"zone_id": zone.id},
+        ) from exc
+    _check_layout(zone.id, layout, given.layout)
+    frame = _zone_frame(zone)
+    outline = outline_layout(layout, font)
+    moved = tuple(
+        GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
+        for g in outline.glyphs
+    )
+    return TextItem(zone.id, zone.process, given.color, TextOutline(moved))
+
+
+def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:
+    """Affine maps send Bézier control points to control points: the transform is exact."""
+    return tuple(Segment(s.op, tuple(frame.apply(x, y) for x, y in s.points)) for s in contour)
+
+
+def _check_layout(zone_id: str, layout: Layout, recorded: SpecLayout) -> None:
+    """The fresh layout must match the recorded lines within :data:`LAYOUT_TOLERANCE_MM`."""
+    fresh = [(line.text, line.x_mm, line.baseline_mm) for line in layout.lines]
+    spec = [(line.text, line.x_mm, line.baseline_mm) for line in recorded.lines]
+    same = len(fresh) == len(spec) and all(
+        a[0] == b[0]
+        and abs(a[1] - b[1]) <= LAYOUT_TOLERANCE_MM
+        and abs(a[2] - b[2]) <= LAYOUT_TOLERANCE_MM
+        for a, b in zip(fresh, spec, strict=False)
+    )
+    same = (
+        same
+        and abs(layout.width_mm - recorded.width_mm) <= LAYOUT_TOLERANCE_MM
+        and abs(layout.height_mm - recorded.height_mm) <= LAYOUT_TOLERANCE_MM
+    )
+    if not same:
+        raise RenderError(
+            "Laying the text out again does not give the layout the spec recorded.",
+            code="render.layout_mismatch",
+            details={
+                "zone_id": zone_id,
+                "recorded": [list(line) for line in spec],
+                "fresh": [list(line) for line in fresh],
+            },
+        )
+
+
+def _verified_png(zone_id: str | None, data: bytes) -> tuple[bytes, int, int]:
+    """Decode under the bomb guard and re-encode: writers embed only bytes we produced."""
+    try:
+        return _verify(data)
+    except ImageRejected as exc:
+        raise RenderError(
+            "An image of this design could not be decoded.",
+            code="render.image_corrupt",
+            details={"zone_id": zone_id, "reason": exc.code},
+        ) from exc
+
+
+@functools.lru_cache(maxsize=4)
+def _verify(data: bytes) -> tuple[bytes, int, int]:
+    """Verification is pure and slow (a 4-megapixel photo takes about a second, mostly the PNG
+    encoder); a product's mockup photo and a shopper's upload recur across previews."""
+    facts, png = verify_image_bytes(data)
+    return png, facts.width_px, facts.height_px
+
+
+def clear_verified_cache() -> None:
+    """Forget verified images (the benchmark measures the cold path with it)."""
+    _verify.cache_clear()
+
+
+def _fitted(width_px: int, height_px: int, box: Rect, mode: str) -> Rect:
+    """The image's rect inside ``box``, centred: ``cover`` fills it, ``contain`` fits inside."""
+    sx, sy = box.width / width_px, box.height / height_px
+    scale = max(sx, sy) if mode == "cover" else min(sx, sy)
+    w, h = width_px * scale, height_px * scale
+    return Rect(box.x + (box.width - w) / 2, box.y + (box.height - h) / 2, w, h)
+
+
+def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources) -> ImageItem:
+    data = _fetch(
+        lambda: resources.image(given.asset_id, given.sha256),
+        "render.image_missing",
+        "The spec's image is not available.",
+        zone_id=zone.id,
+    )
+    if hashlib.sha256(data).hexdigest() != given.sha256:
+        raise RenderError(
+            "The stored image is not the one the spec recorded.",
+            code="render.image_corrupt",
+            details={"zone_id": zone.id, "reason": "sha256_mismatch"},
+        )
+    box = zone_rect(zone)
+    placed = _placed(zone.id, data, box, zone.image_fit, zone_rotation(zone))
+    return ImageItem(zone.id, zone.process, placed, given.effective_dpi)
+
+
+def _color_item(zone: ColorZone, given: ColorZoneSpec) -> ColorItem:
+    return ColorItem(zone.id, zone.process, given.color, zone_rect(zone), zone_rotation(zone))
+
+
+def _base_image(product: ProductDoc, resources: SceneResources, asset_id: str) -> PlacedImage:
+    data = _fetch(
+        lambda: resources.base_image(asset_id),
+        "render.image_missing",
+        "The product's base image is not available.",
+        asset_id=asset_id,
+    )
+    artboard = Rect(0.0, 0.0, product.width_mm, product.height_mm)
+    return _placed(None, data, artboard, "cover", Affine())
+
+
+def _placed(zone_id: str | None, data: bytes, box: Rect, fit: str, rotation: Affine) -> PlacedImage:
+    """A verified image fitted into ``box`` (cover or contain), clipped to it, then rotated."""
+    png, width, height = _verified_png(zone_id, data)
+    return PlacedImage(
+        png=png,
+        sha256=hashlib.sha256(png).hexdigest(),
+        width_px=width,
+        height_px=height,
+        rect=_fitted(width, height, box, fit),
+        clip=box,
+        transform=rotation,
+    )
