@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
 
-.PHONY: run test lint typecheck unit integration e2e system-deps venv clean
+.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean
 
 run: system-deps $(STAMP)
 	$(PY) -m local.stack
@@ -16,6 +16,11 @@ test: system-deps $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+# Figures, not adjectives: each script prints its table and writes JSON under bench/results/.
+bench: system-deps $(STAMP)
+	$(PY) -m bench.render_bench
+	$(PY) -m bench.preview_latency
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

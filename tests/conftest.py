@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def reset_aws_connections() -> None:

@@ -132,6 +132,20 @@ def verify_image_bytes(
     return facts, png
 
 
+def check_stored_png(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[int, int]:
+    """Pixel size of a PNG that :func:`verify_image_bytes` produced, decoded fully as a check.
+
+    Renderers read images back from storage after a sha256 check, so the bytes are already our
+    clean PNG; encoding them again would cost about a second per photo for the same bytes.
+    """
+    if sniff_format(data) != "png":
+        raise ImageUnsupportedFormat(
+            "Stored images are PNG; this one is not.", details={"detected": sniff_format(data)}
+        )
+    decoded = _decode(_open_header(data, "png", max_pixels))
+    return decoded.width, decoded.height
+
+
 def _corrupt(exc: Exception) -> ImageCorrupt:
     return ImageCorrupt(
         "The image could not be decoded; it is damaged or incomplete.",

@@ -19,7 +19,12 @@ from typing import Protocol, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 
-from chalicelib.domain.imaging import ImageRejected, verify_image_bytes
+from chalicelib.domain.imaging import (
+    ImageRejected,
+    check_stored_png,
+    sniff_format,
+    verify_image_bytes,
+)
 from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
 from chalicelib.domain.personalization import zone_layout_options
 from chalicelib.domain.spec import (
@@ -231,6 +236,9 @@ def _verified_png(zone_id: str | None, data: bytes) -> tuple[bytes, int, int]:
 def _verify(data: bytes) -> tuple[bytes, int, int]:
     """Verification is pure and slow (a 4-megapixel photo takes about a second, mostly the PNG
     encoder); a product's mockup photo and a shopper's upload recur across previews."""
+    if sniff_format(data) == "png":  # our stored PNG (sha256-checked): decode, don't re-encode
+        width, height = check_stored_png(data)
+        return data, width, height
     facts, png = verify_image_bytes(data)
     return png, facts.width_px, facts.height_px
 

@@ -2,87 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
-from tests.conftest import ROOT, free_port, reset_aws_connections
+from local.harness import Stack, free_port, start_stack, stop_stack
+from tests.conftest import reset_aws_connections
 
-
-@dataclass
-class Stack:
-    process: subprocess.Popen[bytes]
-    api_url: str
-    aws_url: str
-    demo: dict[str, Any]
-    state_dir: Path
-    startup_s: float
-
-    def get(self, path: str, key: str | None = None, **headers: str) -> requests.Response:
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        return requests.get(self.api_url + path, headers=headers, timeout=10)
-
-
-def _wait_for_demo(proc: subprocess.Popen[bytes], state: Path, api_url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"local stack exited early:\n{log.read_text()[-3000:]}")
-        if (state / "demo.json").exists():
-            try:
-                if requests.get(api_url + "/v1/health", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-        time.sleep(0.25)
-    raise TimeoutError(f"local stack not healthy within 60 s:\n{log.read_text()[-3000:]}")
-
-
-def start_stack(state: Path) -> Stack:
-    """``python -m local.stack`` (what ``make run`` runs) on free ports, healthy or an error."""
-    api_port, moto_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "ATELIER_PORT": str(api_port),
-        "ATELIER_MOTO_PORT": str(moto_port),
-        "ATELIER_STATE_DIR": str(state),
-    }
-    log = state / "stack.log"
-    started = time.monotonic()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "local.stack"], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    api_url = f"http://127.0.0.1:{api_port}"
-    try:
-        _wait_for_demo(proc, state, api_url, log)
-    except BaseException:
-        stop_stack(proc)
-        raise
-    demo = json.loads((state / "demo.json").read_text())
-    return Stack(
-        proc, api_url, f"http://127.0.0.1:{moto_port}", demo, state, time.monotonic() - started
-    )
-
-
-def stop_stack(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+__all__ = ["Stack", "start_stack", "stop_stack"]
 
 
 @pytest.fixture(scope="session")
