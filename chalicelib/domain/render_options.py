@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from chalicelib.domain.zone import StrictModel
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 MAX_PIXELS = 120_000_000
 
 

@@ -29,6 +29,8 @@ from chalicelib.scene.model import RenderError
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from chalicelib.scene.model import Scene
+
 ImageFormat = Literal["jpeg", "webp", "png"]
 RasterizerName = Literal["cairo", "resvg"]
 
@@ -48,6 +50,18 @@ class Rasterizer(Protocol):
 
     def render(self, svg: str, width_px: int, height_px: int) -> Image:
         """RGBA with straight (not premultiplied) alpha, exactly ``width_px`` × ``height_px``."""
+        ...
+
+    def render_scene(
+        self,
+        scene: Scene,
+        width_px: int,
+        height_px: int,
+        *,
+        bleed_mm: float,
+        background: str | None,
+    ) -> Image:
+        """The same pixels as rendering the scene's SVG (see :func:`svg.to_svg`)."""
         ...
 
 
@@ -102,6 +116,24 @@ class CairoRasterizer:
             raise _failed(self.name, exc) from exc
         return _check_size(self.name, image, width_px, height_px)
 
+    def render_scene(
+        self,
+        scene: Scene,
+        width_px: int,
+        height_px: int,
+        *,
+        bleed_mm: float,
+        background: str | None,
+    ) -> Image:
+        """Straight onto cairo, skipping SVG text (its parsing is most of cairosvg's time)."""
+        from chalicelib.scene.cairo_draw import draw
+
+        try:
+            image = draw(scene, width_px, height_px, bleed_mm=bleed_mm, background=background)
+        except Exception as exc:
+            raise _failed(self.name, exc) from exc
+        return _check_size(self.name, image, width_px, height_px)
+
 
 class ResvgRasterizer:
     """resvg: needs no system library, so it works on the bare Lambda runtime."""
@@ -126,6 +158,20 @@ class ResvgRasterizer:
         if image.mode != "RGBA":
             image = image.convert("RGBA")
         return _check_size(self.name, image, width_px, height_px)
+
+    def render_scene(
+        self,
+        scene: Scene,
+        width_px: int,
+        height_px: int,
+        *,
+        bleed_mm: float,
+        background: str | None,
+    ) -> Image:
+        from chalicelib.scene.svg import to_svg
+
+        svg = to_svg(scene, bleed_mm=bleed_mm, background=background, size_px=(width_px, height_px))
+        return self.render(svg, width_px, height_px)
 
 
 def cairo_available() -> bool:

@@ -37,7 +37,6 @@ from chalicelib.scene.raster import (
     default_rasterizer,
     encode,
 )
-from chalicelib.scene.svg import to_svg
 
 if TYPE_CHECKING:
     from chalicelib.scene.model import Scene
@@ -113,9 +112,9 @@ def render_preview(
     check_pixels(width, height)
     check_deadline(deadline, "start")
     background = None if options.transparent else _WHITE
-    svg = to_svg(scene, background=background, size_px=(width, height))
-    check_deadline(deadline, "svg")
-    image = (rasterizer or default_rasterizer()).render(svg, width, height)
+    image = (rasterizer or default_rasterizer()).render_scene(
+        scene, width, height, bleed_mm=0.0, background=background
+    )
     if not options.transparent:  # drawn on a full white rect: alpha is 255 everywhere
         image = image.convert("RGB")
     check_deadline(deadline, "raster")
@@ -137,9 +136,9 @@ def render_final(
     width, height = final_size(scene, options)
     check_pixels(width, height)
     check_deadline(deadline, "start")
-    svg = to_svg(scene, bleed_mm=options.bleed_mm, size_px=(width, height))
-    check_deadline(deadline, "svg")
-    image = (rasterizer or default_rasterizer()).render(svg, width, height)
+    image = (rasterizer or default_rasterizer()).render_scene(
+        scene, width, height, bleed_mm=options.bleed_mm, background=None
+    )
     check_deadline(deadline, "raster")
     png = encode(image, "png", transparent=True, compress_level=FINAL_PNG_LEVEL, dpi=options.dpi)
     check_deadline(deadline, "encode")

@@ -47,7 +47,7 @@ def to_svg(
     ``size_px`` prepares the SVG for a rasterizer: the root's intrinsic size becomes exact
     pixels (``preserveAspectRatio`` none; resvg only scales uniformly, so the size it is asked
     for must be the SVG's own), and every image is cropped to its clip and resampled to the
-    pixels it will cover (see :func:`_at_resolution`). Without it, width and height are in mm
+    pixels it will cover (see :func:`at_resolution`). Without it, width and height are in mm
     (the true size) and images are embedded as they are.
     """
     b = bleed_mm
@@ -85,7 +85,7 @@ def to_svg(
 def _image(image: PlacedImage, clips: list[str], px_per_mm: tuple[float, float] | None) -> str:
     """The image in its rect, clipped to its zone; the clip sits inside the transform."""
     if px_per_mm is not None:
-        image = _at_resolution(image, px_per_mm)
+        image = at_resolution(image, px_per_mm)
     clip_id = f"c{len(clips)}"
     clips.append(f'<clipPath id="{clip_id}">{_rect(image.clip, None)}</clipPath>')
     r = image.rect
@@ -97,7 +97,7 @@ def _image(image: PlacedImage, clips: list[str], px_per_mm: tuple[float, float] 
     return _group(image.transform, f'<g clip-path="url(#{clip_id})">{element}</g>')
 
 
-def _at_resolution(image: PlacedImage, px_per_mm: tuple[float, float]) -> PlacedImage:
+def at_resolution(image: PlacedImage, px_per_mm: tuple[float, float]) -> PlacedImage:
     """The visible part of the image, resampled by Pillow to the pixels it covers on the output.
 
     Rasterizers then draw it about 1:1, which (1) makes cairo and resvg agree (their own

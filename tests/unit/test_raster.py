@@ -97,6 +97,26 @@ def test_cairo_and_resvg_agree(name: str) -> None:
     assert ink > 1.0  # not a blank canvas agreeing with another blank canvas
 
 
+@pytest.mark.parametrize("name", sorted(SCENES))
+@pytest.mark.parametrize("bleed_mm", [0.0, 2.0])
+def test_cairo_drawing_the_scene_directly_matches_the_svg_path(name: str, bleed_mm: float) -> None:
+    """What previews and finals use on cairo, against resvg drawing the scene's SVG."""
+    scene = SCENES[name]
+    size = preview_size(scene, 400)
+    for background in ("#FFFFFF", None):
+        direct = CairoRasterizer().render_scene(
+            scene, *size, bleed_mm=bleed_mm, background=background
+        )
+        via_svg = ResvgRasterizer().render_scene(
+            scene, *size, bleed_mm=bleed_mm, background=background
+        )
+        assert direct.size == via_svg.size == size
+        diff = _mean_abs_diff(direct, via_svg)
+        assert max(diff) < 2.0, (background, diff)
+    ink = ImageStat.Stat(ImageChops.invert(direct.convert("L"))).mean[0]
+    assert ink > 1.0
+
+
 @pytest.mark.parametrize("rasterizer", [CairoRasterizer(), ResvgRasterizer()], ids=lambda r: r.name)
 def test_alpha_comes_back_straight_not_premultiplied(rasterizer: Any) -> None:
     svg = (
