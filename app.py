@@ -12,20 +12,34 @@ from chalice.app import SQSEvent
 from chalicelib.api import (
     assets,
     keys,
+    manufacturing,
     middleware,
+    orders,
     personalization,
     products,
     renders,
     specs,
     system,
 )
+from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
 from chalicelib.jobs.batch import process_batch
 from chalicelib.resources import queue_name_at_deploy, queue_spec
 
 app = Chalice(app_name="atelier", configure_logs=False)
 app.register_middleware(middleware.middleware, "http")
-for blueprint in (system, keys, assets, products, personalization, specs, renders):
+BLUEPRINTS = (
+    system,
+    keys,
+    assets,
+    products,
+    personalization,
+    specs,
+    renders,
+    manufacturing,
+    orders,
+)
+for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint.bp)
 
 
@@ -41,3 +55,11 @@ def render_preview_worker(event: SQSEvent) -> dict[str, Any]:
 )
 def render_final_worker(event: SQSEvent) -> dict[str, Any]:
     return process_batch(event, render_jobs.handle_message, queue="render-final")
+
+
+@app.on_sqs_message(
+    queue=queue_name_at_deploy("export-manufacturing"),
+    batch_size=queue_spec("export-manufacturing").batch_size,
+)
+def export_manufacturing_worker(event: SQSEvent) -> dict[str, Any]:
+    return process_batch(event, pack_jobs.handle_message, queue="export-manufacturing")

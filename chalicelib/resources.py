@@ -20,8 +20,12 @@ from chalicelib.store.models import (
     AssetModel,
     BrandModel,
     IdempotencyRecord,
+    OrderItemModel,
+    OrderModel,
+    PackModel,
     ProductModel,
     ProductVersionModel,
+    ProfileModel,
     RenderModel,
     SnapshotModel,
     SpecModel,
@@ -67,6 +71,10 @@ TABLES: tuple[type[Model], ...] = (
     SpecModel,
     SnapshotModel,
     RenderModel,
+    ProfileModel,
+    PackModel,
+    OrderModel,
+    OrderItemModel,
 )
 
 QUEUES: tuple[QueueSpec, ...] = (

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
 from chalicelib.domain.zone import ProductDoc, Zone, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
-from chalicelib.store import assets, products
+from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import known_font_ids
 
 bp = Blueprint(__name__)
@@ -69,6 +69,18 @@ def check_product(brand_id: str, doc: ProductDoc) -> None:
                     "code": "product.unknown_asset",
                     "message": "No verified image with this id.",
                     "params": {"asset_id": doc.base_image_asset_id},
+                }
+            )
+    if doc.manufacturing_profile_id:
+        try:
+            profiles.get_profile(brand_id, doc.manufacturing_profile_id)
+        except AtelierError:
+            issues.append(
+                {
+                    "field": "manufacturing_profile_id",
+                    "code": "product.unknown_profile",
+                    "message": "No built-in or brand profile with this id.",
+                    "params": {"profile_id": doc.manufacturing_profile_id},
                 }
             )
     if issues:

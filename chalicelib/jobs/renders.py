@@ -10,16 +10,14 @@ its code; a transient one goes back to the queue, and the last delivery records 
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib import aws, logs
+from chalicelib import logs
 from chalicelib.domain.canonical import sha256_hex
-from chalicelib.errors import AtelierError
+from chalicelib.jobs import queue, runner
 from chalicelib.jobs.batch import Delivery
-from chalicelib.settings import get_settings
 from chalicelib.store import renders
 from chalicelib.store.models import RenderModel
 
@@ -47,48 +45,26 @@ def output_prefix(brand_id: str, key: str) -> str:
     return f"{brand_id}/renders/{key}"
 
 
-@lru_cache(maxsize=8)
-def _queue_url(name: str, endpoint: str | None) -> str:
-    return str(aws.sqs().get_queue_url(QueueName=name)["QueueUrl"])
-
-
 def enqueue(render: renders.Render) -> None:
-    settings = get_settings()
-    name = settings.physical_name("queue", QUEUE_OF_KIND[render.kind])
-    body = RenderMessage(
+    message = RenderMessage(
         render_id=render.render_id, brand_id=render.brand_id, correlation_id=render.correlation_id
     )
-    aws.sqs().send_message(
-        QueueUrl=_queue_url(name, settings.endpoint_url), MessageBody=body.model_dump_json()
-    )
+    queue.send(QUEUE_OF_KIND[render.kind], message)
 
 
 def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
     """One SQS record. Raises only for failures worth another delivery."""
     message = RenderMessage.model_validate(body)
     logs.bind(brand_id=message.brand_id, render_id=message.render_id)
-    model = renders.find(message.brand_id, message.render_id)
-    if model is None:
-        raise LookupError("render record not visible yet")  # written before the send; retry
-    if model.status in ("succeeded", "failed"):
-        log.info("duplicate delivery of a finished render; nothing to do")
-        return
-    if not renders.start(model):
-        log.info("render is running elsewhere under a live lease; leaving it")
-        return
-    try:
-        _run(model)
-    except AtelierError as exc:  # deterministic: same input, same failure
-        log.warning("render failed", extra={"code": exc.code})
-        renders.fail(model, exc.code, exc.message)
-    except Exception as exc:
-        if delivery.is_last:
-            renders.fail(
-                model,
-                "render.gave_up",
-                f"gave up after {delivery.receive_count} attempts: {type(exc).__name__}: {exc}",
-            )
-        raise
+    runner.run(
+        renders.find(message.brand_id, message.render_id),
+        status=lambda m: str(m.status),
+        start=renders.start,
+        work=_run,
+        fail=renders.fail,
+        delivery=delivery,
+        kind="render",
+    )
 
 
 def _run(model: RenderModel) -> None:

@@ -5,94 +5,94 @@ handful of PDF operators; a library would add a dependency and, usually, timesta
 here the file is deterministic (no dates, ``/ID`` from a hash of the content), has no fonts at
 all (text is filled outlines), and carries the boxes a print shop checks:
 
-* MediaBox = BleedBox = artboard grown by the bleed on every side,
-* TrimBox = the artboard itself (the product's size).
+* TrimBox = the artboard itself (the product's size),
+* BleedBox = the artboard grown by the bleed on every side,
+* MediaBox = the BleedBox, or, with crop marks, the BleedBox grown by :data:`CROP_MARGIN_MM`
+  so the marks have room. The artwork is then clipped to the BleedBox: anything beyond it
+  (a rotated zone poking out) would otherwise print in the slug beside the marks.
+
+Crop marks are hairlines (0.25 pt) in registration colour (a ``Separation /All`` space, which a
+RIP prints on every plate), extending the trim edges from :data:`CROP_MARK_GAP_MM` outside the
+bleed: they never enter the bleed, so trimming never leaves a mark on the product.
 
 One ``cm`` at the top of the page maps millimetres, y down, onto points, y up, so every item is
 written in scene coordinates exactly as the SVG writer writes them. Quadratic segments (TrueType)
 become the equivalent cubics, since PDF has none. Images are RGB FlateDecode XObjects with an
-SMask when they have alpha; an image used twice is stored once.
+SMask when they have alpha; an image used twice is stored once. The object and file plumbing is
+shared with the job sheet (:mod:`chalicelib.scene.pdfdoc`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import zlib
 from typing import TYPE_CHECKING
 
-from chalicelib.scene.model import (
-    Affine,
-    ColorItem,
-    ImageItem,
-    PlacedImage,
-    Rect,
-    Scene,
-    TextItem,
-    hex_rgb,
-)
+from chalicelib.scene.model import ColorItem, ImageItem, PlacedImage, Scene, TextItem
 from chalicelib.scene.model import fmt_number as _n
+from chalicelib.scene.pdfdoc import (
+    PT_PER_MM,
+    Box,
+    cm,
+    fill_contours,
+    one_page,
+    rect_path,
+    rgb,
+)
 
 if TYPE_CHECKING:
-    from chalicelib.scene.outline import Contour
+    from PIL.Image import Image
 
-PT_PER_MM = 72 / 25.4
-_ZLIB_LEVEL = 6
+__all__ = ["CROP_MARGIN_MM", "PT_PER_MM", "to_pdf"]
+
+CROP_MARGIN_MM = 10.0  # MediaBox beyond the BleedBox when crop marks are drawn
+CROP_MARK_GAP_MM = 2.0  # marks start this far outside the bleed
+CROP_MARK_LENGTH_MM = 5.0
+CROP_MARK_WIDTH_PT = 0.25
+_REGISTRATION = (
+    "/ColorSpace << /Reg [/Separation /All /DeviceCMYK << /FunctionType 2 /Domain [0 1] "
+    "/C0 [0 0 0 0] /C1 [1 1 1 1] /N 1 >>] >>"
+)
 
 
-def to_pdf(scene: Scene, *, bleed_mm: float = 0.0) -> bytes:
-    """One page, MediaBox/BleedBox = artboard + bleed, TrimBox = artboard."""
+def to_pdf(scene: Scene, *, bleed_mm: float = 0.0, crop_marks: bool = False) -> bytes:
+    """One page at true size: TrimBox = artboard, BleedBox = artboard + bleed, and MediaBox =
+    BleedBox, or larger with ``crop_marks`` (see the module docstring)."""
+    margin_mm = CROP_MARGIN_MM if crop_marks else 0.0
+    offset_mm = margin_mm + bleed_mm  # from the media box's edge to the trim
     images: dict[str, tuple[str, PlacedImage]] = {}  # sha256 -> (resource name, image)
-    ops = [_page_matrix(scene, bleed_mm)]
+    ops = [_page_matrix(scene, offset_mm)]
     if scene.base_image is not None:
         ops.append(_image_ops(scene.base_image, images))
     for item in scene.items:
         if isinstance(item, TextItem):
-            ops.append(_text_ops(item))
+            ops.append(fill_contours(item.contours, item.color))
         elif isinstance(item, ImageItem):
             ops.append(_image_ops(item.image, images))
         elif isinstance(item, ColorItem):
-            ops.append(_color_ops(item))
+            ops.append(f"q {cm(item.transform)}{rgb(item.color)} rg {rect_path(item.rect)} f Q")
     ops.append("Q")
-    return _document(scene, bleed_mm, "\n".join(op for op in ops if op).encode("ascii"), images)
+    k = PT_PER_MM
+    media = [0.0, 0.0, (scene.width_mm + 2 * offset_mm) * k, (scene.height_mm + 2 * offset_mm) * k]
+    bleed = [margin_mm * k, margin_mm * k, media[2] - margin_mm * k, media[3] - margin_mm * k]
+    trim = [
+        offset_mm * k,
+        offset_mm * k,
+        (scene.width_mm + offset_mm) * k,
+        media[3] - offset_mm * k,
+    ]
+    if crop_marks:
+        clip = f"{_n(bleed[0])} {_n(bleed[1])} {_n(bleed[2] - bleed[0])} {_n(bleed[3] - bleed[1])}"
+        ops = [f"q {clip} re W n", *ops, "Q", _crop_mark_ops(trim, bleed_mm)]
+    content = "\n".join(op for op in ops if op).encode("ascii")
+    boxes = [("MediaBox", media), ("BleedBox", bleed), ("TrimBox", trim)]
+    decoded = [(name, _decode(image)) for name, image in images.values()]
+    return one_page(boxes, content, decoded, _REGISTRATION if crop_marks else "")
 
 
-def _page_matrix(scene: Scene, bleed_mm: float) -> str:
+def _page_matrix(scene: Scene, offset_mm: float) -> str:
     """mm, y down, origin at the artboard's top-left -> points, y up, origin at the media box."""
     k = PT_PER_MM
-    return f"q {_n(k)} 0 0 {_n(-k)} {_n(bleed_mm * k)} {_n((scene.height_mm + bleed_mm) * k)} cm"
-
-
-def _text_ops(item: TextItem) -> str:
-    path = "\n".join(_contour_ops(c) for c in item.contours)
-    if not path:
-        return ""
-    return f"{_rgb(item.color)} rg\n{path}\nf"
-
-
-def _contour_ops(contour: Contour) -> str:
-    ops: list[str] = []
-    current = (0.0, 0.0)
-    for segment in contour:
-        pts = segment.points
-        if segment.op == "M":
-            ops.append(f"{_xy(pts[0])} m")
-        elif segment.op == "L":
-            ops.append(f"{_xy(pts[0])} l")
-        elif segment.op == "Q":  # degree elevation: the same curve as a cubic
-            (qx, qy), end = pts
-            c1 = (current[0] + 2 / 3 * (qx - current[0]), current[1] + 2 / 3 * (qy - current[1]))
-            c2 = (end[0] + 2 / 3 * (qx - end[0]), end[1] + 2 / 3 * (qy - end[1]))
-            ops.append(f"{_xy(c1)} {_xy(c2)} {_xy(end)} c")
-        else:
-            ops.append(f"{_xy(pts[0])} {_xy(pts[1])} {_xy(pts[2])} c")
-        current = pts[-1]
-    ops.append("h")
-    return " ".join(ops)
-
-
-def _color_ops(item: ColorItem) -> str:
-    return f"q {_cm(item.transform)}{_rgb(item.color)} rg {_re(item.rect)} f Q"
+    return f"q {_n(k)} 0 0 {_n(-k)} {_n(offset_mm * k)} {_n((scene.height_mm + offset_mm) * k)} cm"
 
 
 def _image_ops(image: PlacedImage, images: dict[str, tuple[str, PlacedImage]]) -> str:
@@ -100,90 +100,26 @@ def _image_ops(image: PlacedImage, images: dict[str, tuple[str, PlacedImage]]) -
     r = image.rect
     # The image's unit square goes onto its rect; row 0 at the top (y down in scene space).
     place = f"{_n(r.width)} 0 0 {_n(-r.height)} {_n(r.x)} {_n(r.y + r.height)} cm"
-    return f"q {_cm(image.transform)}{_re(image.clip)} W n {place} /{name} Do Q"
+    return f"q {cm(image.transform)}{rect_path(image.clip)} W n {place} /{name} Do Q"
 
 
-def _cm(transform: Affine) -> str:
-    if transform.is_identity:
-        return ""
-    t = transform
-    return " ".join(_n(v, 8) for v in (t.a, t.b, t.c, t.d, t.e, t.f)) + " cm "
+def _crop_mark_ops(trim: Box, bleed_mm: float) -> str:
+    """Two hairlines per trim corner, in points, continuing the trim edges outward."""
+    k = PT_PER_MM
+    start = (bleed_mm + CROP_MARK_GAP_MM) * k
+    end = start + CROP_MARK_LENGTH_MM * k
+    lines: list[str] = []
+    for x, sx in ((trim[0], -1), (trim[2], 1)):
+        for y, sy in ((trim[1], -1), (trim[3], 1)):
+            lines.append(f"{_n(x + sx * start)} {_n(y)} m {_n(x + sx * end)} {_n(y)} l")
+            lines.append(f"{_n(x)} {_n(y + sy * start)} m {_n(x)} {_n(y + sy * end)} l")
+    marks = "\n".join(lines)
+    return f"q /Reg CS 1 SCN {_n(CROP_MARK_WIDTH_PT)} w 0 J [] 0 d\n{marks}\nS Q"
 
 
-def _re(r: Rect) -> str:
-    return f"{_n(r.x)} {_n(r.y)} {_n(r.width)} {_n(r.height)} re"
-
-
-def _rgb(color: str) -> str:
-    return " ".join(_n(c / 255, 4) for c in hex_rgb(color))
-
-
-def _xy(point: tuple[float, float]) -> str:
-    return f"{_n(point[0])} {_n(point[1])}"
-
-
-def _stream(header: str, data: bytes) -> bytes:
-    packed = zlib.compress(data, _ZLIB_LEVEL)
-    head = f"<< {header} /Filter /FlateDecode /Length {len(packed)} >>\nstream\n"
-    return head.encode("ascii") + packed + b"\nendstream"
-
-
-def _image_objects(image: PlacedImage, first_id: int) -> list[bytes]:
-    """The image XObject (and its SMask right after it when the PNG has alpha)."""
+def _decode(image: PlacedImage) -> Image:
     from PIL import Image as PILImage
 
     decoded = PILImage.open(io.BytesIO(image.png), formats=["PNG"])
     decoded.load()
-    size = f"/Type /XObject /Subtype /Image /Width {decoded.width} /Height {decoded.height}"
-    common = f"{size} /BitsPerComponent 8"
-    smask = ""
-    objects: list[bytes] = []
-    if decoded.mode in ("RGBA", "LA") or "transparency" in decoded.info:
-        alpha = decoded.convert("RGBA").getchannel("A").tobytes()
-        smask = f" /SMask {first_id + 1} 0 R"
-        objects.append(_stream(f"{common} /ColorSpace /DeviceGray", alpha))
-    rgb = decoded.convert("RGB").tobytes()
-    objects.insert(0, _stream(f"{common} /ColorSpace /DeviceRGB{smask}", rgb))
-    return objects
-
-
-def _document(
-    scene: Scene, bleed_mm: float, content: bytes, images: dict[str, tuple[str, PlacedImage]]
-) -> bytes:
-    k = PT_PER_MM
-    media = [0.0, 0.0, (scene.width_mm + 2 * bleed_mm) * k, (scene.height_mm + 2 * bleed_mm) * k]
-    trim = [bleed_mm * k, bleed_mm * k, (scene.width_mm + bleed_mm) * k, media[3] - bleed_mm * k]
-    objects: list[bytes] = [b"", b"", b"", _stream("", content)]  # 1-3 filled in below
-    xobjects: list[str] = []
-    for name, image in images.values():
-        xobjects.append(f"/{name} {len(objects) + 1} 0 R")
-        objects += _image_objects(image, len(objects) + 1)
-    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[1] = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
-    objects[2] = (
-        f"<< /Type /Page /Parent 2 0 R /MediaBox {_box(media)} /BleedBox {_box(media)} "
-        f"/TrimBox {_box(trim)} /Resources << /XObject << {' '.join(xobjects)} >> >> "
-        "/Contents 4 0 R >>"
-    ).encode("ascii")
-    return _serialize(objects)
-
-
-def _box(values: list[float]) -> str:
-    return "[" + " ".join(_n(v) for v in values) + "]"
-
-
-def _serialize(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode("ascii") + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode("ascii")
-    out += b"".join(f"{offset:010d} 00000 n \n".encode("ascii") for offset in offsets)
-    file_id = hashlib.sha256(bytes(out)).hexdigest()[:32]
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /ID [<{file_id}> <{file_id}>] >>\n"
-        f"startxref\n{xref}\n%%EOF\n"
-    ).encode("ascii")
-    return bytes(out)
+    return decoded

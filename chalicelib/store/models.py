@@ -209,3 +209,97 @@ class RenderModel(Model):
     correlation_id = UnicodeAttribute(default="")
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
     updated_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class ProfileModel(Model):
+    """A brand's own manufacturing profile (the built-ins live in code, not in this table)."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "profiles"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    profile_id = UnicodeAttribute(range_key=True)
+    document = JSONAttribute()
+    version = NumberAttribute(default=1)
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    updated_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class PackModel(Model):
+    """A manufacturing pack job; same life cycle as a render (see ``store.jobstate``).
+
+    ``profile`` is a copy of the profile document used, so a pack can be rebuilt identically
+    even after the brand edits its profile.
+    """
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "packs"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    pack_id = UnicodeAttribute(range_key=True)
+    snapshot_id = UnicodeAttribute()
+    spec_hash = UnicodeAttribute()
+    order_ref = UnicodeAttribute(default="")
+    item_ref = UnicodeAttribute(default="")
+    quantity = NumberAttribute(default=1)
+    profile_id = UnicodeAttribute()
+    profile = JSONAttribute()
+    formats = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    progress = NumberAttribute(default=0)
+    lease_until = NumberAttribute(default=0)
+    zip_key = UnicodeAttribute(null=True)
+    sha256 = UnicodeAttribute(null=True)
+    size = NumberAttribute(null=True)
+    files = JSONAttribute(default=list)  # the manifest's file list
+    warnings = JSONAttribute(default=list)
+    error = JSONAttribute(null=True)
+    timings = JSONAttribute(default=dict)
+    correlation_id = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    updated_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class OrderModel(Model):
+    """An order of a brand. Orders written before items existed carry one product, snapshot
+    and quantity on the order itself (``legacy_*``); the migration turns those into items."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "orders"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    order_id = UnicodeAttribute(range_key=True)
+    external_ref = UnicodeAttribute(default="")
+    source = UnicodeAttribute(default="api")  # "api" | "shopify"
+    currency = UnicodeAttribute()
+    customer = JSONAttribute()
+    status = UnicodeAttribute()
+    item_count = NumberAttribute(default=0)
+    total_minor = NumberAttribute(default=0)
+    history = JSONAttribute(default=list)  # [{"status", "at", "source"}]
+    legacy_product_id = UnicodeAttribute(null=True)
+    legacy_snapshot_id = UnicodeAttribute(null=True)
+    legacy_quantity = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    updated_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class OrderItemModel(Model):
+    """One line of an order, tied to a snapshot; production job ids are derived from it."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "order-items"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)  # "<order_id>#<line, 4 digits>"
+    item_id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    snapshot_id = UnicodeAttribute()
+    spec_hash = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit_price_minor = NumberAttribute()
+    render_id = UnicodeAttribute(null=True)
+    pack_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)

@@ -4,15 +4,15 @@ crashed workers can neither render twice nor leave a job stuck."""
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import NotFound
+from chalicelib.store import jobstate
 from chalicelib.store.base import utcnow
 from chalicelib.store.models import RenderModel
 
@@ -71,11 +71,13 @@ def new_render(
     options: dict[str, Any],
     cache_key: str,
     correlation_id: str,
+    render_id: str | None = None,
 ) -> RenderModel:
+    """A queued render (not yet written); ``render_id`` may be derived by the caller."""
     now = utcnow()
     return RenderModel(
         brand_id=brand_id,
-        render_id=f"rnd_{secrets.token_hex(10)}",
+        render_id=render_id or f"rnd_{secrets.token_hex(10)}",
         snapshot_id=snapshot_id,
         spec_hash=spec_hash,
         kind=kind,
@@ -112,75 +114,17 @@ def get_render(brand_id: str, render_id: str) -> Render:
     return as_render(model)
 
 
-def _condition_failed(exc: UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
-
-
 def start(model: RenderModel) -> bool:
-    """Take the job: queued, or running with an expired lease (its worker died). False: not ours."""
-    now = time.time()
-    timings = {**(model.timings or {}), "started_at": utcnow().isoformat()}
-    try:
-        model.update(
-            actions=[
-                RenderModel.status.set("running"),
-                RenderModel.attempts.add(1),
-                RenderModel.lease_until.set(now + LEASE_SECONDS),
-                RenderModel.progress.set(5),
-                RenderModel.timings.set(timings),
-                RenderModel.updated_at.set(utcnow()),
-            ],
-            condition=(RenderModel.status == "queued")
-            | ((RenderModel.status == "running") & (RenderModel.lease_until < now)),
-        )
-    except UpdateError as exc:
-        if _condition_failed(exc):
-            return False
-        raise
-    return True
+    return jobstate.start(model, LEASE_SECONDS)
 
 
 def set_progress(model: RenderModel, percent: int) -> None:
-    model.update(
-        actions=[RenderModel.progress.set(percent), RenderModel.updated_at.set(utcnow())],
-        condition=RenderModel.status == "running",
-    )
-
-
-def _finish_timings(model: RenderModel) -> dict[str, Any]:
-    timings = dict(model.timings or {})
-    finished = utcnow()
-    timings["finished_at"] = finished.isoformat()
-    started = timings.get("started_at")
-    if started:
-        began = datetime.fromisoformat(started)
-        timings["duration_ms"] = round((finished - began).total_seconds() * 1000, 1)
-    return timings
+    jobstate.set_progress(model, percent)
 
 
 def succeed(model: RenderModel, outputs: list[dict[str, Any]], *, reused: bool) -> None:
-    model.update(
-        actions=[
-            RenderModel.status.set("succeeded"),
-            RenderModel.outputs.set(outputs),
-            RenderModel.reused.set(reused),
-            RenderModel.progress.set(100),
-            RenderModel.error.remove(),
-            RenderModel.timings.set(_finish_timings(model)),
-            RenderModel.updated_at.set(utcnow()),
-        ],
-        condition=RenderModel.status == "running",
-    )
+    jobstate.succeed(model, [RenderModel.outputs.set(outputs), RenderModel.reused.set(reused)])
 
 
 def fail(model: RenderModel, code: str, message: str) -> None:
-    """Record a final failure with its reason (never overwrites a success)."""
-    model.update(
-        actions=[
-            RenderModel.status.set("failed"),
-            RenderModel.error.set({"code": code, "message": message[:500]}),
-            RenderModel.timings.set(_finish_timings(model)),
-            RenderModel.updated_at.set(utcnow()),
-        ],
-        condition=RenderModel.status != "succeeded",
-    )
+    jobstate.fail(model, code, message)

@@ -1,4 +1,5 @@
-"""The production PDF: true size, the boxes a print shop checks, no fonts, deterministic bytes.
+"""The production PDF: true size, the boxes a print shop checks, no fonts, deterministic bytes;
+crop marks outside the bleed when a profile asks; the effective DPI of every placed image.
 
 The structure is checked with a few regular expressions and parsed by pypdf (a test-only
 dependency); poppler's ``pdftoppm`` (installed by ``make test``) renders the page for comparison
@@ -7,19 +8,22 @@ with the final PNG, which proves the paths, the quadratic-to-cubic conversion an
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import zlib
 from itertools import pairwise
 from pathlib import Path
 
+import pypdf
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from chalicelib.domain.personalization import ZoneInput
-from chalicelib.scene import pdf as pdf_module
+from chalicelib.scene.checks import image_dpi_report
 from chalicelib.scene.model import Scene, TextItem
-from chalicelib.scene.pdf import PT_PER_MM, to_pdf
+from chalicelib.scene.pdf import CROP_MARGIN_MM, PT_PER_MM, to_pdf
+from chalicelib.scene.pdfdoc import contour_ops
 from chalicelib.scene.raster import flatten
 from chalicelib.scene.render import FinalOptions, render_final
 from tests.unit.test_scene import (
@@ -110,7 +114,7 @@ def test_quadratic_segments_become_the_same_curves_as_cubics() -> None:
     assert isinstance(item, TextItem)
     checked = 0
     for contour in item.contours:
-        operands = [float(v) for v in re.findall(r"-?[0-9.]+", pdf_module._contour_ops(contour))]
+        operands = [float(v) for v in re.findall(r"-?[0-9.]+", contour_ops(contour))]
         current = contour[0].points[0]
         for segment in contour:
             n = 6 if segment.op in ("Q", "C") else 2  # a Q is written as a cubic: 3 points
@@ -140,9 +144,7 @@ def test_same_scene_gives_the_same_pdf_bytes_and_no_dates() -> None:
 
 
 def test_pdf_opens_in_pypdf_when_it_is_installed() -> None:
-    import pypdf
-
-    page = pypdf.PdfReader(__import__("io").BytesIO(to_pdf(ROTATED, bleed_mm=3))).pages[0]
+    page = pypdf.PdfReader(io.BytesIO(to_pdf(ROTATED, bleed_mm=3))).pages[0]
     assert float(page.trimbox.width) == pytest.approx(80 * PT_PER_MM, abs=1e-3)
 
 
@@ -162,3 +164,112 @@ def test_poppler_draws_the_pdf_like_the_final_png(scene: Scene, tmp_path: Path) 
     box = (0, 0, *size)
     diff = ImageStat.Stat(ImageChops.difference(page.crop(box), final.crop(box))).mean
     assert max(diff) < 3.0, diff
+
+
+# --- crop marks --------------------------------------------------------------------------------
+
+
+def _page(pdf: bytes) -> pypdf.PageObject:
+    return pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+
+
+def _rect(box: pypdf.generic.RectangleObject) -> list[float]:
+    return [float(v) for v in (box.left, box.bottom, box.right, box.top)]
+
+
+def test_crop_marks_grow_the_media_box_and_keep_trim_and_bleed_exact() -> None:
+    page = _page(to_pdf(birthday_scene(), bleed_mm=3, crop_marks=True))
+    k, m = PT_PER_MM, CROP_MARGIN_MM
+    assert _rect(page.trimbox) == pytest.approx(
+        [(m + 3) * k, (m + 3) * k, (m + 83) * k, (m + 59) * k], abs=1e-3
+    )
+    assert _rect(page.bleedbox) == pytest.approx(
+        [m * k, m * k, (m + 86) * k, (m + 62) * k], abs=1e-3
+    )
+    assert _rect(page.mediabox) == pytest.approx(
+        [0, 0, (2 * m + 86) * k, (2 * m + 62) * k], abs=1e-3
+    )
+    assert float(page.trimbox.width) == pytest.approx(80 * k, abs=1e-3)  # true size, in points
+    assert "/Font" not in page["/Resources"]
+
+
+def _content(pdf: bytes) -> bytes:
+    content = _page(pdf).get_contents()
+    assert content is not None
+    return bytes(content.get_data())
+
+
+def _mark_segments(pdf: bytes) -> tuple[bytes, list[list[float]]]:
+    """The crop-mark block of the content stream and its ``x0 y0 m x1 y1 l`` segments."""
+    data = _content(pdf)
+    marks = data[data.index(b"/Reg CS") :]
+    pattern = rb"(-?[0-9.]+) (-?[0-9.]+) m (-?[0-9.]+) (-?[0-9.]+) l"
+    return marks, [[float(v) for v in m] for m in re.findall(pattern, marks)]
+
+
+@pytest.mark.parametrize("bleed_mm", [0.0, 3.0, 8.0])
+def test_crop_marks_are_registration_hairlines_outside_the_bleed(bleed_mm: float) -> None:
+    pdf = to_pdf(ROTATED, bleed_mm=bleed_mm, crop_marks=True)
+    page = _page(pdf)
+    bx0, by0, bx1, by1 = _rect(page.bleedbox)
+    tx0, ty0, tx1, ty1 = _rect(page.trimbox)
+    mx0, my0, mx1, my1 = _rect(page.mediabox)
+    marks, segments = _mark_segments(pdf)
+    assert marks.startswith(b"/Reg CS 1 SCN 0.25 w") and marks.rstrip().endswith(b"S Q")
+    assert len(segments) == 8  # two per trim corner
+    for x0, y0, x1, y1 in segments:
+        assert x0 == x1 or y0 == y1  # horizontal or vertical
+        assert (x0 == x1 and x0 in (pytest.approx(tx0), pytest.approx(tx1))) or (
+            y0 == y1 and y0 in (pytest.approx(ty0), pytest.approx(ty1))
+        )  # continuing a trim edge
+        outside = max(x0, x1) < bx0 or min(x0, x1) > bx1 or max(y0, y1) < by0 or min(y0, y1) > by1
+        assert outside, (x0, y0, x1, y1)
+        assert mx0 < min(x0, x1) and max(x0, x1) < mx1 and my0 < min(y0, y1) and max(y0, y1) < my1
+    space = page["/Resources"]["/ColorSpace"]["/Reg"]
+    assert space[0] == "/Separation" and space[1] == "/All"  # registration: every plate
+    assert b"/Font" not in pdf
+
+
+def test_with_crop_marks_the_artwork_is_clipped_to_the_bleed() -> None:
+    """Media beyond the bleed would otherwise show artwork that overflows the artboard."""
+    pdf = to_pdf(ROTATED, bleed_mm=3, crop_marks=True)
+    x0, y0, x1, y1 = _rect(_page(pdf).bleedbox)
+    first, second = _content(pdf).split(b"\n")[:2]
+    assert first.startswith(b"q ") and first.endswith(b" re W n") and second.endswith(b" cm")
+    clip = [float(v) for v in first.split()[1:5]]
+    assert clip == pytest.approx([x0, y0, x1 - x0, y1 - y0], abs=1e-3)
+    plain = to_pdf(ROTATED, bleed_mm=3)  # without marks the MediaBox itself is the bleed
+    assert _content(plain).split(b"\n")[0].endswith(b" cm") and b"/ColorSpace <<" not in plain
+
+
+def test_poppler_draws_the_marks_in_the_slug_and_nothing_in_the_gap(tmp_path: Path) -> None:
+    (tmp_path / "marks.pdf").write_bytes(to_pdf(birthday_scene(), bleed_mm=3, crop_marks=True))
+    subprocess.run(
+        ["pdftoppm", "-r", "254", "-gray", "-singlefile", "marks.pdf", "page"],  # 10 px per mm
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    )
+    page = Image.open(tmp_path / "page.pgm")
+    trim = round((CROP_MARGIN_MM + 3) * 10)  # the trim's top-left corner, in px
+    assert page.getpixel((trim - 80, trim)) < 160  # on the top-left horizontal mark (gap 2 mm)
+    assert page.getpixel((trim, trim - 80)) < 160  # on the vertical one
+    assert page.getpixel((trim - 40, trim)) == 255  # in the bleed: clean
+    assert page.getpixel((trim - 80, trim - 80)) == 255  # between the marks: clean
+
+
+# --- effective DPI of placed images ------------------------------------------------------------
+
+
+def test_image_dpi_report_measures_the_placed_image_not_the_zone() -> None:
+    photo = {"photo": ZoneInput(asset_id="img_photo")}
+    # 90 × 60 px covering a 30 × 10 mm zone is enlarged to 30 × 20 mm: 76.2 DPI, not 152.4
+    wide = scene_for({**PHOTO_ZONE, "height_mm": 10}, inputs=photo)
+    [entry] = image_dpi_report(wide, 300)
+    assert entry["zone_id"] == "photo" and (entry["width_px"], entry["height_px"]) == (90, 60)
+    assert (entry["placed_width_mm"], entry["placed_height_mm"]) == (30, 20)
+    assert entry["effective_dpi"] == 76.2 and entry["required_dpi"] == 300
+    assert entry["status"] == "low"
+    assert image_dpi_report(wide, 72)[0]["status"] == "ok"
+    assert image_dpi_report(ROTATED, 300)[0]["effective_dpi"] == 76.2  # rotation changes nothing
+    assert image_dpi_report(birthday_scene(), 300) == []  # no images, nothing to report

@@ -59,6 +59,10 @@ def test_tables_are_described_by_their_models() -> None:
         "specs",
         "snapshots",
         "renders",
+        "profiles",
+        "packs",
+        "orders",
+        "order-items",
     }
 
 

@@ -1,0 +1,259 @@
+"""Manufacturing (secret key): shop profiles, export-pack jobs and their downloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib import aws
+from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
+from chalicelib.domain.profile import ProfileDoc
+from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.jobs import packs as pack_jobs
+from chalicelib.settings import get_settings
+from chalicelib.store import orders, packs, products, profiles, snapshots
+
+bp = Blueprint(__name__)
+PACK_URL_SECONDS = 900
+Format = Literal["png", "pdf", "svg", "dxf"]
+
+
+class ProfileOut(BaseModel):
+    profile_id: str
+    builtin: bool
+    version: int
+    profile: ProfileDoc
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, p: profiles.Profile) -> ProfileOut:
+        return cls(
+            profile_id=p.profile_id,
+            builtin=p.builtin,
+            version=p.version,
+            profile=p.doc,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+        )
+
+
+class ProfileList(BaseModel):
+    data: list[ProfileOut]
+
+
+@route(
+    bp,
+    "/v1/manufacturing/profiles",
+    "POST",
+    access="secret",
+    status=201,
+    body=ProfileDoc,
+    response=ProfileOut,
+    idempotent=True,
+    summary="Create a manufacturing profile",
+)
+def create_profile(ctx: Ctx, body: ProfileDoc) -> Reply:
+    model = profiles.new_profile(ctx.brand_id, body)
+    out = ProfileOut.of(profiles.as_profile(model))
+    with ctx.atomic(out, 201) as transaction:
+        profiles.put_new(transaction, model)
+    return Reply(out, 201)
+
+
+@route(
+    bp,
+    "/v1/manufacturing/profiles",
+    "GET",
+    access="secret",
+    response=ProfileList,
+    summary="Built-in profiles and the brand's own",
+)
+def list_profiles(ctx: Ctx) -> ProfileList:
+    return ProfileList(data=[ProfileOut.of(p) for p in profiles.list_profiles(ctx.brand_id)])
+
+
+@route(
+    bp,
+    "/v1/manufacturing/profiles/{profile_id}",
+    "GET",
+    access="secret",
+    response=ProfileOut,
+    summary="One profile",
+)
+def get_profile(ctx: Ctx, profile_id: str) -> ProfileOut:
+    return ProfileOut.of(profiles.get_profile(ctx.brand_id, profile_id))
+
+
+@route(
+    bp,
+    "/v1/manufacturing/profiles/{profile_id}",
+    "PUT",
+    access="secret",
+    body=ProfileDoc,
+    response=ProfileOut,
+    summary="Replace a profile (built-ins are read-only)",
+)
+def put_profile(ctx: Ctx, profile_id: str, body: ProfileDoc) -> ProfileOut:
+    return ProfileOut.of(profiles.replace_profile(ctx.brand_id, profile_id, body))
+
+
+class ExportIn(RequestModel):
+    snapshot_id: str = Field(min_length=1, max_length=64)
+    profile_id: str | None = Field(default=None, max_length=64)
+    formats: list[Format] | None = Field(default=None, min_length=1)
+
+
+class Accepted(BaseModel):
+    pack_id: str
+    status: str
+
+
+class PackOut(BaseModel):
+    pack_id: str
+    snapshot_id: str
+    spec_hash: str
+    profile_id: str
+    formats: list[str]
+    status: Literal["queued", "running", "succeeded", "failed"]
+    attempts: int
+    progress: int
+    sha256: str | None
+    size: int | None
+    files: list[dict[str, Any]]
+    warnings: list[Any]
+    error: dict[str, Any] | None
+    timings: dict[str, Any]
+    url: str | None = None
+    expires_in: int | None = None
+    created_at: datetime
+
+
+def profile_for(
+    brand_id: str, profile_id: str | None, product_profile: str | None
+) -> profiles.Profile:
+    """The request's profile, else the product's default, else the laser default."""
+    return profiles.get_profile(brand_id, profile_id or product_profile or "laser-default")
+
+
+@route(
+    bp,
+    "/v1/manufacturing/export-pack",
+    "POST",
+    access="secret",
+    status=202,
+    body=ExportIn,
+    response=Accepted,
+    idempotent=True,
+    summary="Queue a manufacturing pack (SVG, DXF, PDF, PNG, job sheet) of a locked snapshot",
+)
+def export_pack(ctx: Ctx, body: ExportIn) -> Reply:
+    snapshot = snapshots.get_snapshot(ctx.brand_id, body.snapshot_id)
+    if not snapshot.locked:
+        raise Conflict(
+            "Only locked snapshots are manufactured; lock it first.", code="snapshot.not_locked"
+        )
+    spec = snapshot.spec
+    product = products.get_version(ctx.brand_id, spec["product_id"], int(spec["product_version"]))
+    profile = profile_for(ctx.brand_id, body.profile_id, product.manufacturing_profile_id)
+    model = packs.new_pack(
+        ctx.brand_id,
+        snapshot_id=snapshot.snapshot_id,
+        spec_hash=snapshot.spec_hash,
+        profile_id=profile.profile_id,
+        profile=profile.doc.model_dump(mode="json"),
+        formats=list(body.formats or packs.FORMATS),
+        correlation_id=ctx.request_id,
+    )
+    out = Accepted(pack_id=model.pack_id, status="queued")
+    with ctx.atomic(out, 202) as transaction:
+        packs.put_new(transaction, model)
+    try:
+        pack_jobs.enqueue(packs.as_pack(model), ctx.request_id)
+    except Exception as exc:
+        packs.fail(model, "pack.enqueue_failed", f"could not enqueue: {type(exc).__name__}")
+        raise ServiceUnavailable(
+            "The pack queue is unavailable; the pack was marked failed.", code="pack.enqueue_failed"
+        ) from exc
+    return Reply(out, 202)
+
+
+def download_url(key: str, seconds: int) -> str:
+    bucket = get_settings().physical_name("bucket", "assets")
+    return str(
+        aws.s3().generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=seconds
+        )
+    )
+
+
+@route(
+    bp,
+    "/v1/manufacturing/packs/{pack_id}",
+    "GET",
+    access="secret",
+    response=PackOut,
+    summary="A pack's status; when ready, a presigned download URL (15 minutes)",
+)
+def get_pack(ctx: Ctx, pack_id: str) -> PackOut:
+    pack = packs.get_pack(ctx.brand_id, pack_id)
+    out = PackOut(**{k: getattr(pack, k) for k in PackOut.model_fields if hasattr(pack, k)})
+    if pack.status == "succeeded" and pack.zip_key:
+        out.url, out.expires_in = download_url(pack.zip_key, PACK_URL_SECONDS), PACK_URL_SECONDS
+    return out
+
+
+class BundleQuery(QueryModel):
+    expires_in: int = Field(default=PACK_URL_SECONDS, ge=60, le=7 * 24 * 3600)
+
+
+class BundleItem(BaseModel):
+    item_id: str
+    snapshot_id: str
+    spec_hash: str
+    quantity: int
+    pack_id: str | None
+    pack_status: str
+    url: str | None
+    files: list[dict[str, Any]]
+
+
+class Bundle(BaseModel):
+    order_id: str
+    expires_in: int
+    items: list[BundleItem]
+
+
+@route(
+    bp,
+    "/v1/manufacturing/bundles/{order_id}",
+    "GET",
+    access="secret",
+    query=BundleQuery,
+    response=Bundle,
+    summary="Every item of an order with its pack's download URL and files",
+)
+def get_bundle(ctx: Ctx, order_id: str, query: BundleQuery) -> Bundle:
+    order = orders.get_order(ctx.brand_id, order_id)
+    items = []
+    for item in order.items:
+        pack = packs.find(ctx.brand_id, item.pack_id) if item.pack_id else None
+        url = None
+        if pack is not None and pack.status == "succeeded" and pack.zip_key:
+            url = download_url(str(pack.zip_key), query.expires_in)
+        items.append(
+            BundleItem(
+                item_id=item.item_id,
+                snapshot_id=item.snapshot_id,
+                spec_hash=item.spec_hash,
+                quantity=item.quantity,
+                pack_id=item.pack_id,
+                pack_status=str(pack.status) if pack is not None else "not_started",
+                url=url,
+                files=list(pack.files or []) if pack is not None else [],
+            )
+        )
+    return Bundle(order_id=order.order_id, expires_in=query.expires_in, items=items)

@@ -1,0 +1,227 @@
+"""Orders (secret key): create with items tied to snapshots, follow them, move their status.
+
+Becoming ``paid`` starts production (locks snapshots, one final render and one pack per item);
+repeating ``paid`` re-runs that step harmlessly, which also finishes work a crash interrupted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, Field, StringConstraints
+
+from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
+from chalicelib.domain.order import PRODUCING, OrderStatus
+from chalicelib.errors import AtelierError, ValidationFailed
+from chalicelib.jobs.production import start_production
+from chalicelib.store import orders, snapshots
+
+bp = Blueprint(__name__)
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")]
+
+
+class CustomerIn(RequestModel):
+    email: Email
+    name: str | None = Field(default=None, max_length=200)
+
+
+class ItemIn(RequestModel):
+    product_id: str = Field(min_length=1, max_length=64)
+    snapshot_id: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=10_000)
+    unit_price_minor: int = Field(ge=0, le=10**12)
+
+
+class OrderIn(RequestModel):
+    external_ref: str | None = Field(default=None, max_length=128)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    customer: CustomerIn
+    items: list[ItemIn] = Field(min_length=1, max_length=orders.MAX_ITEMS)
+
+
+class ItemOut(BaseModel):
+    item_id: str
+    line: int
+    product_id: str
+    snapshot_id: str
+    spec_hash: str
+    quantity: int
+    unit_price_minor: int
+    render_id: str | None
+    pack_id: str | None
+
+
+class OrderOut(BaseModel):
+    order_id: str
+    external_ref: str
+    source: str
+    currency: str
+    customer: dict[str, Any]
+    status: OrderStatus
+    total_minor: int
+    history: list[dict[str, Any]]
+    items: list[ItemOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, o: orders.Order) -> OrderOut:
+        return cls(
+            order_id=o.order_id,
+            external_ref=o.external_ref,
+            source=o.source,
+            currency=o.currency,
+            customer=o.customer,
+            status=o.status,  # type: ignore[arg-type]  # stored values come from OrderStatus
+            total_minor=o.total_minor,
+            history=o.history,
+            items=[ItemOut(**i.__dict__) for i in o.items],
+            created_at=o.created_at,
+            updated_at=o.updated_at,
+        )
+
+
+def order_items(brand_id: str, items: list[ItemIn]) -> list[orders.NewItem]:
+    """Each snapshot must be this brand's and of the item's product (422 lists every one)."""
+    problems: list[dict[str, Any]] = []
+    resolved: list[orders.NewItem] = []
+    for n, item in enumerate(items):
+        try:
+            snap = snapshots.get_snapshot(brand_id, item.snapshot_id)
+        except AtelierError:
+            problems.append(
+                {
+                    "field": f"items.{n}.snapshot_id",
+                    "code": "order.unknown_snapshot",
+                    "message": "No such snapshot for this brand.",
+                }
+            )
+            continue
+        if snap.product_id != item.product_id:
+            problems.append(
+                {
+                    "field": f"items.{n}.snapshot_id",
+                    "code": "order.snapshot_mismatch",
+                    "message": "The snapshot was made for another product.",
+                    "params": {"snapshot_product_id": snap.product_id},
+                }
+            )
+            continue
+        resolved.append(
+            orders.NewItem(
+                item.product_id,
+                item.snapshot_id,
+                snap.spec_hash,
+                item.quantity,
+                item.unit_price_minor,
+            )
+        )
+    if problems:
+        raise ValidationFailed(
+            "Some items cannot be ordered.", code="order.invalid_items", details=problems
+        )
+    return resolved
+
+
+@route(
+    bp,
+    "/v1/orders",
+    "POST",
+    access="secret",
+    status=201,
+    body=OrderIn,
+    response=OrderOut,
+    idempotent=True,
+    summary="Create an order whose items are snapshots",
+)
+def create_order(ctx: Ctx, body: OrderIn) -> Reply:
+    items = order_items(ctx.brand_id, body.items)
+    order, records = orders.new_order(
+        ctx.brand_id,
+        currency=body.currency,
+        customer=body.customer.model_dump(),
+        external_ref=body.external_ref or "",
+        source="api",
+        items=items,
+    )
+    out = OrderOut.of(orders.as_order(order, records))
+    with ctx.atomic(out, 201) as transaction:
+        orders.put_new(transaction, order, records)
+    return Reply(out, 201)
+
+
+@route(
+    bp,
+    "/v1/orders/{order_id}",
+    "GET",
+    access="secret",
+    response=OrderOut,
+    summary="An order with its items",
+)
+def get_order(ctx: Ctx, order_id: str) -> OrderOut:
+    return OrderOut.of(orders.get_order(ctx.brand_id, order_id))
+
+
+class OrderQuery(QueryModel):
+    status: OrderStatus | None = None
+    cursor: str | None = Field(default=None, max_length=512)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class OrderList(BaseModel):
+    data: list[OrderOut]
+    next_cursor: str | None
+
+
+@route(
+    bp,
+    "/v1/orders",
+    "GET",
+    access="secret",
+    query=OrderQuery,
+    response=OrderList,
+    summary="List orders, optionally by status, with an opaque cursor",
+)
+def list_orders(ctx: Ctx, query: OrderQuery) -> OrderList:
+    found, cursor = orders.list_orders(
+        ctx.brand_id, status=query.status, limit=query.limit, cursor=query.cursor
+    )
+    return OrderList(data=[OrderOut.of(o) for o in found], next_cursor=cursor)
+
+
+class StatusIn(RequestModel):
+    status: Literal["paid", "in_production", "shipped", "delivered", "cancelled", "refunded"]
+
+
+def move_order(
+    brand_id: str, order_id: str, target: str, source: str, correlation_id: str
+) -> orders.Order:
+    """The one way an order changes status (API and webhooks); paid starts production.
+
+    "paid" again for an order already paid or further along is not an error: it re-runs the
+    (idempotent) production step, so a webhook redelivery or a retry after a crash is harmless.
+    """
+    current = orders.get_order(brand_id, order_id)
+    if target == "paid" and current.status in PRODUCING:
+        start_production(current, correlation_id)
+        return orders.get_order(brand_id, order_id)
+    order, _ = orders.move(brand_id, order_id, target, source)
+    if target == "paid" and order.status in PRODUCING:
+        start_production(order, correlation_id)
+        order = orders.get_order(brand_id, order_id)
+    return order
+
+
+@route(
+    bp,
+    "/v1/orders/{order_id}/status",
+    "POST",
+    access="secret",
+    body=StatusIn,
+    response=OrderOut,
+    summary="Move an order through its state machine (409 if not allowed)",
+)
+def set_status(ctx: Ctx, order_id: str, body: StatusIn) -> OrderOut:
+    return OrderOut.of(move_order(ctx.brand_id, order_id, body.status, "api", ctx.request_id))

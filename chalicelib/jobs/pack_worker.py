@@ -1,0 +1,195 @@
+"""The heavy half of an export-pack job: every file from one production scene, zipped.
+
+All files are drawn from the scene of the spec recorded on the pack (the product as the spec saw
+it, the profile copied onto the pack record), so a rebuild after a crash produces the same bytes
+and overwrites the same key: a redelivery never leaves a second, different zip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.domain.pack import (
+    GENERATOR_VERSION,
+    PackFile,
+    build_manifest,
+    item_folder,
+    pack_file_name,
+    verify_zip,
+    zip_pack,
+)
+from chalicelib.domain.profile import ProfileDoc
+from chalicelib.domain.render_options import FinalOptions, PreviewOptions
+from chalicelib.domain.spec import DesignSpec, TextZoneSpec
+from chalicelib.domain.zone import ProductDoc
+from chalicelib.errors import ValidationFailed
+from chalicelib.jobs.packs import pack_key
+from chalicelib.jobs.render_worker import BrandSceneResources
+from chalicelib.settings import get_settings
+from chalicelib.store import packs, products, specs
+from chalicelib.store.models import PackModel
+
+CHECKS = (
+    "spec hash recomputed from the stored canonical spec",
+    "fonts are the exact files the design recorded (sha256)",
+    "text re-laid out and matched to the recorded layout (1 µm)",
+    "every file in the zip matches the manifest (sha256, bytes)",
+)
+
+
+def build_and_upload(model: PackModel) -> dict[str, Any]:
+    """Build, verify and upload the pack; the record's fields for a success."""
+    spec = specs.get_spec(model.brand_id, model.spec_hash).spec
+    product = products.get_version(model.brand_id, spec["product_id"], int(spec["product_version"]))
+    profile = ProfileDoc.model_validate(model.profile, strict=False)
+    fields = {
+        "pack": model.pack_id,
+        "order": model.order_ref or model.snapshot_id,
+        "item": model.item_ref or "1",
+        "snapshot": model.snapshot_id,
+        "product": spec["product_id"],
+        "sku": product.sku,
+        "qty": str(int(model.quantity)),
+    }
+    files, warnings = _files(model, spec, product, profile, fields)
+    packs.set_progress(model, 80)
+    folder = item_folder(profile, fields)
+    manifest = build_manifest(
+        pack_id=model.pack_id,
+        snapshot_id=model.snapshot_id,
+        spec=spec,
+        product=product,
+        profile_id=model.profile_id,
+        profile=profile,
+        folder=folder,
+        files=files,
+        checks=CHECKS,
+        warnings=warnings,
+    )
+    data = zip_pack(files, manifest, folder)
+    verify_zip(data)
+    digest = hashlib.sha256(data).hexdigest()
+    key = pack_key(model.brand_id, model.pack_id)
+    aws.s3().put_object(
+        Bucket=get_settings().physical_name("bucket", "assets"),
+        Key=key,
+        Body=data,
+        ContentType="application/zip",
+        Metadata={"sha256": digest},
+    )
+    return {
+        "zip_key": key,
+        "sha256": digest,
+        "size": len(data),
+        "files": manifest["files"],
+        "warnings": list(warnings),
+    }
+
+
+def _files(
+    model: PackModel,
+    spec: dict[str, Any],
+    product: ProductDoc,
+    profile: ProfileDoc,
+    fields: dict[str, str],
+) -> tuple[list[PackFile], list[str]]:
+    from chalicelib.scene.build import build_scene
+    from chalicelib.scene.checks import image_dpi_report
+    from chalicelib.scene.dxf import to_dxf
+    from chalicelib.scene.flatten import GeometryError
+    from chalicelib.scene.pdf import to_pdf
+    from chalicelib.scene.raster import default_rasterizer
+    from chalicelib.scene.render import render_final, render_preview
+    from chalicelib.scene.vector_svg import to_machine_svg
+
+    resources = BrandSceneResources(model.brand_id)
+    scene = build_scene(spec, product, resources, mockup=False)
+    formats = set(model.formats or packs.FORMATS)
+    rasterizer = default_rasterizer()
+    out: list[PackFile] = []
+
+    def add(data: bytes, ext: str, content_type: str, role: str = "") -> None:
+        out.append(PackFile(pack_file_name(profile, fields, ext, role=role), data, content_type))
+
+    if "png" in formats:
+        final = FinalOptions(dpi=profile.print_dpi, bleed_mm=profile.bleed_mm)
+        add(render_final(scene, final, rasterizer)[0].data, "png", "image/png")
+    if "pdf" in formats:
+        pdf = to_pdf(scene, bleed_mm=profile.bleed_mm, crop_marks=profile.crop_marks)
+        add(pdf, "pdf", "application/pdf")
+    try:
+        if "svg" in formats:
+            add(to_machine_svg(scene, profile).encode("utf-8"), "svg", "image/svg+xml")
+        if "dxf" in formats:
+            add(to_dxf(scene, profile), "dxf", "application/dxf")
+    except GeometryError as exc:  # e.g. a counter smaller than the kerf: same input, same failure
+        raise ValidationFailed(str(exc), code=exc.code) from exc
+    warnings = [
+        f"zone {r['zone_id']}: image prints at {r['effective_dpi']:.0f} DPI, "
+        f"below {profile.print_dpi}"
+        for r in image_dpi_report(scene, profile.print_dpi)
+        if r["status"] == "low"
+    ]
+    mockup = build_scene(spec, product, resources, mockup=True)
+    thumb = render_preview(mockup, PreviewOptions(long_side_px=600, format="png"), rasterizer)
+    add(
+        _job_sheet(model, spec, product, profile, thumb.data, warnings),
+        "pdf",
+        "application/pdf",
+        role="jobsheet",
+    )
+    return out, warnings
+
+
+def _job_sheet(
+    model: PackModel,
+    spec: dict[str, Any],
+    product: ProductDoc,
+    profile: ProfileDoc,
+    thumbnail: bytes,
+    warnings: list[str],
+) -> bytes:
+    from chalicelib.scene.jobsheet import JobSheet, SheetZone, job_sheet_pdf
+
+    parsed = DesignSpec.model_validate(spec)
+    zones = []
+    for zone in product.zones:
+        given = parsed.zones.get(zone.id)
+        if given is None:
+            continue
+        text = given if isinstance(given, TextZoneSpec) else None
+        zones.append(
+            SheetZone(
+                zone_id=zone.id,
+                kind=zone.kind,
+                process=zone.process,
+                x_mm=zone.x_mm,
+                y_mm=zone.y_mm,
+                width_mm=zone.width_mm,
+                height_mm=zone.height_mm,
+                rotation_deg=zone.rotation_deg,
+                text=text.text if text else None,
+                font_id=text.font.id if text else None,
+                color=getattr(given, "color", None),
+                note=f"{given.effective_dpi:.0f} DPI" if given.kind == "image" else "",
+            )
+        )
+    return job_sheet_pdf(
+        JobSheet(
+            pack_id=model.pack_id,
+            order_ref=model.order_ref or "-",
+            item_ref=model.item_ref or "1",
+            quantity=int(model.quantity),
+            product_name=product.name,
+            product_sku=product.sku,
+            product_version=parsed.product_version,
+            profile_name=profile.name,
+            zones=tuple(zones),
+            checks=CHECKS,
+            warnings=tuple(warnings),
+            thumbnail=thumbnail,
+            generator=f"atelier {GENERATOR_VERSION}",
+        )
+    )

@@ -1,0 +1,81 @@
+"""Paid → production: lock every item's snapshot, then one final render and one pack per item.
+
+Safe to run any number of times for the same order (API and webhook both saying "paid", a
+retry after a crash): job ids are derived from the order item, records are created with
+conditional puts, and messages are (re)sent only for jobs still queued; workers are idempotent
+on the job id, so a duplicate message never means duplicate work, and a crash never loses any.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from chalicelib import logs
+from chalicelib.domain.order import production_id
+from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions
+from chalicelib.jobs import packs as pack_jobs
+from chalicelib.jobs import renders as render_jobs
+from chalicelib.store import orders, packs, products, profiles, renders, snapshots
+from chalicelib.store.models import PackModel, RenderModel
+
+log = logs.get_logger("atelier.jobs.production")
+
+
+def _create_once(model: Model, condition: Condition) -> bool:
+    """Write a new job record; False when an earlier delivery already created it."""
+    try:
+        model.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def start_production(order: orders.Order, correlation_id: str) -> None:
+    for item in order.items:
+        snapshot = snapshots.lock_snapshot(order.brand_id, item.snapshot_id)
+        spec = snapshot.spec
+        product = products.get_version(
+            order.brand_id, spec["product_id"], int(spec["product_version"])
+        )
+        profile = profiles.get_profile(
+            order.brand_id, product.manufacturing_profile_id or "laser-default"
+        )
+        final = FinalOptions(dpi=profile.doc.print_dpi, bleed_mm=profile.doc.bleed_mm)
+        options = final.model_dump(mode="json")
+        render_id = production_id("rnd", order.brand_id, item.item_id, "final")
+        pack_id = production_id("pck", order.brand_id, item.item_id, "pack")
+        render = renders.new_render(
+            order.brand_id,
+            snapshot_id=snapshot.snapshot_id,
+            spec_hash=snapshot.spec_hash,
+            kind="final",
+            options=options,
+            cache_key=render_jobs.cache_key(snapshot.spec_hash, "final", options, RENDERER_VERSION),
+            correlation_id=correlation_id,
+            render_id=render_id,
+        )
+        pack = packs.new_pack(
+            order.brand_id,
+            snapshot_id=snapshot.snapshot_id,
+            spec_hash=snapshot.spec_hash,
+            profile_id=profile.profile_id,
+            profile=profile.doc.model_dump(mode="json"),
+            formats=list(packs.FORMATS),
+            correlation_id=correlation_id,
+            order_ref=order.external_ref or order.order_id,
+            item_ref=str(item.line),
+            quantity=item.quantity,
+            pack_id=pack_id,
+        )
+        _create_once(render, RenderModel.render_id.does_not_exist())
+        _create_once(pack, PackModel.pack_id.does_not_exist())
+        orders.set_production_ids(order.brand_id, order.order_id, item.line, render_id, pack_id)
+        if renders.get_render(order.brand_id, render_id).status == "queued":
+            render_jobs.enqueue(renders.get_render(order.brand_id, render_id))
+        if packs.get_pack(order.brand_id, pack_id).status == "queued":
+            pack_jobs.enqueue(packs.get_pack(order.brand_id, pack_id), correlation_id)
+    log.info("production started", extra={"order_id": order.order_id, "items": len(order.items)})

@@ -1,0 +1,190 @@
+"""The scene as a DXF a laser or CNC controller can run as is (written with ezdxf).
+
+What a workshop expects (see the manufacturing reference) drives every choice here:
+
+- DXF R2010, ``$INSUNITS`` 4 (mm) or 1 (inch) and ``$MEASUREMENT`` to match, 1:1, y up.
+- One layer per operation, named and coloured by the profile (ACI and true colour); each entity
+  also carries the colours itself, because several laser programs map colour to power and read
+  the entity's colour without resolving BYLAYER.
+- Only closed LWPOLYLINEs: text is its outlines flattened to 0.01 mm (controllers reject splines
+  and fonts), colour zones are their rectangles, turned like the zone. Nothing else is written:
+  no notes layer, no frame, and **no images** (a raster has no place in a cut file; an image
+  zone is printed or raster-engraved from the PNG/PDF of the pack instead).
+- Order of operations: print, engrave, score, then cut; within cut, holes before outlines (a
+  part that drops out of the sheet cannot be cut again), deepest first.
+- Identical polylines on a layer are written once (a double cut burns twice).
+- Kerf compensation and stencil bridges when the profile asks (cut only; see
+  :mod:`chalicelib.scene.flatten`).
+- ``doc.audit()`` must find nothing, and the same scene gives the same bytes (fixed handles,
+  fixed dates and GUIDs).
+
+ezdxf (and numpy, which it loads) is imported only inside :func:`to_dxf`, so the API never pays
+for it; see :func:`prepare_ezdxf_import` for the font cache it writes on first import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
+from chalicelib.scene import flatten as geo
+from chalicelib.scene.model import ColorItem, Scene, TextItem, hex_rgb
+
+if TYPE_CHECKING:
+    from ezdxf.document import Drawing
+
+DXF_VERSION = "R2010"
+INSUNITS = {"mm": 4, "in": 1}
+MEASUREMENT = {"mm": 1, "in": 0}  # 1 metric, 0 imperial
+# The order a machine runs them: engrave while the part is still held by the sheet, cut last.
+RUN_ORDER: tuple[OperationName, ...] = ("print", "engrave", "score", "cut")
+
+
+class DxfAuditFailed(RuntimeError):
+    """ezdxf's audit found errors in a file we made: a bug, never the shopper's doing."""
+
+
+@dataclass(frozen=True)
+class MachinePath:
+    """One closed path for the machine, in scene millimetres (y down), with its nesting depth
+    among its item's contours (0 outline, 1 hole, ...)."""
+
+    operation: OperationName
+    ring: geo.Ring
+    depth: int
+
+
+def machine_paths(scene: Scene, profile: ProfileDoc) -> list[MachinePath]:
+    """Every path a machine file holds, in the order the machine should run them.
+
+    Shared by the DXF and the machine SVG so both carry the same kerf and bridges. Image items
+    give no path (see the module docstring).
+    """
+    paths: list[MachinePath] = []
+    for item in scene.items:
+        if isinstance(item, TextItem):
+            paths.extend(_text_paths(item, profile))
+        elif isinstance(item, ColorItem):
+            operation = OPERATION_OF_PROCESS[item.process]
+            rings = [geo.rect_ring(item.rect, item.transform)]
+            if operation == "cut" and profile.kerf_mm > 0:
+                rings = geo.kerf_offset(rings, profile.kerf_mm)
+            paths.extend(MachinePath(operation, ring, 0) for ring in rings)
+    return sorted(paths, key=_run_key)
+
+
+def _text_paths(item: TextItem, profile: ProfileDoc) -> list[MachinePath]:
+    operation = OPERATION_OF_PROCESS[item.process]
+    rings = geo.flatten_all(item.contours)
+    if operation == "cut":
+        if profile.stencil_bridges:
+            rings = geo.stencil_bridges(rings, profile.bridge_width_mm)
+        if profile.kerf_mm > 0:
+            rings = geo.kerf_offset(
+                rings, profile.kerf_mm, part_is_fill=not profile.stencil_bridges
+            )
+    return [
+        MachinePath(operation, ring, depth)
+        for ring, depth in zip(rings, geo.depths(rings), strict=True)
+    ]
+
+
+def _run_key(path: MachinePath) -> tuple[int, int]:
+    """Operation first; holes before outlines within cut. ``sorted`` is stable, so the scene's
+    order is kept otherwise."""
+    return RUN_ORDER.index(path.operation), -path.depth if path.operation == "cut" else 0
+
+
+def to_dxf(scene: Scene, profile: ProfileDoc) -> bytes:
+    """The scene's machine geometry as DXF bytes (UTF-8, R2010), laid out by ``profile``.
+
+    Raises :class:`chalicelib.scene.flatten.GeometryError` when the profile's kerf or bridges
+    cannot be applied to this design, :class:`DxfAuditFailed` if ezdxf's audit objects.
+    """
+    prepare_ezdxf_import()
+    with _fixed_metadata():
+        doc = _drawing(scene, profile)
+        auditor = doc.audit()
+        if auditor.has_errors:
+            raise DxfAuditFailed(f"ezdxf audit: {[e.message for e in auditor.errors]}")
+        stream = io.StringIO()
+        doc.write(stream)
+    return doc.encode(stream.getvalue())
+
+
+def _drawing(scene: Scene, profile: ProfileDoc) -> Drawing:
+    from ezdxf.colors import rgb2int
+    from ezdxf.filemanagement import new
+
+    frame = geo.MachineFrame(
+        scene.width_mm, scene.height_mm, mirror=profile.mirror, inches=profile.units == "in"
+    )
+    doc = new(DXF_VERSION, setup=False, units=INSUNITS[profile.units])
+    doc.header["$MEASUREMENT"] = MEASUREMENT[profile.units]
+    attribs: dict[str, dict[str, object]] = {}
+    for name in RUN_ORDER:
+        op = profile.operations[name]
+        true_color = rgb2int(hex_rgb(op.rgb))
+        doc.layers.add(op.layer, color=op.aci, true_color=true_color)
+        attribs[name] = {"layer": op.layer, "color": op.aci, "true_color": true_color}
+    msp = doc.modelspace()
+    written: set[tuple[str, geo.Ring]] = set()
+    for path in machine_paths(scene, profile):
+        ring = frame.ring(path.ring)
+        if ring is None:
+            continue
+        ring = geo.oriented(ring, path.depth)  # CAM convention: outlines CCW, holes CW
+        key = (path.operation, geo.canonical(ring))
+        if key not in written:
+            written.add(key)
+            msp.add_lwpolyline(ring, format="xy", close=True, dxfattribs=attribs[path.operation])
+    _set_extents(doc, [ring for _, ring in written], frame)
+    return doc
+
+
+def _set_extents(doc: Drawing, rings: list[geo.Ring], frame: geo.MachineFrame) -> None:
+    """Extents (what viewers zoom to) from the geometry; limits are the artboard."""
+    scale = 1 / geo.MM_PER_INCH if frame.inches else 1.0
+    msp = doc.modelspace()
+    msp.dxf.limmin = (0.0, 0.0)
+    msp.dxf.limmax = (round(frame.width_mm * scale, 5), round(frame.height_mm * scale, 5))
+    points = [p for ring in rings for p in ring]
+    if points:
+        box = geo.bbox(points)
+        msp.dxf.extmin = (box[0], box[1], 0.0)
+        msp.dxf.extmax = (box[2], box[3], 0.0)
+
+
+@contextlib.contextmanager
+def _fixed_metadata() -> Iterator[None]:
+    """ezdxf stamps dates, GUIDs and an "ezdxf <version> @ <now>" marker when a document is
+    created and written; its fixed-metadata option writes constants instead, which makes the
+    bytes a function of the scene. The option is process-global and restored afterwards; a
+    worker draws one pack at a time, so no other writer observes it.
+    """
+    # ``ezdxf.options``, imported from where it is defined: strict mypy sees no re-export.
+    from ezdxf._options import options
+
+    previous = options.write_fixed_meta_data_for_testing
+    options.write_fixed_meta_data_for_testing = True
+    try:
+        yield
+    finally:
+        options.write_fixed_meta_data_for_testing = previous
+
+
+def prepare_ezdxf_import() -> None:
+    """Point ezdxf's font cache at a writable place before ezdxf is first imported.
+
+    At its first import ezdxf scans the system fonts and saves the result under
+    ``$XDG_CACHE_HOME`` (default ``~/.cache``); Lambda's home is read-only. An explicit
+    ``XDG_CACHE_HOME`` is respected.
+    """
+    if not os.environ.get("XDG_CACHE_HOME"):
+        os.environ["XDG_CACHE_HOME"] = tempfile.gettempdir()

@@ -1,0 +1,223 @@
+"""Orders and their items. An order and all its items are written in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.order import can_move, item_id, item_key
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.store.base import utcnow
+from chalicelib.store.models import OrderItemModel, OrderModel
+from chalicelib.store.pages import decode_cursor, encode_cursor
+
+MAX_ITEMS = 99  # one TransactWriteItems holds 100 writes: the order and its items
+
+
+@dataclass(frozen=True)
+class Item:
+    item_id: str
+    line: int
+    product_id: str
+    snapshot_id: str
+    spec_hash: str
+    quantity: int
+    unit_price_minor: int
+    render_id: str | None
+    pack_id: str | None
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    brand_id: str
+    external_ref: str
+    source: str
+    currency: str
+    customer: dict[str, Any]
+    status: str
+    total_minor: int
+    history: list[dict[str, Any]]
+    items: list[Item]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewItem:
+    product_id: str
+    snapshot_id: str
+    spec_hash: str
+    quantity: int
+    unit_price_minor: int
+
+
+def _item(m: OrderItemModel) -> Item:
+    line = int(m.item_key.rsplit("#", 1)[1])
+    return Item(
+        m.item_id,
+        line,
+        m.product_id,
+        m.snapshot_id,
+        m.spec_hash,
+        int(m.quantity),
+        int(m.unit_price_minor),
+        m.render_id,
+        m.pack_id,
+    )
+
+
+def _order(m: OrderModel, items: list[Item]) -> Order:
+    return Order(
+        m.order_id,
+        m.brand_id,
+        m.external_ref,
+        m.source,
+        m.currency,
+        dict(m.customer or {}),
+        m.status,
+        int(m.total_minor or 0),
+        list(m.history or []),
+        items,
+        m.created_at,
+        m.updated_at,
+    )
+
+
+def new_order(
+    brand_id: str,
+    *,
+    currency: str,
+    customer: dict[str, Any],
+    external_ref: str,
+    source: str,
+    items: list[NewItem],
+    order_id: str | None = None,
+) -> tuple[OrderModel, list[OrderItemModel]]:
+    """The order and item records (not yet written); ``order_id`` may be derived by the caller."""
+    oid = order_id or f"ord_{secrets.token_hex(8)}"
+    now = utcnow()
+    order = OrderModel(
+        brand_id=brand_id,
+        order_id=oid,
+        external_ref=external_ref,
+        source=source,
+        currency=currency,
+        customer=customer,
+        status="created",
+        item_count=len(items),
+        total_minor=sum(i.quantity * i.unit_price_minor for i in items),
+        history=[{"status": "created", "at": now.isoformat(), "source": source}],
+        created_at=now,
+        updated_at=now,
+    )
+    records = [
+        OrderItemModel(
+            brand_id=brand_id,
+            item_key=item_key(oid, n),
+            item_id=item_id(oid, n),
+            order_id=oid,
+            product_id=i.product_id,
+            snapshot_id=i.snapshot_id,
+            spec_hash=i.spec_hash,
+            quantity=i.quantity,
+            unit_price_minor=i.unit_price_minor,
+            created_at=now,
+        )
+        for n, i in enumerate(items, start=1)
+    ]
+    return order, records
+
+
+def put_new(tx: TransactWrite, order: OrderModel, items: list[OrderItemModel]) -> None:
+    tx.save(order, condition=OrderModel.order_id.does_not_exist())
+    for record in items:
+        tx.save(record, condition=OrderItemModel.item_key.does_not_exist())
+
+
+def as_order(order: OrderModel, items: list[OrderItemModel]) -> Order:
+    return _order(order, [_item(m) for m in items])
+
+
+def _load(brand_id: str, order_id: str) -> OrderModel:
+    try:
+        return OrderModel.get(brand_id, order_id, consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFound("No such order.", code="order.not_found") from exc
+
+
+def items_of(brand_id: str, order_id: str) -> list[Item]:
+    query = OrderItemModel.query(
+        brand_id, OrderItemModel.item_key.startswith(f"{order_id}#"), consistent_read=True
+    )
+    return [_item(m) for m in query]
+
+
+def find_order(brand_id: str, order_id: str) -> Order | None:
+    try:
+        return get_order(brand_id, order_id)
+    except NotFound:
+        return None
+
+
+def get_order(brand_id: str, order_id: str) -> Order:
+    return _order(_load(brand_id, order_id), items_of(brand_id, order_id))
+
+
+def list_orders(
+    brand_id: str, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Order], str | None]:
+    after = decode_cursor(cursor)
+    query = OrderModel.query(
+        brand_id,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key={"brand_id": {"S": brand_id}, "order_id": {"S": after}}
+        if after
+        else None,
+        filter_condition=(OrderModel.status == status) if status else None,
+    )
+    found = [_order(m, items_of(brand_id, m.order_id)) for m in query]
+    return found, encode_cursor(query.last_evaluated_key, "order_id")
+
+
+def move(brand_id: str, order_id: str, target: str, source: str) -> tuple[Order, bool]:
+    """Apply a transition; (order, changed). Moving to the current status changes nothing."""
+    model = _load(brand_id, order_id)
+    current = model.status
+    if current == target:
+        return _order(model, items_of(brand_id, order_id)), False
+    if not can_move(current, target):
+        raise Conflict(
+            f"An order cannot go from {current} to {target}.",
+            code="order.invalid_transition",
+            details={"from": current, "to": target},
+        )
+    entry = {"status": target, "at": utcnow().isoformat(), "source": source}
+    try:
+        model.update(
+            actions=[
+                OrderModel.status.set(target),
+                OrderModel.history.set([*(model.history or []), entry]),
+                OrderModel.updated_at.set(utcnow()),
+            ],
+            condition=OrderModel.status == current,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return move(brand_id, order_id, target, source)  # someone moved it meanwhile: re-decide
+    return _order(model, items_of(brand_id, order_id)), True
+
+
+def set_production_ids(
+    brand_id: str, order_id: str, line: int, render_id: str, pack_id: str
+) -> None:
+    OrderItemModel(brand_id=brand_id, item_key=item_key(order_id, line)).update(
+        actions=[OrderItemModel.render_id.set(render_id), OrderItemModel.pack_id.set(pack_id)]
+    )

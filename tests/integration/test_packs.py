@@ -1,0 +1,189 @@
+"""Manufacturing packs in-process: API → SQS (moto) → export worker → zip in S3 → bundle."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from typing import Any
+
+import pytest
+import requests
+from chalice.test import Client
+
+from chalicelib.domain.pack import verify_zip
+from tests.integration.conftest import bearer, body, new_brand
+from tests.integration.test_orders import move, place
+from tests.integration.test_products import create
+from tests.integration.test_renders import ZONE, drain, snapshot
+
+
+def idem(key: str) -> dict[str, str]:
+    return {**bearer(key), "Idempotency-Key": uuid.uuid4().hex}
+
+
+@pytest.fixture
+def shop(client: Client) -> dict[str, Any]:
+    owner = new_brand("Pack shop")
+    engraved = {**ZONE, "process": "engrave"}
+    owner["product_id"] = body(
+        create(client, owner["secret_key"], width_mm=120, height_mm=40, zones=[engraved])
+    )["product_id"]
+    return owner
+
+
+def locked_snapshot(client: Client, shop: dict[str, Any], text: str) -> str:
+    sid = snapshot(client, shop, text)
+    client.http.post(f"/v1/snapshots/{sid}/lock", headers=bearer(shop["secret_key"]))
+    return sid
+
+
+def export(client: Client, shop: dict[str, Any], sid: str, **extra: Any) -> Any:
+    return client.http.post(
+        "/v1/manufacturing/export-pack",
+        headers=idem(shop["secret_key"]),
+        body=json.dumps({"snapshot_id": sid, **extra}),
+    )
+
+
+def pack_status(client: Client, shop: dict[str, Any], pack_id: str) -> dict[str, Any]:
+    r = client.http.get(f"/v1/manufacturing/packs/{pack_id}", headers=bearer(shop["secret_key"]))
+    assert r.status_code == 200
+    return dict(body(r))
+
+
+def open_zip(url: str) -> tuple[bytes, zipfile.ZipFile]:
+    data = requests.get(url, timeout=10).content
+    return data, zipfile.ZipFile(io.BytesIO(data))
+
+
+def test_draft_snapshot_is_not_packed(client: Client, shop: dict[str, Any]) -> None:
+    r = export(client, shop, snapshot(client, shop, "Draft"))
+    assert r.status_code == 409 and body(r)["error"]["code"] == "snapshot.not_locked"
+
+
+def test_pack_has_every_file_and_a_true_manifest(client: Client, shop: dict[str, Any]) -> None:
+    import ezdxf
+
+    r = export(client, shop, locked_snapshot(client, shop, "Ana & Ben"))
+    assert r.status_code == 202, r.body
+    pack_id = body(r)["pack_id"]
+    assert pack_status(client, shop, pack_id)["status"] == "queued"
+    assert drain("export-manufacturing") == 1
+    done = pack_status(client, shop, pack_id)
+    assert done["status"] == "succeeded", done
+    data, archive = open_zip(done["url"])
+    manifest = verify_zip(data)
+    names = {f["name"].rsplit(".", 1)[-1] for f in manifest["files"]}
+    assert names == {"png", "pdf", "svg", "dxf"}
+    assert manifest["pack_id"] == pack_id and manifest["profile"]["id"] == "laser-default"
+    dxf_name = next(n for n in archive.namelist() if n.endswith(".dxf"))
+    doc = ezdxf.read(io.StringIO(archive.read(dxf_name).decode("utf-8")))
+    assert doc.header["$INSUNITS"] == 4
+    layers = {e.dxf.layer for e in doc.modelspace()}
+    assert layers == {"ENGRAVE"}
+    assert done["sha256"] and done["size"] == len(data)
+
+
+def test_profile_choice_changes_layers(client: Client, shop: dict[str, Any]) -> None:
+    import ezdxf
+
+    ops = {
+        "cut": {"layer": "SNIJDEN", "aci": 5, "rgb": "#0000FF"},
+        "score": {"layer": "RILLEN", "aci": 3, "rgb": "#00FF00"},
+        "engrave": {"layer": "GRAVEREN", "aci": 1, "rgb": "#FF0000"},
+        "print": {"layer": "DRUK", "aci": 7, "rgb": "#000000"},
+    }
+    prof = client.http.post(
+        "/v1/manufacturing/profiles",
+        headers=idem(shop["secret_key"]),
+        body=json.dumps({"name": "Snijlab", "operations": ops}),
+    )
+    pid = body(prof)["profile_id"]
+    r = export(
+        client, shop, locked_snapshot(client, shop, "Profile"), profile_id=pid, formats=["dxf"]
+    )
+    drain("export-manufacturing")
+    done = pack_status(client, shop, body(r)["pack_id"])
+    _, archive = open_zip(done["url"])
+    dxf_name = next(n for n in archive.namelist() if n.endswith(".dxf"))
+    doc = ezdxf.read(io.StringIO(archive.read(dxf_name).decode("utf-8")))
+    assert {e.dxf.layer for e in doc.modelspace()} == {"GRAVEREN"}
+    assert doc.layers.get("GRAVEREN").color == 1
+    assert not any(n.endswith(".png") for n in archive.namelist())
+
+
+def test_crash_after_upload_redelivers_the_same_zip(
+    client: Client, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import export_manufacturing_worker
+    from chalicelib.store import packs
+    from chalicelib.store.models import PackModel
+
+    pack_id = body(export(client, shop, locked_snapshot(client, shop, "Crash")))["pack_id"]
+    message = json.dumps({"pack_id": pack_id, "brand_id": shop["brand_id"]})
+    event = {
+        "Records": [
+            {
+                "messageId": "m1",
+                "receiptHandle": "r",
+                "body": message,
+                "attributes": {"ApproximateReceiveCount": "1"},
+            }
+        ]
+    }
+    real = packs.succeed
+
+    def die(*args: Any, **kwargs: Any) -> None:
+        raise SystemError("worker killed after the upload")
+
+    monkeypatch.setattr(packs, "succeed", die)
+    assert export_manufacturing_worker(event, None)["batchItemFailures"]
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+
+    bucket = get_settings().physical_name("bucket", "assets")
+    key = f"{shop['brand_id']}/packs/{pack_id}.zip"
+    first = aws.s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    monkeypatch.setattr(packs, "succeed", real)
+    PackModel.get(shop["brand_id"], pack_id).update(actions=[PackModel.lease_until.set(0)])
+    assert export_manufacturing_worker(event, None) == {"batchItemFailures": []}
+    done = pack_status(client, shop, pack_id)
+    second = requests.get(done["url"], timeout=10).content
+    assert second == first and done["attempts"] == 2
+    listed = aws.s3().list_objects_v2(Bucket=bucket, Prefix=f"{shop['brand_id']}/packs/")
+    assert [o["Key"] for o in listed.get("Contents", [])].count(key) == 1
+
+
+def test_other_brand_cannot_pack_or_download(client: Client, shop: dict[str, Any]) -> None:
+    sid = locked_snapshot(client, shop, "Private")
+    pack_id = body(export(client, shop, sid))["pack_id"]
+    other = new_brand("Pack thief")
+    assert export(client, other, sid).status_code == 404
+    r = client.http.get(f"/v1/manufacturing/packs/{pack_id}", headers=bearer(other["secret_key"]))
+    assert r.status_code == 404
+
+
+def test_paid_order_bundle_has_working_urls(client: Client, shop: dict[str, Any]) -> None:
+    order = place(client, shop, snapshot(client, shop, "Order A"), snapshot(client, shop, "B"))
+    move(client, shop, order["order_id"], "paid")
+    move(client, shop, order["order_id"], "paid")  # delivered twice: still one job each
+    assert drain("render-final") >= 2  # a repeated "paid" may resend; workers do the work once
+    assert drain("export-manufacturing") >= 2
+    from chalicelib.store.models import PackModel, RenderModel
+
+    renders_done = [r for r in RenderModel.query(shop["brand_id"]) if r.kind == "final"]
+    assert len(renders_done) == 2 and all(r.attempts == 1 for r in renders_done)
+    packs_done = list(PackModel.query(shop["brand_id"]))
+    assert len(packs_done) == 2 and all(p.attempts == 1 for p in packs_done)
+    bundle = body(
+        client.http.get(
+            f"/v1/manufacturing/bundles/{order['order_id']}", headers=bearer(shop["secret_key"])
+        )
+    )
+    assert [i["pack_status"] for i in bundle["items"]] == ["succeeded", "succeeded"]
+    for item in bundle["items"]:
+        data, _ = open_zip(item["url"])
+        assert verify_zip(data)["snapshot_id"] == item["snapshot_id"]
+        assert {f["name"] for f in item["files"]} == {f["name"] for f in verify_zip(data)["files"]}

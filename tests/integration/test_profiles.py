@@ -1,0 +1,97 @@
+"""Manufacturing profiles over HTTP: built-ins read-only, brand profiles scoped to the brand."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from chalice.test import Client
+
+from tests.integration.conftest import bearer, body, new_brand
+from tests.integration.test_products import create
+
+
+def profile_doc(**over: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": "Snijlab",
+        "units": "mm",
+        "operations": {
+            "cut": {"layer": "SNIJDEN", "aci": 5, "rgb": "#0000FF"},
+            "score": {"layer": "RILLEN", "aci": 3, "rgb": "#00FF00"},
+            "engrave": {"layer": "GRAVEREN", "aci": 1, "rgb": "#FF0000"},
+            "print": {"layer": "DRUK", "aci": 7, "rgb": "#000000"},
+        },
+        "kerf_mm": 0.15,
+        "stencil_bridges": True,
+    }
+    doc.update(over)
+    return doc
+
+
+def post_profile(client: Client, key: str, doc: dict[str, Any]) -> Any:
+    return client.http.post(
+        "/v1/manufacturing/profiles",
+        headers={**bearer(key), "Idempotency-Key": uuid.uuid4().hex},
+        body=json.dumps(doc),
+    )
+
+
+def test_builtins_are_listed_and_read_only(client: Client, brand: dict[str, Any]) -> None:
+    listed = body(
+        client.http.get("/v1/manufacturing/profiles", headers=bearer(brand["secret_key"]))
+    )
+    ids = [p["profile_id"] for p in listed["data"]]
+    assert ids[:2] == ["laser-default", "print-default"]
+    laser = next(p for p in listed["data"] if p["profile_id"] == "laser-default")
+    assert laser["builtin"] is True
+    assert laser["profile"]["operations"]["cut"] == {"layer": "CUT", "aci": 1, "rgb": "#FF0000"}
+    printing = next(p for p in listed["data"] if p["profile_id"] == "print-default")
+    assert printing["profile"]["bleed_mm"] == 3.0 and printing["profile"]["crop_marks"] is True
+    r = client.http.put(
+        "/v1/manufacturing/profiles/laser-default",
+        headers=bearer(brand["secret_key"]),
+        body=json.dumps(profile_doc()),
+    )
+    assert r.status_code == 409 and body(r)["error"]["code"] == "profile.builtin"
+
+
+def test_brand_profile_create_read_replace(client: Client, brand: dict[str, Any]) -> None:
+    created = post_profile(client, brand["secret_key"], profile_doc())
+    assert created.status_code == 201, created.body
+    pid = body(created)["profile_id"]
+    assert pid.startswith("prf_") and body(created)["version"] == 1
+    replaced = client.http.put(
+        f"/v1/manufacturing/profiles/{pid}",
+        headers=bearer(brand["secret_key"]),
+        body=json.dumps(profile_doc(units="in")),
+    )
+    assert body(replaced)["version"] == 2 and body(replaced)["profile"]["units"] == "in"
+    other = new_brand("Other shop")
+    r = client.http.get(f"/v1/manufacturing/profiles/{pid}", headers=bearer(other["secret_key"]))
+    assert r.status_code == 404
+    assert (
+        client.http.get(
+            "/v1/manufacturing/profiles", headers=bearer(brand["publishable_key"])
+        ).status_code
+        == 403
+    )
+
+
+def test_invalid_profiles_are_422(client: Client, brand: dict[str, Any]) -> None:
+    ops = profile_doc()["operations"]
+    for bad in (
+        profile_doc(operations={k: v for k, v in ops.items() if k != "cut"}),
+        profile_doc(operations={**ops, "score": ops["cut"]}),
+        profile_doc(file_name_pattern="{order}/{secret}"),
+        profile_doc(kerf_mm=5),
+    ):
+        assert post_profile(client, brand["secret_key"], bad).status_code == 422
+
+
+def test_product_may_name_only_known_profiles(client: Client, brand: dict[str, Any]) -> None:
+    ok = create(client, brand["secret_key"], manufacturing_profile_id="print-default")
+    assert ok.status_code == 201
+    bad = create(client, brand["secret_key"], manufacturing_profile_id="prf_nope")
+    assert bad.status_code == 422
+    assert body(bad)["error"]["details"][0]["code"] == "product.unknown_profile"
