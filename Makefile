@@ -21,6 +21,8 @@ test: system-deps $(STAMP)
 bench: system-deps $(STAMP)
 	$(PY) -m bench.render_bench
 	$(PY) -m bench.preview_latency
+	$(PY) -m bench.dxf_bench
+	$(PY) -m bench.pack_bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
