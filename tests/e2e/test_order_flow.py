@@ -1,0 +1,93 @@
+"""Checkout to workshop over real HTTP: order → paid → workers → bundle → a DXF that opens."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+import zipfile
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def _post(stack: Stack, path: str, key: str, payload: dict[str, Any]) -> dict[str, Any]:
+    r = requests.post(
+        stack.api_url + path,
+        json=payload,
+        timeout=30,
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert r.status_code in (200, 201, 202), r.text
+    return dict(r.json())
+
+
+def designed_snapshot(stack: Stack, text: str) -> str:
+    pk = stack.demo["publishable_key"]
+    spec = _post(
+        stack,
+        "/v1/specs",
+        pk,
+        {"product_id": stack.demo["product_id"], "inputs": {"name": {"text": text}}},
+    )
+    return str(_post(stack, "/v1/snapshots", pk, {"spec_hash": spec["spec_hash"]})["snapshot_id"])
+
+
+def wait_for_bundle(stack: Stack, order_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        bundle = requests.get(
+            f"{stack.api_url}/v1/manufacturing/bundles/{order_id}", headers=headers, timeout=30
+        ).json()
+        states = {i["pack_status"] for i in bundle["items"]}
+        if states == {"succeeded"} or "failed" in states or time.monotonic() > deadline:
+            return dict(bundle)
+        time.sleep(0.25)
+
+
+def check_zip_with_dxf(url: str) -> None:
+    import ezdxf
+
+    archive = zipfile.ZipFile(io.BytesIO(requests.get(url, timeout=30).content))
+    dxf_name = next(n for n in archive.namelist() if n.endswith(".dxf"))
+    doc = ezdxf.read(io.StringIO(archive.read(dxf_name).decode("utf-8")))
+    assert doc.header["$INSUNITS"] == 4
+    assert len(doc.modelspace()) > 0
+    auditor = doc.audit()
+    assert not auditor.has_errors
+
+
+def test_paid_order_reaches_the_workshop(stack: Stack) -> None:
+    sk = stack.demo["secret_key"]
+    items = [
+        {
+            "product_id": stack.demo["product_id"],
+            "snapshot_id": designed_snapshot(stack, t),
+            "quantity": 1,
+            "unit_price_minor": 3900,
+        }
+        for t in ("Chloé", "Jules")
+    ]
+    order = _post(
+        stack,
+        "/v1/orders",
+        sk,
+        {"currency": "EUR", "customer": {"email": "chloe@example.com"}, "items": items},
+    )
+    paid = requests.post(
+        f"{stack.api_url}/v1/orders/{order['order_id']}/status",
+        timeout=30,
+        headers={"Authorization": f"Bearer {sk}"},
+        json={"status": "paid"},
+    )
+    assert paid.status_code == 200 and paid.json()["status"] == "paid"
+    bundle = wait_for_bundle(stack, order["order_id"])
+    assert [i["pack_status"] for i in bundle["items"]] == ["succeeded", "succeeded"], bundle
+    for item in bundle["items"]:
+        check_zip_with_dxf(item["url"])
