@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from local.stack import ROOT
+from local.stack import ROOT, LocalConfig
 
 
 def free_port() -> int:
@@ -41,6 +41,23 @@ class Stack:
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return requests.get(self.api_url + path, headers=headers, timeout=10)
+
+    def aws_environment(self) -> dict[str, str]:
+        """This process's environment pointed at the stack's local AWS (for the ops CLI)."""
+        port = int(self.aws_url.rsplit(":", 1)[1])
+        local = LocalConfig(api_port=0, moto_port=port, state_dir=self.state_dir)
+        return {**os.environ, **local.aws_environment()}
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """``python -m chalicelib.cli ARGS`` against this stack."""
+        return subprocess.run(
+            [sys.executable, "-m", "chalicelib.cli", *args],
+            cwd=ROOT,
+            env=self.aws_environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
 
 def _wait_for_demo(proc: subprocess.Popen[bytes], state: Path, api_url: str, log: Path) -> None:

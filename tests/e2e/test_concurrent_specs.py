@@ -82,28 +82,9 @@ def test_fifty_keys_for_one_design_still_store_one_spec(stack: Stack) -> None:
 def test_concurrent_requests_of_two_brands_never_mix(stack: Stack) -> None:
     """Each worker serves one request at a time, as a Lambda container does."""
     import json as _json
-    import os
-    import subprocess
-    import sys
 
-    from tests.conftest import ROOT
-
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": stack.aws_url,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "ATELIER_STAGE": "dev",
-    }
-    made = subprocess.run(
-        [sys.executable, "-m", "chalicelib.cli", "brands", "create", "--name", "Second"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    made = stack.cli("brands", "create", "--name", "Second")
+    assert made.returncode == 0, made.stderr
     second = _json.loads(made.stdout)
     keys = [
         (stack.demo["secret_key"], stack.demo["brand_id"]),

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import ROOT
 from tests.e2e.conftest import Stack, start_stack
 
 pytestmark = pytest.mark.e2e
@@ -76,24 +72,7 @@ def test_auth_and_error_conventions_over_http(stack: Stack) -> None:
 
 
 def test_cli_creates_and_revokes_keys_against_the_local_stack(stack: Stack) -> None:
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": stack.aws_url,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "ATELIER_STAGE": "dev",
-    }
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "chalicelib.cli", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    cli = stack.cli
 
     created = cli("brands", "create", "--name", "CLI Shop", "--origin", "https://cli.example")
     assert created.returncode == 0, created.stderr
