@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from chalicelib import aws
 from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
@@ -15,6 +15,7 @@ from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.settings import get_settings
 from chalicelib.store import orders, packs, products, profiles, snapshots
+from chalicelib.store.models import PackModel
 
 bp = Blueprint(__name__)
 PACK_URL_SECONDS = 900
@@ -102,14 +103,30 @@ def put_profile(ctx: Ctx, profile_id: str, body: ProfileDoc) -> ProfileOut:
 
 
 class ExportIn(RequestModel):
-    snapshot_id: str = Field(min_length=1, max_length=64)
+    """One locked snapshot, or every item of an order (its snapshots must be locked)."""
+
+    snapshot_id: str | None = Field(default=None, min_length=1, max_length=64)
+    order_id: str | None = Field(default=None, min_length=1, max_length=64)
     profile_id: str | None = Field(default=None, max_length=64)
     formats: list[Format] | None = Field(default=None, min_length=1)
 
+    @model_validator(mode="after")
+    def _one_source(self) -> ExportIn:
+        if (self.snapshot_id is None) == (self.order_id is None):
+            raise ValueError("give exactly one of snapshot_id or order_id")
+        return self
+
+
+class ItemPack(BaseModel):
+    item_id: str | None
+    snapshot_id: str
+    pack_id: str
+
 
 class Accepted(BaseModel):
-    pack_id: str
+    pack_id: str | None
     status: str
+    packs: list[ItemPack]
 
 
 class PackOut(BaseModel):
@@ -148,18 +165,53 @@ def profile_for(
     body=ExportIn,
     response=Accepted,
     idempotent=True,
-    summary="Queue a manufacturing pack (SVG, DXF, PDF, PNG, job sheet) of a locked snapshot",
+    summary="Queue manufacturing packs for a locked snapshot or every item of an order",
 )
 def export_pack(ctx: Ctx, body: ExportIn) -> Reply:
-    snapshot = snapshots.get_snapshot(ctx.brand_id, body.snapshot_id)
+    targets: list[tuple[str, str | None, str, int]]
+    if body.order_id is not None:
+        order = orders.get_order(ctx.brand_id, body.order_id)
+        targets = [(i.snapshot_id, i.item_id, str(i.line), i.quantity) for i in order.items]
+        order_ref = order.external_ref or order.order_id
+    else:
+        targets = [(str(body.snapshot_id), None, "1", 1)]
+        order_ref = ""
+    models, listed = [], []
+    for snapshot_id, item_id, line, quantity in targets:
+        model = _pack_model(ctx, body, snapshot_id, order_ref, line, quantity)
+        models.append(model)
+        listed.append(ItemPack(item_id=item_id, snapshot_id=snapshot_id, pack_id=model.pack_id))
+    single = models[0].pack_id if body.snapshot_id else None
+    out = Accepted(pack_id=single, status="queued", packs=listed)
+    with ctx.atomic(out, 202) as transaction:
+        for model in models:
+            packs.put_new(transaction, model)
+    for model in models:
+        try:
+            pack_jobs.enqueue(packs.as_pack(model), ctx.request_id)
+        except Exception as exc:
+            packs.fail(model, "pack.enqueue_failed", f"could not enqueue: {type(exc).__name__}")
+            raise ServiceUnavailable(
+                "The pack queue is unavailable; the pack was marked failed.",
+                code="pack.enqueue_failed",
+            ) from exc
+    return Reply(out, 202)
+
+
+def _pack_model(
+    ctx: Ctx, body: ExportIn, snapshot_id: str, order_ref: str, line: str, quantity: int
+) -> PackModel:
+    snapshot = snapshots.get_snapshot(ctx.brand_id, snapshot_id)
     if not snapshot.locked:
         raise Conflict(
-            "Only locked snapshots are manufactured; lock it first.", code="snapshot.not_locked"
+            "Only locked snapshots are manufactured; lock it first.",
+            code="snapshot.not_locked",
+            details={"snapshot_id": snapshot_id},
         )
     spec = snapshot.spec
     product = products.get_version(ctx.brand_id, spec["product_id"], int(spec["product_version"]))
     profile = profile_for(ctx.brand_id, body.profile_id, product.manufacturing_profile_id)
-    model = packs.new_pack(
+    return packs.new_pack(
         ctx.brand_id,
         snapshot_id=snapshot.snapshot_id,
         spec_hash=snapshot.spec_hash,
@@ -167,18 +219,10 @@ def export_pack(ctx: Ctx, body: ExportIn) -> Reply:
         profile=profile.doc.model_dump(mode="json"),
         formats=list(body.formats or packs.FORMATS),
         correlation_id=ctx.request_id,
+        order_ref=order_ref,
+        item_ref=line,
+        quantity=quantity,
     )
-    out = Accepted(pack_id=model.pack_id, status="queued")
-    with ctx.atomic(out, 202) as transaction:
-        packs.put_new(transaction, model)
-    try:
-        pack_jobs.enqueue(packs.as_pack(model), ctx.request_id)
-    except Exception as exc:
-        packs.fail(model, "pack.enqueue_failed", f"could not enqueue: {type(exc).__name__}")
-        raise ServiceUnavailable(
-            "The pack queue is unavailable; the pack was marked failed.", code="pack.enqueue_failed"
-        ) from exc
-    return Reply(out, 202)
 
 
 def download_url(key: str, seconds: int) -> str:

@@ -187,3 +187,36 @@ def test_paid_order_bundle_has_working_urls(client: Client, shop: dict[str, Any]
         data, _ = open_zip(item["url"])
         assert verify_zip(data)["snapshot_id"] == item["snapshot_id"]
         assert {f["name"] for f in item["files"]} == {f["name"] for f in verify_zip(data)["files"]}
+
+
+def test_export_by_order_packs_every_item(client: Client, shop: dict[str, Any]) -> None:
+    order = place(
+        client, shop, locked_snapshot(client, shop, "O1"), locked_snapshot(client, shop, "O2")
+    )
+    r = client.http.post(
+        "/v1/manufacturing/export-pack",
+        headers=idem(shop["secret_key"]),
+        body=json.dumps({"order_id": order["order_id"], "formats": ["svg"]}),
+    )
+    assert r.status_code == 202, r.body
+    listed = body(r)["packs"]
+    assert [p["item_id"] for p in listed] == [i["item_id"] for i in order["items"]]
+    assert body(r)["pack_id"] is None
+    drain("export-manufacturing")
+    for entry in listed:
+        done = pack_status(client, shop, entry["pack_id"])
+        assert done["status"] == "succeeded"
+        assert {f["name"].rsplit(".", 1)[1] for f in done["files"]} == {"svg", "pdf"}  # + sheet
+    both = client.http.post(
+        "/v1/manufacturing/export-pack",
+        headers=idem(shop["secret_key"]),
+        body=json.dumps({"order_id": order["order_id"], "snapshot_id": "x"}),
+    )
+    assert both.status_code == 422
+    draft_order = place(client, shop, snapshot(client, shop, "Unlocked"))
+    r = client.http.post(
+        "/v1/manufacturing/export-pack",
+        headers=idem(shop["secret_key"]),
+        body=json.dumps({"order_id": draft_order["order_id"]}),
+    )
+    assert r.status_code == 409 and body(r)["error"]["code"] == "snapshot.not_locked"
