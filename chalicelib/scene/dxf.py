@@ -14,7 +14,7 @@ What a workshop expects (see the manufacturing reference) drives every choice he
   part that drops out of the sheet cannot be cut again), deepest first.
 - Identical polylines on a layer are written once (a double cut burns twice).
 - Kerf compensation and stencil bridges when the profile asks (cut only; see
-  :mod:`chalicelib.scene.flatten`).
+  :mod:`chalicelib.scene.polygon_ops`).
 - ``doc.audit()`` must find nothing, and the same scene gives the same bytes (fixed handles,
   fixed dates and GUIDs).
 
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
 from chalicelib.scene import flatten as geo
 from chalicelib.scene.model import ColorItem, Scene, TextItem, hex_rgb
+from chalicelib.scene.polygon_ops import kerf_offset, stencil_bridges
 
 if TYPE_CHECKING:
     from ezdxf.document import Drawing
@@ -74,7 +75,7 @@ def machine_paths(scene: Scene, profile: ProfileDoc) -> list[MachinePath]:
             operation = OPERATION_OF_PROCESS[item.process]
             rings = [geo.rect_ring(item.rect, item.transform)]
             if operation == "cut" and profile.kerf_mm > 0:
-                rings = geo.kerf_offset(rings, profile.kerf_mm)
+                rings = kerf_offset(rings, profile.kerf_mm)
             paths.extend(MachinePath(operation, ring, 0) for ring in rings)
     return sorted(paths, key=_run_key)
 
@@ -84,11 +85,9 @@ def _text_paths(item: TextItem, profile: ProfileDoc) -> list[MachinePath]:
     rings = geo.flatten_all(item.contours)
     if operation == "cut":
         if profile.stencil_bridges:
-            rings = geo.stencil_bridges(rings, profile.bridge_width_mm)
+            rings = stencil_bridges(rings, profile.bridge_width_mm)
         if profile.kerf_mm > 0:
-            rings = geo.kerf_offset(
-                rings, profile.kerf_mm, part_is_fill=not profile.stencil_bridges
-            )
+            rings = kerf_offset(rings, profile.kerf_mm, part_is_fill=not profile.stencil_bridges)
     return [
         MachinePath(operation, ring, depth)
         for ring, depth in zip(rings, geo.depths(rings), strict=True)
@@ -113,6 +112,10 @@ def to_dxf(scene: Scene, profile: ProfileDoc) -> bytes:
         auditor = doc.audit()
         if auditor.has_errors:
             raise DxfAuditFailed(f"ezdxf audit: {[e.message for e in auditor.errors]}")
+        # ezdxf keeps its required CLASS names in sets, so their order follows the process's
+        # hash seed; add them now and sort, so every worker writes the same bytes.
+        doc.classes.add_required_classes(doc.dxfversion)
+        doc.classes.classes = dict(sorted(doc.classes.classes.items()))
         stream = io.StringIO()
         doc.write(stream)
     return doc.encode(stream.getvalue())

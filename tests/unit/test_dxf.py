@@ -20,6 +20,7 @@ from chalicelib.domain.layout import Box
 from chalicelib.domain.personalization import ZoneInput
 from chalicelib.domain.profile import BUILTIN, Operation, ProfileDoc
 from chalicelib.scene import flatten as geo
+from chalicelib.scene import polygon_ops as ops
 from chalicelib.scene.dxf import prepare_ezdxf_import, to_dxf
 from chalicelib.scene.model import ColorItem, Scene, TextItem
 from chalicelib.scene.outline import Segment, bounds
@@ -367,23 +368,23 @@ def square(x: float, y: float, size: float, clockwise: bool = False) -> geo.Ring
 @pytest.mark.parametrize("hole_clockwise", [True, False])  # whatever the fonts' winding
 def test_kerf_grows_an_outer_square_and_shrinks_its_hole(hole_clockwise: bool) -> None:
     outer, hole = square(0, 0, 10), square(3, 3, 4, clockwise=hole_clockwise)
-    grown, shrunk = geo.kerf_offset([outer, hole], 0.2)
+    grown, shrunk = ops.kerf_offset([outer, hole], 0.2)
     assert geo.bbox(grown) == pytest.approx((-0.1, -0.1, 10.1, 10.1))
     assert geo.bbox(shrunk) == pytest.approx((3.1, 3.1, 6.9, 6.9))
-    stencil_hole, stencil_outer = geo.kerf_offset([hole, outer], 0.2, part_is_fill=False)
+    stencil_hole, stencil_outer = ops.kerf_offset([hole, outer], 0.2, part_is_fill=False)
     assert geo.bbox(stencil_outer) == pytest.approx((0.1, 0.1, 9.9, 9.9))
     assert geo.bbox(stencil_hole) == pytest.approx((2.9, 2.9, 7.1, 7.1))
 
 
 def test_a_hole_smaller_than_the_kerf_is_refused_with_a_code() -> None:
     with pytest.raises(geo.GeometryError) as caught:
-        geo.kerf_offset([square(0, 0, 10), square(5, 5, 0.1)], 0.3)
+        ops.kerf_offset([square(0, 0, 10), square(5, 5, 0.1)], 0.3)
     assert caught.value.code == "geometry.hole_smaller_than_kerf"
 
 
 def test_a_slot_narrower_than_the_kerf_closes_instead_of_crossing_itself() -> None:
     comb = ((0, 0), (10, 0), (10, 5), (5.05, 5), (5.05, 1), (4.95, 1), (4.95, 5), (0, 5))
-    (grown,) = geo.offset_ring(tuple((float(x), float(y)) for x, y in comb), 0.2)
+    (grown,) = ops.offset_ring(tuple((float(x), float(y)) for x, y in comb), 0.2)
     assert crossings(grown) == 0
     assert geo.bbox(grown) == pytest.approx((-0.2, -0.2, 10.2, 5.2))
 
@@ -412,7 +413,7 @@ def test_kerf_offsets_of_glyphs_are_simple_polygons() -> None:
         )
         rings = geo.flatten_all(text_item(scene).contours)
         for kerf in (0.1, 0.3):
-            moved = geo.kerf_offset(rings, kerf)
+            moved = ops.kerf_offset(rings, kerf)
             assert len(moved) == len(rings)
             assert all(crossings(r) == 0 for r in moved)
 
@@ -427,7 +428,7 @@ def test_every_counter_of_the_stencil_letters_is_bridged() -> None:
         )
         rings = geo.flatten_all(text_item(scene).contours)
         assert any(d % 2 for d in geo.depths(rings))
-        bridged = geo.stencil_bridges(rings, 1.5)
+        bridged = ops.stencil_bridges(rings, 1.5)
         assert geo.depths(bridged) == [0] * len(bridged), font
         assert all(crossings(r) == 0 for r in bridged)
 
@@ -435,7 +436,7 @@ def test_every_counter_of_the_stencil_letters_is_bridged() -> None:
 def test_an_o_becomes_two_halves_a_bridge_width_apart() -> None:
     scene = scene_for(CUT_TEXT, inputs={"name": ZoneInput(text="O")})
     rings = geo.flatten_all(text_item(scene).contours)
-    left, right = sorted(geo.stencil_bridges(rings, 1.5), key=lambda r: geo.bbox(r)[0])
+    left, right = sorted(ops.stencil_bridges(rings, 1.5), key=lambda r: geo.bbox(r)[0])
     assert geo.bbox(right)[0] - geo.bbox(left)[2] == pytest.approx(1.5, abs=1e-4)
     ink = abs(
         sum(
@@ -444,3 +445,32 @@ def test_an_o_becomes_two_halves_a_bridge_width_apart() -> None:
         )
     )
     assert geo.signed_area(left) + geo.signed_area(right) < ink
+
+
+def test_every_process_writes_the_same_bytes() -> None:
+    """A redelivered pack may be built by another worker: bytes cannot follow the hash seed."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import hashlib\n"
+        "from tests.unit.test_dxf import MIXED, LASER\n"
+        "from chalicelib.scene.dxf import to_dxf\n"
+        "print(hashlib.sha256(to_dxf(MIXED, LASER)).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
+        for seed in ("1", "2", "3", "4")
+    }
+    assert digests == {hashlib.sha256(to_dxf(MIXED, LASER)).hexdigest()}
