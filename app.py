@@ -20,6 +20,7 @@ from chalicelib.api import (
     renders,
     specs,
     system,
+    webhooks,
 )
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     renders,
     manufacturing,
     orders,
+    webhooks,
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint.bp)

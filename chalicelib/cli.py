@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.errors import AtelierError
-from chalicelib.store import brands
+from chalicelib.store import brands, migration, webhooks
 
 
 def _key_json(key: brands.ApiKey) -> dict[str, Any]:
@@ -43,9 +43,52 @@ def create_brand_with_keys(name: str, origins: list[str]) -> dict[str, Any]:
     }
 
 
+class ProgressBar:
+    """A text bar on stderr, redrawn per page: in place on a terminal, one line per page when
+    piped (so a log, or a test waiting for the first page, sees every update)."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, counts: migration.Counts) -> None:
+        done = counts.processed
+        share = min(1.0, done / self.total) if self.total else 0.0
+        filled = int(share * self.WIDTH)
+        line = (
+            f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {share:4.0%} {done}/~{self.total} "
+            f"orders | migrated {counts.migrated} | already {counts.already_migrated} "
+            f"| invalid {counts.invalid_count}"
+        )
+        print(("\r" if self.tty else "") + line, end="" if self.tty else "\n", file=sys.stderr)
+        sys.stderr.flush()
+
+
+def _migrate(args: argparse.Namespace) -> Any:
+    if args.action == "seed-legacy":
+        ids = migration.seed_legacy_orders(
+            args.brand, args.product, args.snapshot, args.count, invalid_every=args.invalid_every
+        )
+        return {"brand_id": args.brand, "seeded": len(ids)}
+    bar = ProgressBar(migration.estimate_total(args.brand))
+    report = migration.migrate_order_items(
+        brand_id=args.brand, dry_run=args.dry_run, page_size=args.page_size, on_page=bar
+    )
+    if bar.tty:
+        print(file=sys.stderr)
+    return report.as_json()
+
+
 def _run(args: argparse.Namespace) -> Any:
+    if args.group == "migrate":
+        return _migrate(args)
     if args.group == "brands" and args.action == "create":
         return create_brand_with_keys(args.name, args.origin or [])
+    if args.group == "brands" and args.action == "shopify-secret":
+        webhooks.set_shopify_secret(args.brand, args.secret)
+        return {"brand_id": args.brand, "shopify_secret": "set"}
     if args.group == "brands" and args.action == "origins":
         brand = brands.set_origins(brands.get_brand(args.brand).brand_id, args.origin or [])
         return {"brand_id": brand.brand_id, "origins": list(brand.origins)}
@@ -67,6 +110,9 @@ def parser() -> argparse.ArgumentParser:
     bc = b.add_parser("create", help="create a brand with a pk_ and an sk_ key")
     bc.add_argument("--name", required=True)
     bc.add_argument("--origin", action="append", help="allowed origin (repeatable)")
+    bs = b.add_parser("shopify-secret", help="set the secret Shopify signs webhooks with")
+    bs.add_argument("--brand", required=True)
+    bs.add_argument("--secret", required=True)
     bo = b.add_parser("origins", help="replace a brand's allowed origins")
     bo.add_argument("--brand", required=True)
     bo.add_argument("--origin", action="append")
@@ -83,7 +129,34 @@ def parser() -> argparse.ArgumentParser:
     kr.add_argument("--key-id", required=True)
     kl = k.add_parser("list")
     kl.add_argument("--brand", required=True)
+    _migrate_parser(groups)
     return p
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _migrate_parser(groups: Any) -> None:
+    m = groups.add_parser("migrate", help="data migrations").add_subparsers(
+        dest="action", required=True
+    )
+    mo = m.add_parser(
+        "order-items",
+        help="create the items of orders written before items existed (idempotent, resumable)",
+    )
+    mo.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    mo.add_argument("--brand", default=None, help="one brand only (default: every brand)")
+    mo.add_argument("--page-size", type=_positive, default=migration.PAGE_SIZE)
+    ms = m.add_parser("seed-legacy", help="write legacy-shaped orders (local stack and tests)")
+    ms.add_argument("--brand", required=True)
+    ms.add_argument("--product", required=True)
+    ms.add_argument("--snapshot", required=True)
+    ms.add_argument("--count", type=_positive, required=True)
+    ms.add_argument("--invalid-every", type=int, default=0, help="every K-th order has quantity 0")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from pynamodb.models import Model
 
 from chalicelib import aws
 from chalicelib.settings import Settings, get_settings
+from chalicelib.store.migration import MigrationCheckpointModel
 from chalicelib.store.models import (
     ApiKeyModel,
     AssetModel,
@@ -30,6 +31,7 @@ from chalicelib.store.models import (
     SnapshotModel,
     SpecModel,
 )
+from chalicelib.store.webhooks import BrandSecretModel, WebhookReceiptModel
 
 MAX_RECEIVE_COUNT = 5
 # AWS asks for a visibility timeout of at least 6x the consumer's timeout, so a message whose
@@ -75,6 +77,9 @@ TABLES: tuple[type[Model], ...] = (
     PackModel,
     OrderModel,
     OrderItemModel,
+    MigrationCheckpointModel,
+    WebhookReceiptModel,
+    BrandSecretModel,
 )
 
 QUEUES: tuple[QueueSpec, ...] = (

@@ -28,6 +28,18 @@ from local.stack import ROOT
 BACKLOG = 512
 
 
+class OneRequestPerConnection(ChaliceRequestHandler):
+    """chalice's handler, closing the connection after each answer.
+
+    A worker serves one connection at a time; with HTTP/1.1 keep-alive an idle client would hold
+    it (and, with every worker held, the whole API) until it hung up. API Gateway gives each
+    invocation its own request, so nothing here needs a kept-alive connection.
+    """
+
+    protocol_version = "HTTP/1.0"
+    timeout = 30  # a client that stops sending mid-request frees the worker
+
+
 def warm_up() -> None:
     """Create AWS clients and load the bundled fonts before the first request (no network).
 
@@ -62,7 +74,9 @@ def main() -> int:
     config = CLIFactory(project_dir=str(ROOT), environ=os.environ).create_config_obj(
         chalice_stage_name=args.stage
     )
-    handler = functools.partial(ChaliceRequestHandler, app_object=config.chalice_app, config=config)
+    handler = functools.partial(
+        OneRequestPerConnection, app_object=config.chalice_app, config=config
+    )
     listener = socket.create_server((args.host, args.port), backlog=BACKLOG)
     children = []
     for _ in range(max(1, args.workers)):

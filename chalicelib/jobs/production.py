@@ -8,30 +8,16 @@ on the job id, so a duplicate message never means duplicate work, and a crash ne
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError
-from pynamodb.expressions.condition import Condition
-from pynamodb.models import Model
-
 from chalicelib import logs
 from chalicelib.domain.order import production_id
 from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
 from chalicelib.store import orders, packs, products, profiles, renders, snapshots
+from chalicelib.store.base import save_once
 from chalicelib.store.models import PackModel, RenderModel
 
 log = logs.get_logger("atelier.jobs.production")
-
-
-def _create_once(model: Model, condition: Condition) -> bool:
-    """Write a new job record; False when an earlier delivery already created it."""
-    try:
-        model.save(condition=condition)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
 
 
 def start_production(order: orders.Order, correlation_id: str) -> None:
@@ -71,8 +57,8 @@ def start_production(order: orders.Order, correlation_id: str) -> None:
             quantity=item.quantity,
             pack_id=pack_id,
         )
-        _create_once(render, RenderModel.render_id.does_not_exist())
-        _create_once(pack, PackModel.pack_id.does_not_exist())
+        save_once(render, RenderModel.render_id.does_not_exist())
+        save_once(pack, PackModel.pack_id.does_not_exist())
         orders.set_production_ids(order.brand_id, order.order_id, item.line, render_id, pack_id)
         if renders.get_render(order.brand_id, render_id).status == "queued":
             render_jobs.enqueue(renders.get_render(order.brand_id, render_id))

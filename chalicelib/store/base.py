@@ -14,6 +14,9 @@ from typing import Any
 
 from pynamodb.attributes import UTCDateTimeAttribute
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.settings import get_settings
@@ -60,3 +63,14 @@ def transaction(client_request_token: str | None = None) -> TransactWrite:
     return TransactWrite(
         connection=_connection(get_settings().region), client_request_token=client_request_token
     )
+
+
+def save_once(model: Model, condition: Condition) -> bool:
+    """Write a record that must exist at most once; False when an earlier write made it."""
+    try:
+        model.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -63,6 +63,9 @@ def test_tables_are_described_by_their_models() -> None:
         "packs",
         "orders",
         "order-items",
+        "migrations",
+        "webhook-receipts",
+        "brand-secrets",
     }
 
 
