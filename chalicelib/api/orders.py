@@ -65,6 +65,9 @@ class OrderOut(BaseModel):
     items: list[ItemOut]
     created_at: datetime
     updated_at: datetime
+    legacy: dict[str, Any] | None = Field(
+        default=None, description="single product/snapshot/quantity of orders made before items"
+    )
 
     @classmethod
     def of(cls, o: orders.Order) -> OrderOut:
@@ -80,6 +83,7 @@ class OrderOut(BaseModel):
             items=[ItemOut(**i.__dict__) for i in o.items],
             created_at=o.created_at,
             updated_at=o.updated_at,
+            legacy=o.legacy,
         )
 
 

@@ -46,6 +46,7 @@ class Order:
     items: list[Item]
     created_at: datetime
     updated_at: datetime
+    legacy: dict[str, Any] | None = None  # the single product/snapshot of pre-item orders
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,13 @@ def _item(m: OrderItemModel) -> Item:
 
 
 def _order(m: OrderModel, items: list[Item]) -> Order:
+    legacy = None
+    if m.legacy_snapshot_id or m.legacy_product_id:
+        legacy = {
+            "product_id": m.legacy_product_id,
+            "snapshot_id": m.legacy_snapshot_id,
+            "quantity": int(m.legacy_quantity) if m.legacy_quantity is not None else None,
+        }
     return Order(
         m.order_id,
         m.brand_id,
@@ -86,6 +94,7 @@ def _order(m: OrderModel, items: list[Item]) -> Order:
         items,
         m.created_at,
         m.updated_at,
+        legacy,
     )
 
 

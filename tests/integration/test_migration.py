@@ -159,6 +159,11 @@ def test_a_migrated_order_is_served_with_its_item_and_keeps_legacy_fields(
         shop["snapshot_id"],
     )
     assert stored.legacy_quantity == line["quantity"]
+    assert body(got)["legacy"] == {
+        "product_id": shop["product_id"],
+        "snapshot_id": shop["snapshot_id"],
+        "quantity": line["quantity"],
+    }
 
 
 def test_cli_prints_the_report_and_a_progress_bar(
