@@ -52,3 +52,17 @@ def dynamodb() -> Any:
 def reset_clients() -> None:
     """Forget cached clients (tests switch between moto backends)."""
     _client.cache_clear()
+
+
+def assets_bucket() -> str:
+    """The one bucket: every key in it starts with the brand id and is built by the server."""
+    return get_settings().physical_name("bucket", "assets")
+
+
+def presigned_get(key: str, seconds: int) -> str:
+    """A short-lived SigV4 download URL for one object, minted after the ownership check."""
+    return str(
+        s3().generate_presigned_url(
+            "get_object", Params={"Bucket": assets_bucket(), "Key": key}, ExpiresIn=seconds
+        )
+    )

@@ -13,7 +13,6 @@ from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.jobs import packs as pack_jobs
-from chalicelib.settings import get_settings
 from chalicelib.store import orders, packs, products, profiles, snapshots
 from chalicelib.store.models import PackModel
 
@@ -225,15 +224,6 @@ def _pack_model(
     )
 
 
-def download_url(key: str, seconds: int) -> str:
-    bucket = get_settings().physical_name("bucket", "assets")
-    return str(
-        aws.s3().generate_presigned_url(
-            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=seconds
-        )
-    )
-
-
 @route(
     bp,
     "/v1/manufacturing/packs/{pack_id}",
@@ -246,7 +236,10 @@ def get_pack(ctx: Ctx, pack_id: str) -> PackOut:
     pack = packs.get_pack(ctx.brand_id, pack_id)
     out = PackOut(**{k: getattr(pack, k) for k in PackOut.model_fields if hasattr(pack, k)})
     if pack.status == "succeeded" and pack.zip_key:
-        out.url, out.expires_in = download_url(pack.zip_key, PACK_URL_SECONDS), PACK_URL_SECONDS
+        out.url, out.expires_in = (
+            aws.presigned_get(pack.zip_key, PACK_URL_SECONDS),
+            PACK_URL_SECONDS,
+        )
     return out
 
 
@@ -287,7 +280,7 @@ def get_bundle(ctx: Ctx, order_id: str, query: BundleQuery) -> Bundle:
         pack = packs.find(ctx.brand_id, item.pack_id) if item.pack_id else None
         url = None
         if pack is not None and pack.status == "succeeded" and pack.zip_key:
-            url = download_url(str(pack.zip_key), query.expires_in)
+            url = aws.presigned_get(str(pack.zip_key), query.expires_in)
         items.append(
             BundleItem(
                 item_id=item.item_id,

@@ -18,7 +18,6 @@ from chalicelib.api.http import Ctx, Reply, RequestModel, route
 from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions, PreviewOptions
 from chalicelib.errors import Conflict, ServiceUnavailable, ValidationFailed
 from chalicelib.jobs import renders as jobs
-from chalicelib.settings import get_settings
 from chalicelib.store import renders, snapshots
 
 bp = Blueprint(__name__)
@@ -190,12 +189,7 @@ def get_render(ctx: Ctx, render_id: str) -> RenderOut:
 
 
 def _file(output: dict[str, Any]) -> FileOut:
-    bucket = get_settings().physical_name("bucket", "assets")
-    url = aws.s3().generate_presigned_url(
-        "get_object",
-        Params={"Bucket": bucket, "Key": output["key"]},
-        ExpiresIn=RESULT_URL_SECONDS,
-    )
+    url = aws.presigned_get(output["key"], RESULT_URL_SECONDS)
     return FileOut(url=url, **{k: output[k] for k in FileOut.model_fields if k != "url"})
 
 

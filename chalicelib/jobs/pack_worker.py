@@ -27,7 +27,6 @@ from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import ValidationFailed
 from chalicelib.jobs.packs import pack_key
 from chalicelib.jobs.render_worker import BrandSceneResources
-from chalicelib.settings import get_settings
 from chalicelib.store import packs, products, specs
 from chalicelib.store.models import PackModel
 
@@ -73,7 +72,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
     digest = hashlib.sha256(data).hexdigest()
     key = pack_key(model.brand_id, model.pack_id)
     aws.s3().put_object(
-        Bucket=get_settings().physical_name("bucket", "assets"),
+        Bucket=aws.assets_bucket(),
         Key=key,
         Body=data,
         ContentType="application/zip",

@@ -14,7 +14,6 @@ from chalicelib import aws
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.renders import output_prefix
-from chalicelib.settings import get_settings
 from chalicelib.store import assets, products, renders, specs
 from chalicelib.store.models import RenderModel
 
@@ -75,16 +74,12 @@ def _expected(kind: str, options: dict[str, Any]) -> list[tuple[str, str]]:
     return [("image", "final.png"), ("pdf", "final.pdf")]
 
 
-def _bucket() -> str:
-    return get_settings().physical_name("bucket", "assets")
-
-
 def _existing(prefix: str, expected: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
     s3 = aws.s3()
     found = []
     for role, name in expected:
         try:
-            head = s3.head_object(Bucket=_bucket(), Key=f"{prefix}/{name}")
+            head = s3.head_object(Bucket=aws.assets_bucket(), Key=f"{prefix}/{name}")
         except s3.exceptions.ClientError:
             return None
         meta = head.get("Metadata", {})
@@ -139,7 +134,7 @@ def _render(model: RenderModel) -> list[Any]:
 def _upload(prefix: str, role: str, name: str, out: Any) -> dict[str, Any]:
     key = f"{prefix}/{name}"
     aws.s3().put_object(
-        Bucket=_bucket(),
+        Bucket=aws.assets_bucket(),
         Key=key,
         Body=out.data,
         ContentType=out.content_type,

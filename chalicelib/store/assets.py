@@ -30,10 +30,9 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws, fonts, logs, resources
+from chalicelib import aws, fonts, logs
 from chalicelib.domain import imaging
 from chalicelib.errors import AtelierError, Conflict, NotFound, ServiceUnavailable, ValidationFailed
-from chalicelib.settings import get_settings
 from chalicelib.store.base import utcnow
 from chalicelib.store.models import AssetModel
 
@@ -104,10 +103,6 @@ def _asset(m: AssetModel) -> Asset:
     )
 
 
-def _bucket() -> str:
-    return get_settings().physical_name("bucket", resources.ASSETS_BUCKET.logical_name)
-
-
 def upload_key(brand_id: str, asset_id: str) -> str:
     return f"{brand_id}/uploads/{asset_id}"
 
@@ -124,7 +119,12 @@ def prepare_upload(
     key = upload_key(brand_id, asset_id)
     url: str = aws.s3().generate_presigned_url(
         "put_object",
-        Params={"Bucket": _bucket(), "Key": key, "ContentType": ctype, "ContentLength": size_bytes},
+        Params={
+            "Bucket": aws.assets_bucket(),
+            "Key": key,
+            "ContentType": ctype,
+            "ContentLength": size_bytes,
+        },
         ExpiresIn=UPLOAD_EXPIRES_S,
     )
     model = AssetModel(
@@ -216,7 +216,7 @@ def complete(brand_id: str, asset_id: str) -> Asset:
     if verified is None:
         return _not_uploaded(brand_id, asset_id)
     facts, stored, key, ctype = verified
-    aws.s3().put_object(Bucket=_bucket(), Key=key, Body=stored, ContentType=ctype)
+    aws.s3().put_object(Bucket=aws.assets_bucket(), Key=key, Body=stored, ContentType=ctype)
     done = _mark_ready(model, key, facts)
     _delete_quietly(model.upload_key)
     log.info("asset ready", extra={"asset_id": asset_id, "kind": model.kind})
@@ -249,12 +249,12 @@ def _fetch_upload(model: AssetModel) -> bytes | None:
     """The raw upload, or None when there is none; refuses an oversized one before reading it."""
     s3, limit = aws.s3(), MAX_BYTES[model.kind]
     try:
-        head = s3.head_object(Bucket=_bucket(), Key=model.upload_key)
+        head = s3.head_object(Bucket=aws.assets_bucket(), Key=model.upload_key)
         size = int(head["ContentLength"])
         if size > limit:
             raise _too_large(size, limit)
         # IfMatch: the bytes we verify are the ones whose size we just checked.
-        obj = s3.get_object(Bucket=_bucket(), Key=model.upload_key, IfMatch=head["ETag"])
+        obj = s3.get_object(Bucket=aws.assets_bucket(), Key=model.upload_key, IfMatch=head["ETag"])
     except ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if code in _S3_MISSING:
@@ -329,7 +329,7 @@ def _mark_ready(model: AssetModel, key: str, facts: dict[str, Any]) -> Asset:
 def _delete_quietly(key: str) -> None:
     """Best effort: a leftover raw upload wastes bytes but cannot be read by anything."""
     try:
-        aws.s3().delete_object(Bucket=_bucket(), Key=key)
+        aws.s3().delete_object(Bucket=aws.assets_bucket(), Key=key)
     except ClientError:
         log.warning("could not delete raw upload", extra={"key": key})
 
@@ -406,7 +406,7 @@ def _load_brand_font(brand_id: str, asset_id: str, key: str, sha256: str) -> fon
 def _read_stored(key: str, sha256: str) -> bytes:
     """A verified object, checked against the hash recorded when it was verified."""
     try:
-        data: bytes = aws.s3().get_object(Bucket=_bucket(), Key=key)["Body"].read()
+        data: bytes = aws.s3().get_object(Bucket=aws.assets_bucket(), Key=key)["Body"].read()
     except ClientError as exc:
         raise AssetUnavailable("A stored asset is missing.") from exc
     if hashlib.sha256(data).hexdigest() != sha256:
