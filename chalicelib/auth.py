@@ -14,7 +14,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from chalicelib.errors import Forbidden, Unauthorized
 
@@ -35,6 +35,7 @@ class Principal:
     key_id: str
     kind: KeyKind
     origins: tuple[str, ...]
+    rate_limits: dict[str, Any] | None = None  # the brand's overrides (see ratelimit.py)
 
 
 @dataclass(frozen=True)

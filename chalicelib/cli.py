@@ -86,6 +86,11 @@ def _run(args: argparse.Namespace) -> Any:
         return _migrate(args)
     if args.group == "brands" and args.action == "create":
         return create_brand_with_keys(args.name, args.origin or [])
+    if args.group == "brands" and args.action == "rate-limit":
+        brand = brands.set_rate_limit(
+            args.brand, args.kind, args.route_class, args.capacity, args.per
+        )
+        return {"brand_id": brand.brand_id, "rate_limits": brand.rate_limits}
     if args.group == "brands" and args.action == "shopify-secret":
         webhooks.set_shopify_secret(args.brand, args.secret)
         return {"brand_id": args.brand, "shopify_secret": "set"}
@@ -110,6 +115,17 @@ def parser() -> argparse.ArgumentParser:
     bc = b.add_parser("create", help="create a brand with a pk_ and an sk_ key")
     bc.add_argument("--name", required=True)
     bc.add_argument("--origin", action="append", help="allowed origin (repeatable)")
+    br = b.add_parser("rate-limit", help="override one rate limit bucket for a brand's keys")
+    br.add_argument("--brand", required=True)
+    br.add_argument("--kind", choices=["publishable", "secret"], required=True)
+    br.add_argument(
+        "--class",
+        dest="route_class",
+        required=True,
+        choices=["read", "validate", "create", "render"],
+    )
+    br.add_argument("--capacity", type=int, required=True, help="requests per period")
+    br.add_argument("--per", type=float, default=60.0, help="period in seconds")
     bs = b.add_parser("shopify-secret", help="set the secret Shopify signs webhooks with")
     bs.add_argument("--brand", required=True)
     bs.add_argument("--secret", required=True)

@@ -27,6 +27,7 @@ from chalicelib.store.models import (
     ProductModel,
     ProductVersionModel,
     ProfileModel,
+    RateBucketModel,
     RenderModel,
     SnapshotModel,
     SpecModel,
@@ -80,6 +81,7 @@ TABLES: tuple[type[Model], ...] = (
     MigrationCheckpointModel,
     WebhookReceiptModel,
     BrandSecretModel,
+    RateBucketModel,
 )
 
 QUEUES: tuple[QueueSpec, ...] = (

@@ -26,6 +26,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import logs
+from chalicelib.api.limits import enforce
 from chalicelib.auth import Access, Principal, require_access
 from chalicelib.errors import (
     AtelierError,
@@ -82,6 +83,7 @@ class RouteSpec:
     response: type[BaseModel] | None = None
     allow_surrogates: bool = False
     idempotent: bool = False
+    rate: str = "read"  # the route class whose bucket a call spends from (ratelimit.py)
 
 
 ROUTES: list[RouteSpec] = []
@@ -149,6 +151,7 @@ def route(
     response: type[BaseModel] | None = None,
     allow_surrogates: bool = False,
     idempotent: bool = False,
+    rate: str | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare a route; the handler is called as ``fn(ctx, **path_params, [body=], [query=])``."""
 
@@ -166,6 +169,7 @@ def route(
             response=response,
             allow_surrogates=allow_surrogates,
             idempotent=idempotent,
+            rate=rate or ("read" if method == "GET" else "create"),
         )
         ROUTES.append(spec)
 
@@ -184,11 +188,23 @@ def _handle(
     spec: RouteSpec, fn: Handler, request: Request, path_params: dict[str, str]
 ) -> Response:
     ctx = Ctx(request=request, request_id=current_request_id())
+    limits: dict[str, str] = {}
+    response = _dispatch(spec, fn, ctx, path_params, limits)
+    response.headers.update(limits)
+    return response
+
+
+def _dispatch(
+    spec: RouteSpec, fn: Handler, ctx: Ctx, path_params: dict[str, str], limits: dict[str, str]
+) -> Response:
+    """Size, key, rate limit, JSON, model, handler; every failure as one error shape."""
+    request = ctx.request
     try:
         if spec.body is not None:
             _check_size(request)
         if spec.access != "public":
             ctx.principal_ = authenticate(request, spec.access)
+            limits.update(enforce(ctx.principal_, spec.rate))
         key = parse_key(request.headers.get("idempotency-key")) if spec.idempotent else None
         kwargs: dict[str, Any] = dict(path_params)
         data: Any = None

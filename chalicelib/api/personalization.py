@@ -54,6 +54,7 @@ class ValidateOut(BaseModel):
     response=ValidateOut,
     allow_surrogates=True,
     summary="Check inputs against every zone rule; normalized inputs and layouts",
+    rate="validate",
 )
 def validate(ctx: Ctx, body: ValidateIn) -> ValidateOut:
     product = visible_product(ctx, body.product_id)
@@ -107,6 +108,7 @@ def _text_zone(ctx: Ctx, product_id: str | None, zone_id: str | None) -> TextZon
     response=NormalizeOut,
     allow_surrogates=True,
     summary="Show what normalization keeps, removes and counts",
+    rate="validate",
 )
 def normalize(ctx: Ctx, body: NormalizeIn) -> NormalizeOut:
     zone = _text_zone(ctx, body.product_id, body.zone_id)
@@ -148,6 +150,7 @@ class AutoFitOut(BaseModel):
     response=AutoFitOut,
     allow_surrogates=True,
     summary="The largest size at which the text fits the zone, with its measured lines",
+    rate="validate",
 )
 def auto_fit(ctx: Ctx, body: AutoFitIn) -> AutoFitOut:
     zone = _text_zone(ctx, body.product_id, body.zone_id)

@@ -132,6 +132,7 @@ def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
     response=Accepted,
     idempotent=True,
     summary="Queue a preview render of a snapshot",
+    rate="render",
 )
 def create_preview(ctx: Ctx, body: PreviewIn) -> Reply:
     return _start(ctx, "preview", body.snapshot_id, body.options or PreviewOptions())
@@ -147,6 +148,7 @@ def create_preview(ctx: Ctx, body: PreviewIn) -> Reply:
     response=Accepted,
     idempotent=True,
     summary="Queue a final (print PNG + vector PDF)",
+    rate="render",
 )
 def create_final(ctx: Ctx, body: FinalIn) -> Reply:
     return _start(ctx, "final", body.snapshot_id, body.options or FinalOptions())
@@ -162,6 +164,7 @@ def create_final(ctx: Ctx, body: FinalIn) -> Reply:
     response=Accepted,
     idempotent=True,
     summary="Queue a render of either kind",
+    rate="render",
 )
 def create_render(ctx: Ctx, body: RenderIn) -> Reply:
     model: type[BaseModel] = PreviewOptions if body.kind == "preview" else FinalOptions

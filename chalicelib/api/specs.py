@@ -119,6 +119,7 @@ class SpecCheckOut(BaseModel):
     body=SpecCheckIn,
     response=SpecCheckOut,
     summary="Check a spec document against the schema; recompute its hash",
+    rate="validate",
 )
 def validate_spec(ctx: Ctx, body: SpecCheckIn) -> SpecCheckOut:
     errors, digest = design.check_spec(body.spec)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -26,6 +27,7 @@ class Brand:
     created_at: datetime
     profanity_allow: tuple[str, ...] = ()
     profanity_deny: tuple[str, ...] = ()
+    rate_limits: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def _brand(m: BrandModel) -> Brand:
         m.created_at,
         tuple(str(w) for w in m.profanity_allow or ()),
         tuple(str(w) for w in m.profanity_deny or ()),
+        dict(m.rate_limits) if m.rate_limits else None,
     )
 
 
@@ -104,6 +107,23 @@ def set_profanity_words(brand_id: str, allow: list[str], deny: list[str]) -> Bra
     model.update(
         actions=[BrandModel.profanity_allow.set(clean[0]), BrandModel.profanity_deny.set(clean[1])]
     )
+    return _brand(model)
+
+
+def set_rate_limit(
+    brand_id: str, kind: auth.KeyKind, route_class: str, capacity: int, per_s: float
+) -> Brand:
+    """Override one bucket size for this brand's keys of one kind (ops CLI)."""
+    if route_class not in ("read", "validate", "create", "render") or capacity < 1 or per_s <= 0:
+        raise ValidationFailed(
+            "Give a route class (read, validate, create, render), a capacity "
+            "of at least 1 and a positive period.",
+            code="brand.invalid_limit",
+        )
+    model = BrandModel.get(get_brand(brand_id).brand_id)
+    limits = dict(model.rate_limits or {})
+    limits[kind] = {**limits.get(kind, {}), route_class: [capacity, per_s]}
+    model.update(actions=[BrandModel.rate_limits.set(limits)])
     return _brand(model)
 
 
@@ -163,4 +183,4 @@ def authenticate(authorization: str | None) -> auth.Principal:
     if record.revoked:
         raise Unauthorized("This API key has been revoked.", code="auth.revoked_key")
     brand = get_brand(record.brand_id)
-    return auth.Principal(brand.brand_id, key_id, kind, brand.origins)
+    return auth.Principal(brand.brand_id, key_id, kind, brand.origins, brand.rate_limits)

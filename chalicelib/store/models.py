@@ -34,6 +34,8 @@ class BrandModel(Model):
     # Brand words that override the built-in profanity lists (allow) or extend them (deny).
     profanity_allow: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     profanity_deny: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    # Per-brand rate limit overrides: {"publishable": {"read": [capacity, per_seconds]}, ...}
+    rate_limits = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
 
 
@@ -303,3 +305,15 @@ class OrderItemModel(Model):
     render_id = UnicodeAttribute(null=True)
     pack_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+
+class RateBucketModel(Model):
+    """One token bucket per (API key, route class); updated only with conditional writes."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "rate-limits"
+
+    bucket = UnicodeAttribute(hash_key=True)  # "<key_id>#<route class>"
+    tokens = NumberAttribute()
+    updated_at = NumberAttribute()  # epoch seconds, float
+    expires_at = TTLAttribute()

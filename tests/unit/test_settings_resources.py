@@ -62,6 +62,7 @@ def test_tables_are_described_by_their_models() -> None:
         "profiles",
         "packs",
         "orders",
+        "rate-limits",
         "order-items",
         "migrations",
         "webhook-receipts",
