@@ -91,6 +91,9 @@ def _run(args: argparse.Namespace) -> Any:
             args.brand, args.kind, args.route_class, args.capacity, args.per
         )
         return {"brand_id": brand.brand_id, "rate_limits": brand.rate_limits}
+    if args.group == "brands" and args.action == "quota":
+        brand = brands.set_quota(args.brand, args.kind, args.per_day)
+        return {"brand_id": brand.brand_id, "quotas": brand.quotas}
     if args.group == "brands" and args.action == "shopify-secret":
         webhooks.set_shopify_secret(args.brand, args.secret)
         return {"brand_id": args.brand, "shopify_secret": "set"}
@@ -126,6 +129,10 @@ def parser() -> argparse.ArgumentParser:
     )
     br.add_argument("--capacity", type=int, required=True, help="requests per period")
     br.add_argument("--per", type=float, default=60.0, help="period in seconds")
+    bq = b.add_parser("quota", help="set a brand's daily render quota")
+    bq.add_argument("--brand", required=True)
+    bq.add_argument("--kind", choices=["preview", "final"], required=True)
+    bq.add_argument("--per-day", type=int, required=True)
     bs = b.add_parser("shopify-secret", help="set the secret Shopify signs webhooks with")
     bs.add_argument("--brand", required=True)
     bs.add_argument("--secret", required=True)

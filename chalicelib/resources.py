@@ -31,6 +31,7 @@ from chalicelib.store.models import (
     RenderModel,
     SnapshotModel,
     SpecModel,
+    UsageModel,
 )
 from chalicelib.store.webhooks import BrandSecretModel, WebhookReceiptModel
 
@@ -82,6 +83,7 @@ TABLES: tuple[type[Model], ...] = (
     WebhookReceiptModel,
     BrandSecretModel,
     RateBucketModel,
+    UsageModel,
 )
 
 QUEUES: tuple[QueueSpec, ...] = (

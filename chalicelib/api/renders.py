@@ -18,7 +18,7 @@ from chalicelib.api.http import Ctx, Reply, RequestModel, route
 from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions, PreviewOptions
 from chalicelib.errors import Conflict, ServiceUnavailable, ValidationFailed
 from chalicelib.jobs import renders as jobs
-from chalicelib.store import renders, snapshots
+from chalicelib.store import brands, renders, snapshots, usage
 
 bp = Blueprint(__name__)
 RESULT_URL_SECONDS = 300
@@ -99,6 +99,10 @@ class ResultOut(FileOut):
 def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
     snapshot = snapshots.get_snapshot(ctx.brand_id, snapshot_id)
     opts = options.model_dump(mode="json")
+    key = jobs.cache_key(snapshot.spec_hash, kind, opts, RENDERER_VERSION)
+    if jobs.existing_outputs(ctx.brand_id, key, kind, opts) is None:  # cached renders are free
+        quotas = brands.get_brand(ctx.brand_id).quotas
+        usage.count_render(ctx.brand_id, kind, usage.quota_for(kind, quotas))
     model = renders.new_render(
         ctx.brand_id,
         snapshot_id=snapshot.snapshot_id,
@@ -222,3 +226,30 @@ def get_result(ctx: Ctx, render_id: str) -> ResultOut:
         )
     files = [_file(o) for o in render.outputs]
     return ResultOut(**files[0].model_dump(), expires_in=RESULT_URL_SECONDS, files=files)
+
+
+class UsageDay(BaseModel):
+    day: str
+    preview: int
+    final: int
+
+
+class UsageOut(BaseModel):
+    quotas: dict[str, int]
+    days: list[UsageDay]
+
+
+@route(
+    bp,
+    "/v1/usage",
+    "GET",
+    access="secret",
+    response=UsageOut,
+    summary="Renders started per day and kind (last 30 days) and the brand's daily quotas",
+)
+def get_usage(ctx: Ctx) -> UsageOut:
+    quotas = brands.get_brand(ctx.brand_id).quotas
+    return UsageOut(
+        quotas={kind: usage.quota_for(kind, quotas) for kind in usage.DEFAULT_QUOTAS},
+        days=[UsageDay(**d) for d in usage.usage(ctx.brand_id)],
+    )

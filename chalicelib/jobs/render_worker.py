@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib import aws
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
 from chalicelib.fonts import LoadedFont
-from chalicelib.jobs.renders import output_prefix
+from chalicelib.jobs.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.store import assets, products, renders, specs
 from chalicelib.store.models import RenderModel
 
@@ -66,42 +66,11 @@ class BrandSceneResources:
         return data
 
 
-def _expected(kind: str, options: dict[str, Any]) -> list[tuple[str, str]]:
-    """(role, file name) of every output a render of this kind and options produces."""
-    if kind == "preview":
-        fmt = PreviewOptions.model_validate(options).format
-        return [("image", f"preview.{'jpg' if fmt == 'jpeg' else fmt}")]
-    return [("image", "final.png"), ("pdf", "final.pdf")]
-
-
-def _existing(prefix: str, expected: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
-    s3 = aws.s3()
-    found = []
-    for role, name in expected:
-        try:
-            head = s3.head_object(Bucket=aws.assets_bucket(), Key=f"{prefix}/{name}")
-        except s3.exceptions.ClientError:
-            return None
-        meta = head.get("Metadata", {})
-        found.append(
-            {
-                "role": role,
-                "key": f"{prefix}/{name}",
-                "content_type": head["ContentType"],
-                "bytes": int(head["ContentLength"]),
-                "sha256": meta.get("sha256", ""),
-                "width_px": int(meta.get("width-px", 0)),
-                "height_px": int(meta.get("height-px", 0)),
-            }
-        )
-    return found
-
-
 def produce(model: RenderModel) -> tuple[list[dict[str, Any]], bool]:
     """The outputs of this render, and whether they were reused rather than rendered."""
     prefix = output_prefix(model.brand_id, model.cache_key)
-    expected = _expected(model.kind, dict(model.options))
-    reused = _existing(prefix, expected)
+    expected = expected_files(model.kind, dict(model.options))
+    reused = existing_outputs(model.brand_id, model.cache_key, model.kind, dict(model.options))
     if reused is not None:
         return reused, True
     outputs = _render(model)

@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib import logs
+from chalicelib import aws, logs
 from chalicelib.domain.canonical import sha256_hex
+from chalicelib.domain.render_options import PreviewOptions
 from chalicelib.jobs import queue, runner
 from chalicelib.jobs.batch import Delivery
 from chalicelib.store import renders
@@ -43,6 +44,42 @@ def cache_key(spec_hash: str, kind: str, options: dict[str, Any], renderer_versi
 
 def output_prefix(brand_id: str, key: str) -> str:
     return f"{brand_id}/renders/{key}"
+
+
+def expected_files(kind: str, options: dict[str, Any]) -> list[tuple[str, str]]:
+    """(role, file name) of every output a render of this kind and options produces."""
+    if kind == "preview":
+        fmt = PreviewOptions.model_validate(options).format
+        return [("image", f"preview.{'jpg' if fmt == 'jpeg' else fmt}")]
+    return [("image", "final.png"), ("pdf", "final.pdf")]
+
+
+def existing_outputs(
+    brand_id: str, key: str, kind: str, options: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    """The outputs already stored under this content address, or None if any is missing."""
+    from botocore.exceptions import ClientError
+
+    prefix = output_prefix(brand_id, key)
+    found = []
+    for role, name in expected_files(kind, options):
+        try:
+            head = aws.s3().head_object(Bucket=aws.assets_bucket(), Key=f"{prefix}/{name}")
+        except ClientError:
+            return None
+        meta = head.get("Metadata", {})
+        found.append(
+            {
+                "role": role,
+                "key": f"{prefix}/{name}",
+                "content_type": head["ContentType"],
+                "bytes": int(head["ContentLength"]),
+                "sha256": meta.get("sha256", ""),
+                "width_px": int(meta.get("width-px", 0)),
+                "height_px": int(meta.get("height-px", 0)),
+            }
+        )
+    return found
 
 
 def enqueue(render: renders.Render) -> None:

@@ -28,6 +28,7 @@ class Brand:
     profanity_allow: tuple[str, ...] = ()
     profanity_deny: tuple[str, ...] = ()
     rate_limits: dict[str, Any] | None = None
+    quotas: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def _brand(m: BrandModel) -> Brand:
         tuple(str(w) for w in m.profanity_allow or ()),
         tuple(str(w) for w in m.profanity_deny or ()),
         dict(m.rate_limits) if m.rate_limits else None,
+        dict(m.quotas) if m.quotas else None,
     )
 
 
@@ -124,6 +126,18 @@ def set_rate_limit(
     limits = dict(model.rate_limits or {})
     limits[kind] = {**limits.get(kind, {}), route_class: [capacity, per_s]}
     model.update(actions=[BrandModel.rate_limits.set(limits)])
+    return _brand(model)
+
+
+def set_quota(brand_id: str, kind: str, per_day: int) -> Brand:
+    """Set a brand's daily render quota for one kind (ops CLI)."""
+    if kind not in ("preview", "final") or per_day < 0:
+        raise ValidationFailed(
+            "Give kind preview or final and a quota of 0 or more per day.",
+            code="brand.invalid_quota",
+        )
+    model = BrandModel.get(get_brand(brand_id).brand_id)
+    model.update(actions=[BrandModel.quotas.set({**(model.quotas or {}), kind: per_day})])
     return _brand(model)
 
 

@@ -36,6 +36,7 @@ class BrandModel(Model):
     profanity_deny: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     # Per-brand rate limit overrides: {"publishable": {"read": [capacity, per_seconds]}, ...}
     rate_limits = JSONAttribute(null=True)
+    quotas = JSONAttribute(null=True)  # {"preview": renders per day, "final": renders per day}
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
 
 
@@ -316,4 +317,16 @@ class RateBucketModel(Model):
     bucket = UnicodeAttribute(hash_key=True)  # "<key_id>#<route class>"
     tokens = NumberAttribute()
     updated_at = NumberAttribute()  # epoch seconds, float
+    expires_at = TTLAttribute()
+
+
+class UsageModel(Model):
+    """Renders started per brand, day and kind: the counter quotas are checked against."""
+
+    class Meta(metaclass=LazyTableMeta):
+        logical_name = "usage"
+
+    brand_id = UnicodeAttribute(hash_key=True)
+    day_kind = UnicodeAttribute(range_key=True)  # "2026-11-25#preview"
+    used = NumberAttribute(default=0)
     expires_at = TTLAttribute()

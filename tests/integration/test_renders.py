@@ -300,3 +300,29 @@ def test_other_brand_cannot_see_a_render(client: Client, shop: dict[str, Any]) -
         body=json.dumps({"snapshot_id": snapshot(client, shop, "x")}),
     )
     assert foreign.status_code == 404
+
+
+def test_preview_quota_refuses_new_renders_but_serves_cached_ones(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    from chalicelib.store import brands
+
+    brands.set_quota(shop["brand_id"], "preview", 1)
+    cached = snapshot(client, shop, "Quota one")
+    request_preview(client, shop, cached, long_side_px=200)
+    drain()
+    fresh = client.http.post(
+        "/v1/renders/preview",
+        headers=idem(shop["publishable_key"]),
+        body=json.dumps(
+            {"snapshot_id": snapshot(client, shop, "Quota two"), "options": {"long_side_px": 200}}
+        ),
+    )
+    assert fresh.status_code == 429 and body(fresh)["error"]["code"] == "quota.exceeded"
+    assert int(fresh.headers["Retry-After"]) > 0
+    again = request_preview(client, shop, cached, long_side_px=200)  # same design: free
+    drain()
+    assert status(client, shop["secret_key"], again)["reused"] is True
+    usage = body(client.http.get("/v1/usage", headers=bearer(shop["secret_key"])))
+    assert usage["quotas"]["preview"] == 1 and usage["days"][0]["preview"] == 1
+    assert client.http.get("/v1/usage", headers=bearer(shop["publishable_key"])).status_code == 403

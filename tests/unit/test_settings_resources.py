@@ -63,6 +63,7 @@ def test_tables_are_described_by_their_models() -> None:
         "packs",
         "orders",
         "rate-limits",
+        "usage",
         "order-items",
         "migrations",
         "webhook-receipts",
