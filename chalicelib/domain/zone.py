@@ -177,7 +177,7 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
             )
         if isinstance(zone, TextZone):
             issues += _text_zone_issues(at, zone, known_fonts)
-        elif isinstance(zone, ColorZone) and zone.color not in zone.colors:
+        if isinstance(zone, TextZone | ColorZone) and zone.color not in zone.colors:
             issues.append(
                 _issue(
                     f"{at}.default_color",
@@ -235,15 +235,6 @@ def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[di
                 f"{at}.default_font",
                 "zone.default_font_not_allowed",
                 "default_font must be one of fonts.",
-                zone_id=zone.id,
-            )
-        )
-    if zone.color not in zone.colors:
-        issues.append(
-            _issue(
-                f"{at}.default_color",
-                "zone.default_color_not_allowed",
-                "default_color must be one of colors.",
                 zone_id=zone.id,
             )
         )
