@@ -244,14 +244,14 @@ def _ensure_bucket(settings: Settings, spec: BucketSpec) -> str:
             s3.create_bucket(
                 Bucket=name, CreateBucketConfiguration={"LocationConstraint": settings.region}
             )
-    # Browsers PUT uploads straight to the presigned URL, so the bucket must answer CORS.
+    # Browsers POST uploads straight to S3 (presigned POST policy), so the bucket must answer CORS.
     s3.put_bucket_cors(
         Bucket=name,
         CORSConfiguration={
             "CORSRules": [
                 {
                     "AllowedOrigins": ["*"],
-                    "AllowedMethods": ["PUT", "GET"],
+                    "AllowedMethods": ["POST", "GET"],
                     "AllowedHeaders": ["Content-Type"],
                     "ExposeHeaders": ["ETag"],
                     "MaxAgeSeconds": 3000,

@@ -5,16 +5,21 @@ the whole table taken before it started; with concurrent requests that rollback 
 clients' committed writes (an idempotency claim, another spec). Real DynamoDB isolates
 transactions, so the local stack serializes DynamoDB requests to get the same semantics. Other
 services (SQS long polls above all) stay concurrent.
+
+moto also accepts any browser-style POST upload whatever its signed policy says; S3 does not, so
+POST uploads are checked against their policy first (:mod:`local.s3_post_policy`).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.moto_server.werkzeug_app import (
@@ -22,7 +27,10 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from werkzeug.formparser import parse_form_data
 from werkzeug.serving import run_simple
+
+from local import s3_post_policy
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
@@ -41,6 +49,46 @@ class SerializedDynamoDB:
             return list(self.app(environ, start_response))
 
 
+class EnforcedPostPolicy:
+    """WSGI middleware: a POST upload to ``/<bucket>`` must satisfy its policy, as on S3."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", "")).strip("/")
+        is_upload = (
+            environ.get("REQUEST_METHOD") == "POST"
+            and path
+            and "/" not in path
+            and str(environ.get("CONTENT_TYPE", "")).startswith("multipart/form-data")
+        )
+        if not is_upload:
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        probe = dict(environ, **{"wsgi.input": io.BytesIO(raw)})
+        _, form, files = parse_form_data(probe)
+        upload = files.get("file")
+        size = len(upload.read()) if upload is not None else 0
+        refusal = s3_post_policy.check(
+            {k: str(v) for k, v in form.items()},
+            size,
+            bucket=path,
+            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+            now=datetime.now(UTC),
+        )
+        if refusal is not None:
+            body = refusal.xml()
+            start_response(
+                f"{refusal.status} {refusal.code}",
+                [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        environ["wsgi.input"] = io.BytesIO(raw)
+        return self.app(environ, start_response)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -53,7 +101,7 @@ def main() -> int:
     run_simple(
         args.host,
         args.port,
-        SerializedDynamoDB(app),
+        EnforcedPostPolicy(SerializedDynamoDB(app)),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

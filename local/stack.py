@@ -76,6 +76,7 @@ def wait_http(url: str, timeout_s: float, *, want: int = 200) -> None:
 def start_moto(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "local.aws_server", "-H", HOST, "-p", str(cfg.moto_port)],
+        env={**os.environ, **cfg.aws_environment()},  # the secret that checks POST policies
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )

@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 
 from chalicelib import fonts
 from chalicelib.api.http import Ctx, Reply, RequestModel, route
-from chalicelib.errors import Forbidden
-from chalicelib.store import assets
+from chalicelib.domain.zone import ImageZone
+from chalicelib.errors import Forbidden, ValidationFailed
+from chalicelib.store import assets, products
 
 bp = Blueprint(__name__)
 
@@ -55,13 +56,24 @@ class AssetCreateIn(RequestModel):
     kind: Literal["image", "font"]
     content_type: str = Field(min_length=1, max_length=100)
     filename: str = Field(default="", max_length=255)
-    size_bytes: int = Field(ge=1, description="Exact size of the file; the upload URL signs it.")
+    size_bytes: int = Field(ge=1, description="Exact size of the file; the upload policy signs it.")
+    product_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="With zone_id: the image zone this photo is for; its max_bytes and formats "
+        "bound the upload.",
+    )
+    zone_id: str | None = Field(default=None, max_length=64)
 
 
 class UploadOut(BaseModel):
-    method: Literal["PUT"]
+    method: Literal["POST"]
     url: str
-    headers: dict[str, str] = Field(description="Send exactly these headers with the PUT.")
+    fields: dict[str, str] = Field(
+        description="Send these form fields first, then the file as the last field named 'file' "
+        "(multipart/form-data). S3 refuses any other size, type or key."
+    )
+    max_bytes: int = Field(description="The only file size S3 accepts for this upload.")
     expires_in: int
 
 
@@ -92,6 +104,33 @@ def _require_secret_for_fonts(ctx: Ctx, kind: str) -> None:
         )
 
 
+def _zone_limit(ctx: Ctx, body: AssetCreateIn) -> int | None:
+    """The image zone's own byte limit, after checking the zone takes this kind and format."""
+    if body.product_id is None and body.zone_id is None:
+        return None
+    if body.product_id is None or body.zone_id is None or body.kind != "image":
+        raise ValidationFailed(
+            "product_id and zone_id go together, and only with kind 'image'.",
+            code="asset.invalid_zone_reference",
+        )
+    product = products.get_product(ctx.brand_id, body.product_id)
+    zone = next((z for z in product.doc.zones if z.id == body.zone_id), None)
+    if not isinstance(zone, ImageZone):
+        raise ValidationFailed(
+            f"Product {body.product_id} has no image zone {body.zone_id!r}.",
+            code="asset.unknown_zone",
+            details={"zone_id": body.zone_id},
+        )
+    ctype = body.content_type.split(";", 1)[0].strip().lower()
+    if ctype.removeprefix("image/") not in zone.formats:
+        raise ValidationFailed(
+            f"This zone accepts {', '.join(zone.formats)}, not {ctype}.",
+            code="asset.unsupported_content_type",
+            details={"content_type": body.content_type, "accepted": list(zone.formats)},
+        )
+    return zone.max_bytes
+
+
 @route(
     bp,
     "/v1/assets",
@@ -101,17 +140,26 @@ def _require_secret_for_fonts(ctx: Ctx, kind: str) -> None:
     body=AssetCreateIn,
     response=AssetCreated,
     idempotent=True,
-    summary="Start an upload: an asset id and a presigned S3 PUT URL",
+    summary="Start an upload: an asset id and a presigned S3 POST policy for exactly that file",
 )
 def create_asset(ctx: Ctx, body: AssetCreateIn) -> Reply:
     _require_secret_for_fonts(ctx, body.kind)
     model, upload = assets.prepare_upload(
-        ctx.brand_id, body.kind, body.content_type, body.filename, body.size_bytes
+        ctx.brand_id,
+        body.kind,
+        body.content_type,
+        body.filename,
+        body.size_bytes,
+        max_bytes=_zone_limit(ctx, body),
     )
     out = AssetCreated(
         asset=AssetOut.of(assets.as_asset(model)),
         upload=UploadOut(
-            method="PUT", url=upload.url, headers=upload.headers, expires_in=upload.expires_in
+            method="POST",
+            url=upload.url,
+            fields=upload.fields,
+            max_bytes=upload.max_bytes,
+            expires_in=upload.expires_in,
         ),
     )
     with ctx.atomic(out, 201) as transaction:

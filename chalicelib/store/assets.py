@@ -1,7 +1,7 @@
 """Uploaded images and fonts: records in DynamoDB, bytes in S3, verification before use.
 
-The upload goes straight from the browser to S3 with a presigned PUT (Lambda never carries the
-bytes), so nothing about those bytes is trusted until :func:`complete` has fetched and verified
+The upload goes straight from the browser to S3 with a presigned POST policy (Lambda never carries
+the bytes), so nothing about those bytes is trusted until :func:`complete` has fetched and verified
 them. Only the verified object (a re-encoded PNG, or the checked font file) is ever read by
 renderers; the raw upload is deleted once the record says ``ready``.
 
@@ -41,7 +41,7 @@ log = logs.get_logger("atelier.assets")
 AssetKind = Literal["image", "font"]
 AssetStatus = Literal["pending", "ready", "failed"]
 
-UPLOAD_EXPIRES_S = 900
+UPLOAD_EXPIRES_S = 300
 MAX_BYTES: dict[str, int] = {"image": imaging.MAX_IMAGE_BYTES, "font": fonts.MAX_FONT_BYTES}
 CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "image": ("image/png", "image/jpeg", "image/webp"),
@@ -75,12 +75,18 @@ class Asset:
 
 @dataclass(frozen=True)
 class UploadInstructions:
-    """How the client sends the bytes: exactly this method, URL and headers (they are signed)."""
+    """How the client sends the bytes: a multipart POST of ``fields`` then the file, to ``url``.
+
+    The fields carry an S3 POST policy signed by the server: the exact key, the content type and
+    a ``content-length-range`` of exactly the declared size. S3 itself refuses any other file, so an
+    oversized upload never lands in the bucket (an open PUT URL could not promise that).
+    """
 
     url: str
-    headers: dict[str, str]
+    fields: dict[str, str]
+    max_bytes: int
     expires_in: int = UPLOAD_EXPIRES_S
-    method: str = "PUT"
+    method: str = "POST"
 
 
 def _asset(m: AssetModel) -> Asset:
@@ -111,20 +117,26 @@ def upload_key(brand_id: str, asset_id: str) -> str:
 
 
 def prepare_upload(
-    brand_id: str, kind: str, content_type: str, filename: str, size_bytes: int
+    brand_id: str,
+    kind: str,
+    content_type: str,
+    filename: str,
+    size_bytes: int,
+    *,
+    max_bytes: int | None = None,
 ) -> tuple[AssetModel, UploadInstructions]:
-    """A pending asset record (not yet written) and a presigned PUT for exactly that file."""
-    ctype = _check_declared(kind, content_type, size_bytes)
+    """A pending asset record (not yet written) and a presigned POST policy for exactly that file.
+
+    ``max_bytes`` narrows the kind's limit (an image zone's own ``max_bytes``).
+    """
+    ctype = _check_declared(kind, content_type, size_bytes, max_bytes)
     asset_id = f"ast_{secrets.token_hex(8)}"
     key = upload_key(brand_id, asset_id)
-    url: str = aws.s3().generate_presigned_url(
-        "put_object",
-        Params={
-            "Bucket": aws.assets_bucket(),
-            "Key": key,
-            "ContentType": ctype,
-            "ContentLength": size_bytes,
-        },
+    post = aws.s3().generate_presigned_post(
+        Bucket=aws.assets_bucket(),
+        Key=key,
+        Fields={"Content-Type": ctype},
+        Conditions=[{"Content-Type": ctype}, ["content-length-range", size_bytes, size_bytes]],
         ExpiresIn=UPLOAD_EXPIRES_S,
     )
     model = AssetModel(
@@ -138,8 +150,8 @@ def prepare_upload(
         upload_key=key,
         created_at=utcnow(),
     )
-    headers = {"Content-Type": ctype, "Content-Length": str(size_bytes)}
-    return model, UploadInstructions(url=url, headers=headers)
+    fields = {str(k): str(v) for k, v in post["fields"].items()}
+    return model, UploadInstructions(url=str(post["url"]), fields=fields, max_bytes=size_bytes)
 
 
 def put_new(transaction: TransactWrite, model: AssetModel) -> None:
@@ -164,7 +176,9 @@ def create_upload(
     return _asset(model), upload
 
 
-def _check_declared(kind: str, content_type: str, size_bytes: int) -> str:
+def _check_declared(
+    kind: str, content_type: str, size_bytes: int, max_bytes: int | None = None
+) -> str:
     if kind not in MAX_BYTES:
         raise ValidationFailed(
             "kind must be 'image' or 'font'.", code="asset.invalid_kind", details={"kind": kind}
@@ -176,7 +190,7 @@ def _check_declared(kind: str, content_type: str, size_bytes: int) -> str:
             code="asset.unsupported_content_type",
             details={"content_type": content_type, "accepted": list(CONTENT_TYPES[kind])},
         )
-    limit = MAX_BYTES[kind]
+    limit = min(MAX_BYTES[kind], max_bytes) if max_bytes else MAX_BYTES[kind]
     if size_bytes < 1 or size_bytes > limit:
         raise ValidationFailed(
             f"size_bytes must be between 1 and {limit} for a {kind}.",
@@ -240,7 +254,7 @@ def _not_uploaded(brand_id: str, asset_id: str) -> Asset:
     if fresh.status != "pending":
         return _replay(fresh)
     raise Conflict(
-        "Nothing has been uploaded for this asset yet; PUT the file to the upload URL first.",
+        "Nothing has been uploaded for this asset yet; POST the file with the upload fields first.",
         code="asset.not_uploaded",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import uuid
@@ -60,15 +61,17 @@ def start(
 
 
 def put(upload: dict[str, Any], data: bytes) -> None:
-    """Upload as a browser would: to the presigned URL with the signed headers.
+    """Upload as a browser would: a multipart POST of the signed fields, then the file.
 
     moto's ``mock_aws`` also intercepts plain ``requests`` calls to AWS endpoints, so this goes
-    through the same URL a real client would use.
+    through the same URL a real client would use. (In-process moto does not check the policy;
+    the local stack does — tests/e2e/test_uploads_e2e.py.)
     """
-    r = requests.request(
-        upload["method"], upload["url"], data=data, headers=upload["headers"], timeout=10
+    assert upload["method"] == "POST"
+    r = requests.post(
+        upload["url"], data=upload["fields"], files={"file": ("upload", data)}, timeout=10
     )
-    assert r.status_code == 200, r.text
+    assert r.status_code in (200, 204), r.text
 
 
 def upload(
@@ -92,17 +95,23 @@ def bucket_keys() -> list[str]:
     return [str(o["Key"]) for o in listed.get("Contents", [])]
 
 
-def test_image_upload_flow_creates_presigned_put_then_verifies(
+def test_image_upload_flow_creates_presigned_post_policy_then_verifies(
     client: Client, brand: dict[str, Any]
 ) -> None:
     data = png_bytes()
     created = start(client, brand["publishable_key"], data)
     asset, up = created["asset"], created["upload"]
     assert asset["asset_id"].startswith("ast_") and asset["status"] == "pending"
-    assert up["method"] == "PUT" and up["expires_in"] == 900
-    assert up["headers"] == {"Content-Type": "image/png", "Content-Length": str(len(data))}
-    assert f"/{brand['brand_id']}/uploads/{asset['asset_id']}" in up["url"]
-    assert "X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost" in up["url"]
+    assert up["method"] == "POST" and up["expires_in"] == 300
+    assert up["max_bytes"] == len(data)
+    fields = up["fields"]
+    assert fields["key"] == f"{brand['brand_id']}/uploads/{asset['asset_id']}"
+    assert fields["Content-Type"] == "image/png"
+    assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert ["content-length-range", len(data), len(data)] in policy["conditions"]
+    assert {"Content-Type": "image/png"} in policy["conditions"]
+    assert {"key": fields["key"]} in policy["conditions"]
     put(up, data)
 
     r = complete(client, brand["publishable_key"], asset["asset_id"])
@@ -405,3 +414,72 @@ def test_concurrent_completes_settle_once_and_agree(
     assert [k for k in bucket_keys() if asset_id in k] == [
         f"{brand['brand_id']}/assets/{asset_id}.png"
     ]
+
+
+PHOTO_ZONE = {
+    "id": "photo",
+    "name": "Photo",
+    "kind": "image",
+    "process": "print",
+    "x_mm": 5,
+    "y_mm": 5,
+    "width_mm": 30,
+    "height_mm": 30,
+    "formats": ["png"],
+    "max_bytes": 5000,
+}
+
+
+def photo_product(client: Client, brand: dict[str, Any]) -> str:
+    from tests.integration.test_products import create
+
+    r = create(client, brand["secret_key"], zones=[PHOTO_ZONE])
+    assert r.status_code == 201, r.body
+    return str(body(r)["product_id"])
+
+
+def start_for_zone(client: Client, brand: dict[str, Any], pid: str, size: int, **over: Any) -> Any:
+    payload = {"kind": "image", "content_type": "image/png", "size_bytes": size}
+    payload.update({"product_id": pid, "zone_id": "photo", **over})
+    return post(client, "/v1/assets", brand["publishable_key"], payload)
+
+
+def test_zone_upload_signs_the_zones_limit_and_refuses_bigger_declarations(
+    client: Client, brand: dict[str, Any]
+) -> None:
+    product_id = photo_product(client, brand)
+    ok = start_for_zone(client, brand, product_id, 5000)
+    assert ok.status_code == 201, ok.body
+    policy = json.loads(base64.b64decode(body(ok)["upload"]["fields"]["policy"]))
+    assert ["content-length-range", 5000, 5000] in policy["conditions"]
+    too_big = start_for_zone(client, brand, product_id, 5001)
+    assert too_big.status_code == 422
+    err = body(too_big)["error"]
+    assert err["code"] == "asset.too_large" and err["details"]["max_bytes"] == 5000
+
+
+@pytest.mark.parametrize(
+    ("over", "status", "code"),
+    [
+        ({"zone_id": "nope"}, 422, "asset.unknown_zone"),
+        ({"content_type": "image/jpeg"}, 422, "asset.unsupported_content_type"),
+        ({"zone_id": None}, 422, "asset.invalid_zone_reference"),
+        ({"product_id": "prd_doesnotexist"}, 404, "product.not_found"),
+    ],
+)
+def test_zone_upload_rejects_bad_references_with_clear_codes(
+    client: Client, brand: dict[str, Any], over: dict[str, Any], status: int, code: str
+) -> None:
+    product_id = photo_product(client, brand)
+    r = start_for_zone(client, brand, product_id, 1000, **over)
+    assert r.status_code == status, r.body
+    assert body(r)["error"]["code"] == code
+
+
+def test_zone_upload_of_another_brands_product_is_404(
+    client: Client, brand: dict[str, Any]
+) -> None:
+    product_id = photo_product(client, brand)
+    other = new_brand()
+    r = start_for_zone(client, other, product_id, 1000)
+    assert r.status_code == 404 and body(r)["error"]["code"] == "product.not_found"
