@@ -39,6 +39,13 @@ class OneRequestPerConnection(ChaliceRequestHandler):
     protocol_version = "HTTP/1.0"
     timeout = 30  # a client that stops sending mid-request frees the worker
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY, ...) goes through chalice's router too and gets the
+        gateway's 405, as on API Gateway, rather than http.server's bare 501."""
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
 
 def warm_up() -> None:
     """Create AWS clients and load the bundled fonts before the first request (no network).

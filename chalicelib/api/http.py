@@ -84,6 +84,8 @@ class RouteSpec:
     allow_surrogates: bool = False
     idempotent: bool = False
     rate: str = "read"  # the route class whose bucket a call spends from (ratelimit.py)
+    # Beyond the usual set: 200 beside 201, 401 on a signed public route.
+    other_statuses: tuple[int, ...] = ()
 
 
 ROUTES: list[RouteSpec] = []
@@ -152,6 +154,7 @@ def route(
     allow_surrogates: bool = False,
     idempotent: bool = False,
     rate: str | None = None,
+    other_statuses: tuple[int, ...] = (),
 ) -> Callable[[Handler], Handler]:
     """Declare a route; the handler is called as ``fn(ctx, **path_params, [body=], [query=])``."""
 
@@ -170,6 +173,7 @@ def route(
             allow_surrogates=allow_surrogates,
             idempotent=idempotent,
             rate=rate or ("read" if method == "GET" else "create"),
+            other_statuses=other_statuses,
         )
         ROUTES.append(spec)
 

@@ -23,8 +23,12 @@ _ERROR_STATUSES = {
     "413": "Body larger than the limit",
     "415": "Content-Type is not application/json",
     "422": "Validation failed; details list every field",
+    "429": "Rate limit or render quota exceeded; Retry-After says when to retry",
     "500": "Internal error (logged with the request id)",
+    "503": "A dependency is unavailable for now; retry later",
 }
+# Answered before any key is read, or because of one: not on public routes unless declared.
+_KEYED_STATUSES = ("401", "403", "429")
 
 
 class ErrorInfo(BaseModel):
@@ -132,7 +136,9 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
             "name": "X-Request-Id",
             "in": "header",
             "required": False,
-            "schema": {"type": "string", "maxLength": 128},
+            "description": "Your correlation id (1-128 of A-Za-z0-9._:-), echoed back and logged; "
+            "any other value is replaced by a generated id rather than refused.",
+            "schema": {"type": "string"},
         }
     )
     return params
@@ -143,9 +149,15 @@ def _responses(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
     if spec.response is not None:
         ok["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
     error = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    if spec.status == 204:
+        ok = {"description": "Done; no content"}
     responses: dict[str, Any] = {str(spec.status): ok}
+    for code in spec.other_statuses:
+        if 200 <= code < 300:
+            responses[str(code)] = {**ok, "description": "Success: it already existed, unchanged"}
+    declared = {str(code) for code in spec.other_statuses}
     for status, text in _ERROR_STATUSES.items():
-        if status in ("401", "403") and spec.access == "public":
+        if status in _KEYED_STATUSES and spec.access == "public" and status not in declared:
             continue
         if status == "413" and spec.body is None:
             continue

@@ -58,6 +58,7 @@ class SpecOut(BaseModel):
     status=201,
     body=SpecIn,
     response=SpecOut,
+    other_statuses=(200,),
     idempotent=True,
     allow_surrogates=True,
     summary="Validate inputs and store the canonical spec (201 first time, 200 after)",
@@ -222,6 +223,7 @@ def put_snapshot(ctx: Ctx, snapshot_id: str, body: SnapshotIn) -> SnapshotOut:
     "/v1/snapshots/{snapshot_id}",
     "DELETE",
     access="secret",
+    status=204,
     summary="Delete a draft snapshot (409 once locked)",
 )
 def delete_snapshot(ctx: Ctx, snapshot_id: str) -> None:

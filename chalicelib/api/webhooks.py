@@ -110,6 +110,7 @@ class Lines:
     "POST",
     access="public",
     response=WebhookOut,
+    other_statuses=(401,),
     summary="Shopify orders/create and orders/paid, signed with X-Shopify-Hmac-Sha256",
 )
 def shopify_webhook(ctx: Ctx, brand_id: str) -> WebhookOut:

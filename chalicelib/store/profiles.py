@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -14,7 +14,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.store.base import utcnow
 from chalicelib.store.models import ProfileModel
 
-_EPOCH = datetime(2026, 1, 1)
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # aware, like every other timestamp we answer
 
 
 @dataclass(frozen=True)
