@@ -79,3 +79,27 @@ def test_delivery_reads_receive_count_sent_timestamp_and_correlation_attribute()
     assert delivery == Delivery("m-1", 3, "render-final", 1700000000123, "corr-9")
     assert delivery.is_retry and not Delivery("m-2", 1).is_retry
     assert message_attributes(raw) == {"correlation_id": "corr-9", "brand_id": "brd_1"}
+
+
+class AttributedRecord:
+    body = '{"id": "x"}'
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "messageId": "m-7",
+            "attributes": {"ApproximateReceiveCount": "1"},
+            "messageAttributes": {
+                "correlation_id": {"stringValue": "corr-attr", "dataType": "String"},
+                "job_id": {"stringValue": "rnd_1", "dataType": "String"},
+            },
+        }
+
+
+def test_message_attributes_are_bound_before_the_handler_runs() -> None:
+    from chalicelib import logs
+    from chalicelib.jobs.batch import process_batch
+
+    seen: list[dict[str, Any]] = []
+    process_batch([AttributedRecord()], lambda body, d: seen.append(logs.current()), queue="q")
+    assert seen[0]["correlation_id"] == "corr-attr" and seen[0]["job_id"] == "rnd_1"
+    assert seen[0]["request_id"] == "corr-attr" and logs.current() == {}
