@@ -193,7 +193,7 @@ def _save_checkpoint(brand_id: str | None) -> None:
 
 
 def expire_brand(brand_id: str, policy: Policy, summary: Summary, budget: Budget) -> bool:
-    """Expire one brand's drafts, renders and uploads; False when the budget ran out."""
+    """Expire one brand's drafts, renders and uploads; False when the budget ran out first."""
     view = refs.read_brand(brand_id, policy, summary)
     for snap in view.expired:
         if budget.exhausted():
@@ -209,7 +209,7 @@ def expire_brand(brand_id: str, policy: Policy, summary: Summary, budget: Budget
     if budget.exhausted():
         return False
     _expire_uploads(brand_id, view, policy, summary)
-    return not budget.exhausted()
+    return True
 
 
 def _delete_snapshot(snap: refs.SnapshotRow, policy: Policy) -> bool:
