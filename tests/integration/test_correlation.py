@@ -12,18 +12,15 @@ from chalice.test import Client
 
 from chalicelib import aws, logs
 from chalicelib.settings import get_settings
-from tests.integration.conftest import bearer, body, new_brand
+from tests.integration.conftest import bearer, body
 from tests.integration.test_orders import place
-from tests.integration.test_products import create
-from tests.integration.test_renders import ZONE, drain, idem, snapshot
+from tests.integration.test_renders import drain, idem, snapshot
+from tests.integration.test_retention import new_shop
 
 
 @pytest.fixture
 def shop(client: Client) -> dict[str, Any]:
-    owner = new_brand("Traced shop")
-    pid = body(create(client, owner["secret_key"], width_mm=120, height_mm=40, zones=[ZONE]))
-    owner["product_id"] = pid["product_id"]
-    return owner
+    return new_shop(client, "Traced shop")
 
 
 def emf_records(text: str) -> list[dict[str, Any]]:

@@ -24,12 +24,17 @@ from tests.integration.test_renders import ZONE, drain, idem, request_preview, s
 LATER = datetime.now(UTC) + timedelta(days=31)  # every draft made now is expired by then
 
 
-@pytest.fixture
-def shop(client: Client) -> dict[str, Any]:
-    owner = new_brand("Retention shop")
+def new_shop(client: Client, name: str) -> dict[str, Any]:
+    """A brand with its keys and one text product (``product_id``)."""
+    owner = new_brand(name)
     pid = body(create(client, owner["secret_key"], width_mm=120, height_mm=40, zones=[ZONE]))
     owner["product_id"] = pid["product_id"]
     return owner
+
+
+@pytest.fixture
+def shop(client: Client) -> dict[str, Any]:
+    return new_shop(client, "Retention shop")
 
 
 def expire(brand_id: str, now: datetime = LATER, **policy: Any) -> dict[str, Any]:
@@ -108,9 +113,7 @@ def test_ordered_and_locked_snapshots_and_their_jobs_are_kept(
 
 
 def test_pages_and_a_bounded_run_resume_to_the_same_end(client: Client) -> None:
-    owner = new_brand("Many drafts")
-    pid = body(create(client, owner["secret_key"], width_mm=120, height_mm=40, zones=[ZONE]))
-    owner["product_id"] = pid["product_id"]
+    owner = new_shop(client, "Many drafts")
     made = {snapshot(client, owner, f"Name {i}") for i in range(5)}
     brand = owner["brand_id"]
 
@@ -179,9 +182,7 @@ def test_an_all_brand_run_resumes_from_its_checkpoint(client: Client) -> None:
 
     made = set()
     for name in ("First", "Second"):
-        owner = new_brand(name)
-        pid = body(create(client, owner["secret_key"], width_mm=120, height_mm=40, zones=[ZONE]))
-        owner["product_id"] = pid["product_id"]
+        owner = new_shop(client, name)
         made |= {snapshot(client, owner, f"{name} {i}") for i in range(2)}
     # Earlier tests' leftovers are either gone already or kept at this date.
     # Three deletes: one of the two brands is finished and checkpointed, the other is cut short.
