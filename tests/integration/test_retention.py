@@ -197,3 +197,46 @@ def test_an_all_brand_run_resumes_from_its_checkpoint(client: Client) -> None:
     left = {s.snapshot_id for s in SnapshotModel.scan() if s.snapshot_id in made}
     assert left == set()
     assert retention.run(retention.Policy(now=LATER)).as_json()["snapshots"] == 0
+
+
+def test_a_draft_locked_during_the_run_stays_with_its_preview(
+    client: Client, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.jobs import retention_refs
+
+    brand = shop["brand_id"]
+    sid = snapshot(client, shop, "Locked meanwhile")
+    rid = request_preview(client, shop, sid)
+    assert drain() == 1
+    prefix = output_prefix(brand, rid)
+    real = retention_refs.read_brand
+
+    def read_then_lock(*args: Any) -> Any:
+        view = real(*args)
+        snapshots.lock_snapshot(brand, sid)  # an order is paid between our read and our delete
+        return view
+
+    monkeypatch.setattr(retention_refs, "read_brand", read_then_lock)
+    summary = expire(brand)
+    assert summary["skipped"] == 1 and counts(summary) == (0, 0, 0, 0)
+    assert snapshots.get_snapshot(brand, sid).locked
+    assert renders.get_render(brand, rid).status == "succeeded" and keys_under(prefix)
+
+
+def test_renders_of_a_deleted_draft_are_cleaned_even_if_objects_are_gone(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    brand = shop["brand_id"]
+    sid = snapshot(client, shop, "Deleted by the shop")
+    rid = request_preview(client, shop, sid)
+    assert drain() == 1
+    prefix = output_prefix(brand, rid)
+    for key in keys_under(prefix):  # as if an earlier run had stopped after the objects
+        aws.s3().delete_object(Bucket=aws.assets_bucket(), Key=key)
+    deleted = client.http.delete(f"/v1/snapshots/{sid}", headers=bearer(shop["secret_key"]))
+    assert deleted.status_code == 204
+    assert renders.find(brand, rid) is not None  # an orphan render record
+    assert counts(expire(brand, now=datetime.now(UTC))) == (0, 0, 0, 0)  # too recent still
+    assert counts(expire(brand)) == (0, 1, 0, 0)
+    assert renders.find(brand, rid) is None
+    assert counts(expire(brand)) == (0, 0, 0, 0)
