@@ -25,9 +25,8 @@ in scan order from a checkpoint, so a run that stops early resumes where it stop
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -114,18 +113,16 @@ class Summary:
         return self.snapshots + self.renders + self.objects + self.uploads
 
 
-@dataclass
+@dataclass(frozen=True)
 class Budget:
     """Stops a run before the Lambda times out or after ``max_deletes`` deletions."""
 
     max_deletes: int
+    summary: Summary
     remaining_ms: Callable[[], int] | None = None
-    summary: Summary | None = None
-    _start: float = field(default_factory=time.monotonic)
 
     def exhausted(self) -> bool:
-        deleted = self.summary.deletes if self.summary else 0
-        if deleted >= self.max_deletes:
+        if self.summary.deletes >= self.max_deletes:
             return True
         return self.remaining_ms is not None and self.remaining_ms() < SAFETY_MS
 
@@ -133,7 +130,7 @@ class Budget:
 def run(policy: Policy, remaining_ms: Callable[[], int] | None = None) -> Summary:
     """One retention pass over every brand (or ``policy.brand_id``); returns the counts."""
     summary = Summary(dry_run=policy.dry_run, now=policy.now.isoformat())
-    budget = Budget(policy.max_deletes, remaining_ms, summary)
+    budget = Budget(policy.max_deletes, summary, remaining_ms)
     use_checkpoint = policy.brand_id is None and not policy.dry_run
     with logs.scope(job="retention", dry_run=policy.dry_run):
         for brand_id in _brands(policy, use_checkpoint):

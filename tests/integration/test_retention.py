@@ -240,3 +240,23 @@ def test_renders_of_a_deleted_draft_are_cleaned_even_if_objects_are_gone(
     assert counts(expire(brand)) == (0, 1, 0, 0)
     assert renders.find(brand, rid) is None
     assert counts(expire(brand)) == (0, 0, 0, 0)
+
+
+def test_a_run_stops_before_the_lambda_timeout(client: Client, shop: dict[str, Any]) -> None:
+    sid = snapshot(client, shop, "Not today")
+    policy = retention.Policy(now=LATER, brand_id=shop["brand_id"])
+    summary = retention.run(policy, remaining_ms=lambda: retention.SAFETY_MS - 1).as_json()
+    assert summary["complete"] is False and summary["snapshots"] == 0
+    assert snapshots.get_snapshot(shop["brand_id"], sid)
+    assert retention.run_scheduled(None)["complete"] is True  # no context: no time limit
+
+
+def test_days_come_from_the_stage_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATELIER_RETENTION_DRAFT_DAYS", "90")
+    monkeypatch.delenv("ATELIER_RETENTION_UPLOAD_DAYS", raising=False)
+    policy = retention.policy_from_env(LATER)
+    assert (policy.draft_days, policy.upload_days) == (90, retention.DEFAULT_UPLOAD_DAYS)
+    assert retention.policy_from_env(LATER, draft_days=2).draft_days == 2
+    monkeypatch.setenv("ATELIER_RETENTION_UPLOAD_DAYS", "0")
+    with pytest.raises(ValueError, match="UPLOAD_DAYS"):
+        retention.policy_from_env(LATER)
