@@ -260,3 +260,11 @@ def test_days_come_from_the_stage_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("ATELIER_RETENTION_UPLOAD_DAYS", "0")
     with pytest.raises(ValueError, match="UPLOAD_DAYS"):
         retention.policy_from_env(LATER)
+
+
+def test_cli_refuses_a_now_that_is_not_an_instant(capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib import cli
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["retention", "run", "--now", "next tuesday"])
+    assert exit_.value.code == 2 and "not an ISO 8601 instant" in capsys.readouterr().err
