@@ -6,8 +6,8 @@ Renderers and ezdxf are imported inside the job code paths, so the API's cold st
 
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import SQSEvent
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api import (
     assets,
@@ -24,6 +24,7 @@ from chalicelib.api import (
 )
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
+from chalicelib.jobs import retention as retention_job
 from chalicelib.jobs.batch import process_batch
 from chalicelib.resources import queue_name_at_deploy, queue_spec
 
@@ -65,3 +66,9 @@ def render_final_worker(event: SQSEvent) -> dict[str, Any]:
 )
 def export_manufacturing_worker(event: SQSEvent) -> dict[str, Any]:
     return process_batch(event, pack_jobs.handle_message, queue="export-manufacturing")
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def retention(event: CloudWatchEvent) -> dict[str, Any]:
+    """Daily: expire abandoned drafts, their previews and unlinked uploads (never order data)."""
+    return retention_job.run_scheduled(event.context)

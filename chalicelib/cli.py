@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import AtelierError
@@ -81,9 +82,26 @@ def _migrate(args: argparse.Namespace) -> Any:
     return report.as_json()
 
 
+def _retention(args: argparse.Namespace) -> Any:
+    from chalicelib.jobs import retention
+
+    policy = retention.policy_from_env(
+        now=args.now,
+        dry_run=args.dry_run,
+        brand_id=args.brand,
+        draft_days=args.draft_days,
+        upload_days=args.upload_days,
+        page_size=args.page_size,
+        max_deletes=args.max_deletes,
+    )
+    return retention.run(policy).as_json()
+
+
 def _run(args: argparse.Namespace) -> Any:
     if args.group == "migrate":
         return _migrate(args)
+    if args.group == "retention":
+        return _retention(args)
     if args.group == "brands" and args.action == "create":
         return create_brand_with_keys(args.name, args.origin or [])
     if args.group == "brands" and args.action == "rate-limit":
@@ -153,6 +171,7 @@ def parser() -> argparse.ArgumentParser:
     kl = k.add_parser("list")
     kl.add_argument("--brand", required=True)
     _migrate_parser(groups)
+    _retention_parser(groups)
     return p
 
 
@@ -180,6 +199,31 @@ def _migrate_parser(groups: Any) -> None:
     ms.add_argument("--snapshot", required=True)
     ms.add_argument("--count", type=_positive, required=True)
     ms.add_argument("--invalid-every", type=int, default=0, help="every K-th order has quantity 0")
+
+
+def _instant(text: str) -> datetime:
+    from chalicelib.jobs.retention import parse_now
+
+    try:
+        value = parse_now(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r}") from exc
+    assert value is not None
+    return value
+
+
+def _retention_parser(groups: Any) -> None:
+    r = groups.add_parser(
+        "retention", help="expire old drafts, their previews and unlinked uploads"
+    ).add_subparsers(dest="action", required=True)
+    rr = r.add_parser("run", help="one pass (what the daily scheduled Lambda runs)")
+    rr.add_argument("--dry-run", action="store_true", help="count only; delete nothing")
+    rr.add_argument("--now", type=_instant, default=None, help="pretend it is this instant (ISO)")
+    rr.add_argument("--brand", default=None, help="one brand only (default: every brand)")
+    rr.add_argument("--draft-days", type=_positive, default=None)
+    rr.add_argument("--upload-days", type=_positive, default=None)
+    rr.add_argument("--page-size", type=_positive, default=None)
+    rr.add_argument("--max-deletes", type=_positive, default=None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,9 @@
 """Structured JSON logs carrying the request id, the brand and job ids.
 
 The fields live in a context variable, so anything logged while a request or a job runs carries
-them without being passed around; one order can be followed from HTTP to pack by ``request_id``.
+them without being passed around; one order can be followed from HTTP to pack by
+``correlation_id`` (the request id of the HTTP call that started it, carried in SQS message
+attributes into the workers: :mod:`chalicelib.jobs.queue`, :mod:`chalicelib.jobs.batch`).
 """
 
 from __future__ import annotations
@@ -42,13 +44,22 @@ def scope(**fields: Any) -> Iterator[None]:
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line; ``correlation_id`` defaults to the request id.
+
+    An HTTP request's id *is* the correlation id of the jobs it causes, so every line of the
+    request and of its workers can be found with one ``correlation_id = "..."`` query.
+    """
+
     def format(self, record: logging.LogRecord) -> str:
+        context = current()
+        if "request_id" in context:
+            context.setdefault("correlation_id", context["request_id"])
         line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            **current(),
+            **context,
         }
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):

@@ -154,6 +154,9 @@ def environment_variables(stage: str) -> dict[str, str]:
 
 API_FUNCTION = {"lambda_memory_size": 1024, "lambda_timeout": 29}
 LOG_LEVELS = {"dev": "DEBUG", "prod": "INFO"}
+# Retention (chalicelib/jobs/retention.py), days per stage: untouched drafts, unlinked uploads.
+RETENTION_DAYS = {"dev": (30, 7), "prod": (30, 7)}
+RETENTION_FUNCTION = {"lambda_memory_size": 512, "lambda_timeout": 900}
 
 
 def chalice_config() -> dict[str, Any]:
@@ -167,11 +170,15 @@ def chalice_config() -> dict[str, Any]:
                     "lambda_memory_size": queue.consumer_memory_mb,
                     "lambda_timeout": queue.consumer_timeout_s,
                 }
+        functions["retention"] = dict(RETENTION_FUNCTION)
+        drafts, uploads = RETENTION_DAYS[name]
         return {
             "api_gateway_stage": "api",
             "environment_variables": {
                 **environment_variables(name),
                 "ATELIER_LOG_LEVEL": LOG_LEVELS[name],
+                "ATELIER_RETENTION_DRAFT_DAYS": str(drafts),
+                "ATELIER_RETENTION_UPLOAD_DAYS": str(uploads),
             },
             "lambda_functions": functions,
         }

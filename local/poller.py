@@ -46,15 +46,35 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """A message attribute as Lambda spells it (``stringValue``), not as ReceiveMessage does."""
+    shaped = {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": value.get("StringListValues", []),
+        "binaryListValues": value.get("BinaryListValues", []),
+        "dataType": value.get("DataType", "String"),
+    }
+    return {k: v for k, v in shaped.items() if v is not None}
+
+
 def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
-    """One SQS message in the shape Lambda puts in ``event["Records"]``."""
+    """One SQS message in the shape Lambda puts in ``event["Records"]``.
+
+    ``attributes`` keep SQS's names (``ApproximateReceiveCount``, ``SentTimestamp``...) as Lambda
+    does; message attributes are renamed to Lambda's camel case, which workers read.
+    """
     return {
         "messageId": message["MessageId"],
         "receiptHandle": message["ReceiptHandle"],
         "body": message["Body"],
         "attributes": message.get("Attributes", {}),
-        "messageAttributes": message.get("MessageAttributes", {}),
+        "messageAttributes": {
+            name: lambda_attribute(value)
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
         "md5OfBody": message.get("MD5OfBody", ""),
+        "md5OfMessageAttributes": message.get("MD5OfMessageAttributes"),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
         "awsRegion": region,

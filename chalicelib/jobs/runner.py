@@ -3,14 +3,20 @@
 Deterministic failures (an ``AtelierError``: bad font, draft snapshot) fail the job at once with
 their code; anything else is transient and goes back to the queue, and the last delivery before
 the DLQ records why the job gave up. Finished jobs and jobs leased to a live worker are left alone.
+
+This is also the one place job metrics are emitted (EMF, see :mod:`chalicelib.metrics`): one
+metric set per delivery with the work's duration, whether it failed, whether it was a retry
+(``ApproximateReceiveCount`` > 1) and how long the message waited (now − ``SentTimestamp``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
-from chalicelib import logs
+from chalicelib import logs, metrics
 from chalicelib.errors import AtelierError
 from chalicelib.jobs.batch import Delivery
 
@@ -28,21 +34,66 @@ def run(
     delivery: Delivery,
     kind: str,
 ) -> None:
-    if job is None:
-        raise LookupError(f"{kind} record not visible yet")  # written before the send; retry
-    if status(job) in ("succeeded", "failed"):
-        log.info(f"duplicate delivery of a finished {kind}; nothing to do")
-        return
-    if not start(job):
-        log.info(f"{kind} is running elsewhere under a live lease; leaving it")
-        return
+    with _measured(delivery, kind) as outcome:
+        if job is None:
+            raise LookupError(f"{kind} record not visible yet")  # written before the send; retry
+        if status(job) in ("succeeded", "failed"):
+            log.info(f"duplicate delivery of a finished {kind}; nothing to do")
+            return
+        if not start(job):
+            log.info(f"{kind} is running elsewhere under a live lease; leaving it")
+            return
+        started = time.perf_counter()
+        try:
+            work(job)
+        except AtelierError as exc:
+            log.warning(f"{kind} failed", extra={"code": exc.code})
+            fail(job, exc.code, exc.message)
+            outcome["failed"] = True
+        except Exception as exc:
+            if delivery.is_last:
+                attempts = delivery.receive_count
+                reason = f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}"
+                fail(job, f"{kind}.gave_up", reason)
+            raise
+        finally:
+            outcome["duration_ms"] = (time.perf_counter() - started) * 1000
+
+
+@contextmanager
+def _measured(delivery: Delivery, kind: str) -> Iterator[dict[str, Any]]:
+    """Emit this delivery's metric set however it ends (done, failed, raised)."""
+    outcome: dict[str, Any] = {"failed": False, "duration_ms": None}
     try:
-        work(job)
-    except AtelierError as exc:
-        log.warning(f"{kind} failed", extra={"code": exc.code})
-        fail(job, exc.code, exc.message)
-    except Exception as exc:
-        if delivery.is_last:
-            reason = f"gave up after {delivery.receive_count} attempts: {type(exc).__name__}: {exc}"
-            fail(job, f"{kind}.gave_up", reason)
+        yield outcome
+    except Exception:
+        outcome["failed"] = True
         raise
+    finally:
+        _emit(delivery, kind, outcome)
+
+
+def _emit(delivery: Delivery, kind: str, outcome: dict[str, Any]) -> None:
+    from chalicelib.settings import get_settings
+
+    values: dict[str, tuple[float, metrics.Unit]] = {
+        "Failures": (1 if outcome["failed"] else 0, "Count"),
+        "Retries": (1 if delivery.is_retry else 0, "Count"),
+    }
+    if outcome["duration_ms"] is not None:
+        values["Duration"] = (round(outcome["duration_ms"], 1), "Milliseconds")
+    if delivery.sent_at_ms is not None:
+        age = max(0, int(time.time() * 1000) - delivery.sent_at_ms)
+        values["QueueAge"] = (age, "Milliseconds")
+    dimensions = {"Stage": get_settings().stage, "Queue": delivery.queue or "unknown", "Kind": kind}
+    context = logs.current()
+    properties = {
+        k: context[k]
+        for k in ("correlation_id", "brand_id", "job_id", "render_id", "pack_id")
+        if context.get(k)
+    }
+    properties["receive_count"] = delivery.receive_count
+    try:
+        metrics.emit(values, dimensions, properties=properties)
+    except (ValueError, OSError):
+        log.exception("could not emit job metrics")  # never fail a job over its metrics
