@@ -66,3 +66,49 @@ def presigned_get(key: str, seconds: int) -> str:
             "get_object", Params={"Bucket": assets_bucket(), "Key": key}, ExpiresIn=seconds
         )
     )
+
+
+# Answers that mean "not now" rather than "no": the same call is expected to succeed later.
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "InternalError",
+        "ServiceUnavailable",
+        "SlowDown",
+        "RequestTimeout",
+    }
+)
+_TRANSIENT_CANCELLATIONS = frozenset(
+    {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether an AWS failure (after botocore's own retries) is worth a retry by the caller.
+
+    Walks the cause chain, since pynamodb wraps botocore's error in its own exceptions.
+    """
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BotoConnectionError | HTTPClientError):
+            return True
+        if isinstance(current, ClientError):
+            error = current.response.get("Error", {})
+            if error.get("Code") in TRANSIENT_CODES:
+                return True
+            reasons = current.response.get("CancellationReasons", [])
+            if any(r.get("Code") in _TRANSIENT_CANCELLATIONS for r in reasons):
+                return True
+        cause = getattr(current, "cause", None)
+        current = cause if isinstance(cause, BaseException) else current.__cause__
+    return False

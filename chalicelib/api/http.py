@@ -25,13 +25,14 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import logs
+from chalicelib import aws, logs
 from chalicelib.api.limits import enforce
 from chalicelib.auth import Access, Principal, require_access
 from chalicelib.errors import (
     AtelierError,
     BadRequest,
     PayloadTooLarge,
+    ServiceUnavailable,
     ValidationFailed,
     field_errors,
 )
@@ -224,12 +225,23 @@ def _dispatch(
         return to_response(fn(ctx, **kwargs), spec.status)
     except AtelierError as exc:
         return error_response(exc)
-    except Exception:
+    except Exception as exc:
+        if aws.is_transient(exc):
+            log.warning("AWS is throttling or unavailable", exc_info=True)
+            return error_response(_UNAVAILABLE)
         log.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
         return error_response(
             AtelierError("An internal error occurred; it has been logged.", code="internal"),
             status=500,
         )
+
+
+# Nothing was written (transactions are all-or-nothing and the idempotency claim is released), so
+# the same request, same Idempotency-Key included, can simply be sent again.
+_UNAVAILABLE = ServiceUnavailable(
+    "The service is busy or a dependency is unavailable; nothing was changed. Retry shortly.",
+    headers={"Retry-After": "1"},
+)
 
 
 def authenticate(request: Request, access: Access) -> Principal:
