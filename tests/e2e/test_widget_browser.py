@@ -1,0 +1,230 @@
+"""The widget in a real browser (Debian's headless Chromium via Selenium) on the local stack.
+
+A shopper types on the demo shop page: the preview image appears with ink where the name goes;
+a forbidden character or too many characters shows the error next to the field and creates no
+snapshot; "Add to cart" fires ``atelier:add-to-cart`` and the snapshot exists through the API with
+the same spec hash. The test runs at a phone's width and leaves a screenshot of the page.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+PHONE = (390, 844)
+SCREENSHOT_ENV = "ATELIER_SCREENSHOT_PATH"  # e.g. docs/widget-demo.png to refresh the README's
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.fail("Chromium is missing: `make test` installs chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM  # with the driver path: Selenium Manager never runs
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    options.add_argument(f"--window-size={PHONE[0]},{PHONE[1]}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(20)
+    try:
+        yield driver
+    finally:
+        for entry in driver.get_log("browser"):  # shown by pytest when the test fails
+            print("browser console:", entry.get("level"), entry.get("message"))
+        print("page text:", driver.find_element("tag name", "body").text)
+        driver.quit()
+
+
+def _snapshot_count(stack: Stack) -> int:
+    """Draft snapshots of the demo brand, read straight from the stack's DynamoDB."""
+    import boto3
+
+    from chalicelib.settings import Settings
+
+    env = stack.aws_environment()
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_url,
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    answer = client.query(
+        TableName=Settings(stage="dev").physical_name("table", "snapshots"),
+        KeyConditionExpression="brand_id = :b",
+        ExpressionAttributeValues={":b": {"S": stack.demo["brand_id"]}},
+        Select="COUNT",
+        ConsistentRead=True,
+    )
+    return int(answer["Count"])
+
+
+def _wait(driver: Any, condition: Any, timeout: float = 20) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+
+
+def _replace_text(field: Any, text: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.BACKSPACE)
+    field.send_keys(text)
+
+
+def _status(driver: Any) -> str:
+    return str(driver.find_element("css selector", ".atelier-status").text)
+
+
+def _wait_preview_of(driver: Any, previous_src: str | None) -> str:
+    _wait(
+        driver,
+        lambda d: _status(d) == "Preview updated."
+        and d.find_element("css selector", ".atelier-image").get_attribute("src") != previous_src,
+    )
+    return str(driver.find_element("css selector", ".atelier-image").get_attribute("src"))
+
+
+def _ink_in_name_zone(url: str) -> tuple[int, float]:
+    """Dark pixels in the picture, and the share of them inside the name zone (DEMO_PRODUCT)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(requests.get(url, timeout=10).content)).convert("L")
+    width, height = image.size
+    px_per_mm = width / 40  # the demo pendant is 40 x 36 mm; the zone is x 6-34, y 12-22 mm
+    box = (int(5 * px_per_mm), int(11 * px_per_mm), int(35 * px_per_mm), int(23 * px_per_mm))
+    dark = sum(image.histogram()[:128])
+    inside = sum(image.crop(box).histogram()[:128])
+    assert abs(height - 36 * px_per_mm) < 2, image.size
+    return dark, inside / max(dark, 1)
+
+
+def _field_error(driver: Any) -> str:
+    return str(driver.find_element("css selector", "[data-zone=name] .atelier-error").text)
+
+
+def test_shopper_personalizes_previews_and_adds_to_cart(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    browser.get(stack.demo["demo_url"])
+    browser.execute_script(
+        "window.__cart = []; document.addEventListener('atelier:add-to-cart',"
+        " function (e) { window.__cart.push(e.detail); });"
+    )
+    name = _wait(browser, lambda d: d.find_element("css selector", "[data-zone=name] textarea"))
+    label = browser.find_element("css selector", f"label[for='{name.get_attribute('id')}']")
+    assert label.text == "Name (required)"
+    status = browser.find_element("css selector", ".atelier-status")
+    assert status.get_attribute("aria-live") == "polite"
+    assert status.get_attribute("role") == "status"
+
+    # 1. A name: the counter follows, a preview appears with the text's ink where the name goes.
+    name.send_keys("Ada Lovelace")
+    counter = browser.find_element("css selector", "[data-zone=name] .atelier-counter")
+    assert counter.text == "12 / 14 characters · 1 / 2 lines"
+    src = _wait_preview_of(browser, None)
+    dark, share_inside = _ink_in_name_zone(src)
+    assert dark > 500 and share_inside > 0.95, (dark, share_inside)
+    assert browser.find_element("css selector", ".atelier-image").get_attribute("alt")
+
+    # 2. A character outside the zone's charset: the error sits next to the field, no snapshot.
+    before = _snapshot_count(stack)
+    _replace_text(name, "Ada Ж")
+    _wait(browser, lambda d: "Ж" in _field_error(d) or "character" in _field_error(d).lower())
+    assert name.get_attribute("aria-invalid") == "true"
+    assert "Fix the highlighted fields" in _status(browser)
+
+    # 3. Too many characters (grapheme count 16 > 14): counter and field both say so.
+    _replace_text(name, "Ada Lovelace Byr")
+    _wait(browser, lambda d: "At most 14 characters." in _field_error(d))
+    assert "atelier-over" in (counter.get_attribute("class") or "")
+    error_id = browser.find_element("css selector", "[data-zone=name] .atelier-error").get_attribute(
+        "id"
+    )
+    assert error_id in (name.get_attribute("aria-describedby") or "").split()
+
+    # Add to cart while invalid: refused with the reason, no event, still no snapshot.
+    browser.find_element("css selector", ".atelier-add").click()
+    _wait(browser, lambda d: "fix the highlighted" in d.find_element(
+        "css selector", ".atelier-form > .atelier-error").text.lower())
+    time.sleep(0.5)  # let a wrongly-started cycle show itself
+    assert browser.execute_script("return window.__cart.length") == 0
+    assert _snapshot_count(stack) == before
+
+    # 4. A valid name again, then Add to cart with the keyboard.
+    _replace_text(name, "Léa")
+    _wait(browser, lambda d: _field_error(d) == "")
+    src = _wait_preview_of(browser, src)
+    dark_lea, _ = _ink_in_name_zone(src)
+    assert dark_lea > 500
+    from selenium.webdriver.common.keys import Keys
+
+    browser.find_element("css selector", ".atelier-add").send_keys(Keys.ENTER)
+    _wait(browser, lambda d: d.execute_script("return window.__cart.length") == 1)
+    detail = browser.execute_script("return window.__cart[0]")
+    assert detail["properties"]["_atelier_snapshot_id"] == detail["snapshot_id"]
+    assert detail["properties"]["_atelier_spec_hash"] == detail["spec_hash"]
+    assert detail["properties"]["Personalization"].startswith("Name: Léa (")
+    assert "Chain colour: #C0C0C0" in detail["properties"]["Personalization"]
+
+    sk = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
+    snap = requests.get(
+        f"{stack.api_url}/v1/snapshots/{detail['snapshot_id']}", headers=sk, timeout=10
+    )
+    assert snap.status_code == 200, snap.text
+    assert snap.json()["spec_hash"] == detail["spec_hash"]
+    assert snap.json()["spec"]["zones"]["name"]["text"] == "Léa"
+
+    # A phone's width: nothing overflows sideways.
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    _screenshot(browser, tmp_path)
+    assert time.monotonic() - started < 40
+
+
+def _screenshot(browser: Any, tmp_path: Path) -> None:
+    """The page as a shopper sees it, in tmp; also where ATELIER_SCREENSHOT_PATH says."""
+    browser.set_window_size(1000, 900)
+    time.sleep(0.3)  # let the layout settle at the new width
+    shot = tmp_path / "widget-demo.png"
+    assert browser.save_screenshot(str(shot))
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    target = os.environ.get(SCREENSHOT_ENV)
+    if target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target)
