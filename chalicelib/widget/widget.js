@@ -182,7 +182,7 @@
     var self = this;
     var config = this.config;
     this.image = el("img", { "class": "atelier-image", alt: "", hidden: true });
-    this.statusLine.textContent = "Fill in the fields to see a preview.";
+    this.setStatus("Fill in the fields to see a preview.");
     this.statusLine.classList.remove("atelier-error");
     var preview = el("figure", { "class": "atelier-preview" }, [
       this.image, el("figcaption", {}, [this.statusLine])
@@ -340,6 +340,7 @@
   Widget.prototype.schedule = function (delay) {
     var self = this;
     clearTimeout(this.timer);
+    if (this.statusLine.textContent !== "Updating preview…") this.setStatus("Updating preview…", true);
     this.timer = setTimeout(function () { self.refresh(); }, delay === undefined ? DEBOUNCE_MS : delay);
   };
 
@@ -348,7 +349,10 @@
     var self = this;
     var inputs = this.collect();
     var signature = JSON.stringify(inputs);
-    if (signature === this.signature) return Promise.resolve();
+    if (signature === this.signature) {  // already shown, or on its way
+      if (!this.cycle) this.setStatus(this.settled);
+      return Promise.resolve();
+    }
     this.signature = signature;
     if (this.cycle) this.cycle.abort();
     var cycle = this.cycle = new AbortController();
@@ -369,6 +373,7 @@
       })
       .catch(function (err) {
         if (signal.aborted || err.name === "AbortError") return;
+        self.signature = null;  // the same inputs may be tried again
         self.setStatus("The preview is unavailable: " + err.message);
       })
       .then(function () { if (self.cycle === cycle) self.cycle = null; });
@@ -423,6 +428,7 @@
   };
 
   Widget.prototype.setStatus = function (text, busy) {
+    if (!busy) this.settled = text;
     this.statusLine.textContent = text;
     this.root.setAttribute("aria-busy", busy ? "true" : "false");
   };
@@ -456,7 +462,6 @@
   Widget.prototype.addToCart = function () {
     var self = this;
     if (this.adding) return Promise.resolve();
-    clearTimeout(this.timer);
     this.adding = true;
     this.button.disabled = true;
     this.formError.textContent = "";

@@ -133,6 +133,15 @@ def _ink_in_name_zone(url: str) -> tuple[int, float]:
     return dark, inside / max(dark, 1)
 
 
+def _preview_key(spec_hash: str) -> str:
+    """Where the preview of this design is stored (content-addressed, in the image's URL)."""
+    from chalicelib.domain.render_options import RENDERER_VERSION, PreviewOptions
+    from chalicelib.jobs.renders import cache_key
+
+    options = PreviewOptions().model_dump(mode="json")
+    return cache_key(spec_hash, "preview", options, RENDERER_VERSION)
+
+
 def _field_error(driver: Any) -> str:
     return str(driver.find_element("css selector", "[data-zone=name] .atelier-error").text)
 
@@ -191,9 +200,10 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     assert browser.execute_script("return window.__cart.length") == 0
     assert _snapshot_count(stack) == before
 
-    # 4. A valid name again, then Add to cart with the keyboard.
+    # 4. A valid name, changed while its preview is on its way: only the last one is shown.
+    _replace_text(name, "Bob")
+    _wait(browser, lambda d: _field_error(d) == "" and _status(d) == "Updating preview…")
     _replace_text(name, "Léa")
-    _wait(browser, lambda d: _field_error(d) == "")
     src = _wait_preview_of(browser, src)
     dark_lea, _ = _ink_in_name_zone(src)
     assert dark_lea > 500
@@ -214,6 +224,9 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     assert snap.status_code == 200, snap.text
     assert snap.json()["spec_hash"] == detail["spec_hash"]
     assert snap.json()["spec"]["zones"]["name"]["text"] == "Léa"
+    time.sleep(0.5)  # a stale "Bob" answer arriving late would replace the image now
+    shown = browser.find_element("css selector", ".atelier-image").get_attribute("src")
+    assert shown == src and _preview_key(detail["spec_hash"]) in src
 
     # A phone's width: nothing overflows sideways.
     overflow = browser.execute_script(
