@@ -288,7 +288,11 @@
     return this.api("POST", "/v1/assets", { kind: "image", content_type: file.type || "application/octet-stream",
       filename: file.name.slice(0, 255), size_bytes: file.size }, { idempotencyKey: uuid() })
       .then(function (created) {
-        return fetch(created.upload.url, { method: "PUT", headers: created.upload.headers, body: file })
+        var headers = {};  // the browser sets Content-Length itself (scripts may not)
+        Object.keys(created.upload.headers).forEach(function (name) {
+          if (name.toLowerCase() !== "content-length") headers[name] = created.upload.headers[name];
+        });
+        return fetch(created.upload.url, { method: "PUT", headers: headers, body: file })
           .then(function (put) {
             if (!put.ok) throw new ApiError(put.status, { message: "The upload was refused (" + put.status + ")." });
             return self.api("POST", "/v1/assets/" + encodeURIComponent(created.asset.asset_id) + "/complete");

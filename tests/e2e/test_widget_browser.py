@@ -12,6 +12,7 @@ import io
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,8 +143,8 @@ def _preview_key(spec_hash: str) -> str:
     return cache_key(spec_hash, "preview", options, RENDERER_VERSION)
 
 
-def _field_error(driver: Any) -> str:
-    return str(driver.find_element("css selector", "[data-zone=name] .atelier-error").text)
+def _field_error(driver: Any, zone: str = "name") -> str:
+    return str(driver.find_element("css selector", f"[data-zone={zone}] .atelier-error").text)
 
 
 def test_shopper_personalizes_previews_and_adds_to_cart(
@@ -249,3 +250,69 @@ def _screenshot(browser: Any, tmp_path: Path) -> None:
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, target)
+
+
+PHOTO_PRODUCT = {
+    "name": "Photo coaster",
+    "sku": "DEMO-COASTER",
+    "status": "active",
+    "width_mm": 50,
+    "height_mm": 40,
+    "zones": [
+        {
+            "id": "photo",
+            "name": "Photo",
+            "kind": "image",
+            "x_mm": 5,
+            "y_mm": 5,
+            "width_mm": 40,
+            "height_mm": 30,
+            "min_dpi": 100,
+            "formats": ["png"],
+        }
+    ],
+}
+
+
+def _black_png(path: Path, width: int, height: int) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (width, height), (0, 0, 0)).save(path, format="PNG")
+    return path
+
+
+def test_shopper_uploads_a_photo_and_sees_its_effective_dpi(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=PHOTO_PRODUCT,
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    product_id = created.json()["product_id"]
+    browser.get(f"{stack.api_url}/demo/{product_id}?key={stack.demo['publishable_key']}")
+    upload = _wait(browser, lambda d: d.find_element("css selector", "[data-zone=photo] input"))
+    assert upload.get_attribute("accept") == "image/png"
+
+    # 60 x 45 px over 40 x 30 mm: 38 DPI, under the zone's 100; the server refuses it too.
+    upload.send_keys(str(_black_png(tmp_path / "small.png", 60, 45)))
+    note = browser.find_element("css selector", "[data-zone=photo] .atelier-note")
+    _wait(browser, lambda d: note.text.startswith("Warning: this image prints at about 38 DPI"))
+    _wait(browser, lambda d: "prints at 38 DPI" in _field_error(d, "photo"))
+
+    # 200 x 150 px: 127 DPI; the preview shows the (black) photo over the zone.
+    upload.send_keys(str(_black_png(tmp_path / "large.png", 200, 150)))
+    _wait(browser, lambda d: note.text == "Image ready (127 DPI at print size).")
+    src = _wait_preview_of(browser, None)
+    assert _field_error(browser, "photo") == ""
+    picture = Image.open(io.BytesIO(requests.get(src, timeout=10).content)).convert("L")
+    px_per_mm = picture.size[0] / 50
+    zone = picture.crop(tuple(int(v * px_per_mm) for v in (6, 6, 44, 34)))
+    assert sum(zone.histogram()[:64]) > 0.95 * zone.size[0] * zone.size[1]
