@@ -522,6 +522,7 @@
     ".atelier-widget{display:flex;flex-wrap:wrap;gap:1rem;font:inherit;max-width:100%}",
     ".atelier-preview{flex:1 1 14rem;margin:0;min-width:0}",
     ".atelier-image{display:block;width:100%;height:auto;border:1px solid #ccc;border-radius:4px;background:#fff}",
+    ".atelier-image[hidden]{display:none}",
     ".atelier-form{flex:1 1 16rem;min-width:0;display:flex;flex-direction:column;gap:.75rem}",
     ".atelier-field{display:flex;flex-direction:column;gap:.25rem}",
     ".atelier-field input[type=text],.atelier-field textarea,.atelier-field select{font:inherit;padding:.5rem;",

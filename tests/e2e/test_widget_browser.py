@@ -53,10 +53,14 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    options.add_argument(f"--window-size={PHONE[0]},{PHONE[1]}")
+    options.add_argument("--window-size=1000,900")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(20)
+    # A phone's viewport (a headless window cannot be narrower than 500 px).
+    width, height = PHONE
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     try:
         yield driver
     finally:
@@ -230,6 +234,7 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     assert shown == src and _preview_key(detail["spec_hash"]) in src
 
     # A phone's width: nothing overflows sideways.
+    assert browser.execute_script("return window.innerWidth") == PHONE[0]
     overflow = browser.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
@@ -240,7 +245,8 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
 
 def _screenshot(browser: Any, tmp_path: Path) -> None:
     """The page as a shopper sees it, in tmp; also where ATELIER_SCREENSHOT_PATH says."""
-    browser.set_window_size(1000, 900)
+    assert browser.save_screenshot(str(tmp_path / "widget-phone.png"))
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     time.sleep(0.3)  # let the layout settle at the new width
     shot = tmp_path / "widget-demo.png"
     assert browser.save_screenshot(str(shot))
