@@ -4,6 +4,7 @@ A shopper types on the demo shop page: the preview image appears with ink where 
 a forbidden character or too many characters shows the error next to the field and creates no
 snapshot; "Add to cart" fires ``atelier:add-to-cart`` and the snapshot exists through the API with
 the same spec hash. The test runs at a phone's width and leaves a screenshot of the page.
+Two more: a photo upload with its effective-DPI check, and retries that reuse the Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -322,3 +323,61 @@ def test_shopper_uploads_a_photo_and_sees_its_effective_dpi(
     px_per_mm = picture.size[0] / 50
     zone = picture.crop(tuple(int(v * px_per_mm) for v in (6, 6, 44, 34)))
     assert sum(zone.histogram()[:64]) > 0.95 * zone.size[0] * zone.size[1]
+
+
+# Wraps the page's fetch: the first POST /v1/specs answers 429 (Retry-After: 1) without reaching
+# the server; the first POST /v1/snapshots reaches the server but its answer is lost.
+FAULTY_NETWORK = """
+window.__calls = [];
+var real = window.fetch, faulted = {};
+window.fetch = function (url, init) {
+  var call = {url: String(url), method: (init && init.method) || "GET", at: performance.now(),
+              key: (init && init.headers && init.headers["Idempotency-Key"]) || null};
+  window.__calls.push(call);
+  var route = call.method === "POST" ? call.url.replace(/^.*\\/v1\\//, "") : null;
+  if (route === "specs" && !faulted.specs) {
+    faulted.specs = true;
+    return Promise.resolve(new Response('{"error":{"code":"rate_limited","message":"wait"}}',
+      {status: 429, headers: {"Retry-After": "1", "Content-Type": "application/json"}}));
+  }
+  return real(url, init).then(function (response) {
+    call.status = response.status;
+    call.replayed = response.headers.get("Idempotent-Replayed");
+    if (route === "snapshots" && !faulted.snapshots) {
+      faulted.snapshots = true;
+      throw new TypeError("Failed to fetch");
+    }
+    return response;
+  });
+};
+"""
+
+
+def test_add_to_cart_retries_with_the_same_key_and_creates_one_snapshot(
+    stack: Stack, browser: Any
+) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(stack.demo["demo_url"])
+    name = _wait(browser, lambda d: d.find_element("css selector", "[data-zone=name] textarea"))
+    name.send_keys("Grace")
+    _wait_preview_of(browser, None)
+    browser.execute_script(
+        "window.__cart = []; document.addEventListener('atelier:add-to-cart',"
+        " function (e) { window.__cart.push(e.detail); });" + FAULTY_NETWORK
+    )
+    before = _snapshot_count(stack)
+    browser.find_element("css selector", ".atelier-add").send_keys(Keys.ENTER)
+    _wait(browser, lambda d: d.execute_script("return window.__cart.length") == 1)
+    calls = browser.execute_script("return window.__calls")
+    specs = [c for c in calls if c["method"] == "POST" and c["url"].endswith("/v1/specs")]
+    snaps = [c for c in calls if c["method"] == "POST" and c["url"].endswith("/v1/snapshots")]
+
+    assert len(specs) == 2 and specs[0]["key"] == specs[1]["key"]  # 429, then the same key
+    assert specs[1]["at"] - specs[0]["at"] >= 1000  # Retry-After honoured
+    assert len(snaps) == 2 and snaps[0]["key"] == snaps[1]["key"]  # lost answer, same key
+    assert [s["status"] for s in snaps] == [201, 201] and snaps[1]["replayed"] == "true"
+    assert specs[0]["key"] != snaps[0]["key"]  # one key per logical action
+    assert _snapshot_count(stack) == before + 1
+    detail = browser.execute_script("return window.__cart[0]")
+    assert detail["snapshot_id"].startswith("snp_")
