@@ -229,14 +229,15 @@
     var parts = [this.label(zone, id), field.input, field.counter];
     var offered = this.config.fonts.filter(function (f) { return zone.fonts.indexOf(f.font_id) >= 0; });
     if (offered.length > 1) {
-      field.font = el("select", { id: id + "-font", onchange: function () { self.schedule(0); } },
+      field.font = el("select", { id: id + "-font", "aria-label": zone.name + ": font",
+        onchange: function () { self.schedule(0); } },
         offered.map(function (f) {
           return el("option", { value: f.font_id, selected: f.font_id === (zone.default_font || zone.fonts[0]),
             text: (f.family + " " + f.style).trim() });
         }));
       parts.push(el("label", { "for": id + "-font", "class": "atelier-sub", text: "Font" }), field.font);
     }
-    if (zone.colors.length > 1) parts.push(this.colorChoice(zone, id + "-color", field, "Colour"));
+    if (zone.colors.length > 1) parts.push(this.colorChoice(zone, id + "-color", field, zone.name + ": colour"));
     this.updateCounter(field);
     return parts;
   };
@@ -283,6 +284,7 @@
   /** The asset flow: create (presigned PUT) → PUT the bytes → complete (server verifies). */
   Widget.prototype.upload = function (zone, field, file) {
     var self = this;
+    var token = field.upload = {};  // a later pick of the shopper wins over this one
     field.note.textContent = "Uploading " + file.name + "…";
     delete this.assets[zone.id];
     return this.api("POST", "/v1/assets", { kind: "image", content_type: file.type || "application/octet-stream",
@@ -299,12 +301,14 @@
           });
       })
       .then(function (asset) {
+        if (field.upload !== token) return;
         if (asset.status !== "ready") throw new ApiError(422, asset.error || { message: "The image was not accepted." });
         self.assets[zone.id] = asset.asset_id;
         field.note.textContent = self.dpiNote(zone, asset.facts);
         self.schedule(0);
       })
       .catch(function (err) {
+        if (field.upload !== token) return;
         field.note.textContent = "";
         self.showFieldErrors(zone.id, [err.message]);
       });
