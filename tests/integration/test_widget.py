@@ -112,6 +112,13 @@ def test_demo_page_without_key_is_400(client: Client) -> None:
     assert _code(r) == "demo.key_missing"
 
 
+def test_demo_page_with_an_unknown_key_is_401(client: Client) -> None:
+    r = client.http.get("/demo/anything?key=pk_aaaaaaaaaaaa_" + "a" * 52)
+    assert r.status_code == 401
+    assert _code(r) == "auth.invalid_key"
+    assert client.http.get("/demo/anything?key=<script>").status_code == 401
+
+
 def test_demo_page_is_404_in_prod(aws_env: None) -> None:
     from app import app
 
