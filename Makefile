@@ -6,6 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
+# Only tests need these (`make test`, `make e2e`): the widget's browser test drives Debian's Chromium.
+TEST_DEB_PACKAGES := chromium chromium-driver
+TEST_GOALS := $(filter test e2e,$(MAKECMDGOALS))
 
 .PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean
 
@@ -30,6 +33,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+e2e: system-deps
+
 unit integration e2e: $(STAMP)
 	$(PY) -m pytest tests/$@
 
@@ -44,7 +49,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 # Installs Debian packages (cairo for rasterizing, fonts) only when one is missing.
 system-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(if $(TEST_GOALS),$(TEST_DEB_PACKAGES)); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null; then echo "please install:$$missing"; exit 1; fi; \

@@ -21,6 +21,7 @@ from chalicelib.api import (
     specs,
     system,
     webhooks,
+    widget,
 )
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     manufacturing,
     orders,
     webhooks,
+    widget,
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint.bp)

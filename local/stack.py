@@ -110,13 +110,17 @@ def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
     """The demo brand, its keys, and where to reach everything; written to demo.json."""
     from chalicelib.cli import create_brand_with_keys
 
+    # The API's own origins: the demo page (/demo/...) is served by the API, so the widget's
+    # calls from it carry this Origin and the publishable key must allow it.
     origins = [cfg.api_url, f"http://localhost:{cfg.api_port}"]
     brand = create_brand_with_keys("Demo Atelier", origins)
+    product_id = seed_demo_product(brand["brand_id"])
     demo = {
         "api_url": cfg.api_url,
         "aws_endpoint_url": cfg.aws_url,
         **brand,
-        "product_id": seed_demo_product(brand["brand_id"]),
+        "product_id": product_id,
+        "demo_url": f"{cfg.api_url}/demo/{product_id}?key={brand['publishable_key']}",
     }
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     (cfg.state_dir / "demo.json").write_text(json.dumps(demo, indent=2) + "\n")
@@ -229,6 +233,7 @@ def _announce(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> None
                 f"  demo product:      {demo['product_id']}",
                 f"  publishable key:   {demo['publishable_key']}",
                 f"  secret key:        {demo['secret_key']}",
+                f"  widget demo shop:  {demo['demo_url']}",
                 f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",
                 f"  written to:        {cfg.state_dir / 'demo.json'}",
                 "Ctrl-C stops everything.",

@@ -52,8 +52,11 @@ def upload_png(stack: Stack, key: str, color: tuple[int, int, int]) -> str:
             "size_bytes": len(data),
         },
     )
-    put = made["upload"]
-    assert requests.put(put["url"], data=data, headers=put["headers"], timeout=30).ok
+    upload = made["upload"]
+    sent = requests.post(
+        upload["url"], data=upload["fields"], files={"file": ("p.png", data)}, timeout=30
+    )
+    assert sent.ok, sent.text
     asset_id = str(made["asset"]["asset_id"])
     call(stack, "POST", f"/v1/assets/{asset_id}/complete", key)
     return asset_id

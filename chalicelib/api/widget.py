@@ -1,0 +1,93 @@
+"""The widget script (``GET /widget.js``) and a demo shop page (``GET /demo/{product_id}``).
+
+Both are public: a shop page loads the script before any key is in play. The script is cached by
+version: ``?v=<content hash>`` is immutable for a year, the bare URL revalidates (ETag) every five
+minutes so a brand that embeds it unversioned still picks up fixes. The demo page exists only in
+development stages: in production it answers 404 exactly like an unknown path.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+from pydantic import Field
+
+from chalicelib.api.http import Ctx, QueryModel, route
+from chalicelib.auth import parse_bearer
+from chalicelib.errors import BadRequest, NotFound
+from chalicelib.settings import get_settings
+from chalicelib.store import brands, products
+from chalicelib.widget import demo_page, script
+
+bp = Blueprint(__name__)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=300, must-revalidate"
+DEMO_STAGES = frozenset({"dev", "local", "e2e", "test"})
+
+
+class ScriptQuery(QueryModel):
+    v: str | None = Field(default=None, max_length=64, description="The script's version")
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    tags = [t.strip().removeprefix("W/") for t in (if_none_match or "").split(",")]
+    return "*" in tags or etag in tags
+
+
+@route(
+    bp,
+    "/widget.js",
+    "GET",
+    access="public",
+    query=ScriptQuery,
+    summary="The embeddable shopper widget (JavaScript); ?v=<version> is cached immutably",
+)
+def widget_script(ctx: Ctx, query: ScriptQuery) -> Response:
+    current = script()
+    headers: dict[str, str | list[str]] = {
+        "ETag": current.etag,
+        "Cache-Control": IMMUTABLE if query.v == current.version else REVALIDATE,
+        "X-Atelier-Widget-Version": current.version,
+    }
+    if _etag_matches(ctx.request.headers.get("if-none-match"), current.etag):
+        return Response(body="", status_code=304, headers=headers)
+    headers["Content-Type"] = "application/javascript; charset=utf-8"
+    return Response(body=current.body, status_code=200, headers=headers)
+
+
+class DemoQuery(QueryModel):
+    key: str | None = Field(default=None, max_length=200, description="A publishable key")
+
+
+@route(
+    bp,
+    "/demo/{product_id}",
+    "GET",
+    access="public",
+    query=DemoQuery,
+    summary="Development only: a plain shop page embedding the widget (404 in production)",
+)
+def demo(ctx: Ctx, product_id: str, query: DemoQuery) -> Response:
+    if get_settings().stage not in DEMO_STAGES:
+        raise NotFound("No such page.", code="not_found")
+    if query.key is None:
+        raise BadRequest(
+            "Give the brand's publishable key: /demo/{product_id}?key=pk_...",
+            code="demo.key_missing",
+        )
+    kind, _, _ = parse_bearer(f"Bearer {query.key}")
+    if kind != "publishable":
+        raise BadRequest(
+            "The demo page embeds a publishable key (pk_...); never put a secret key in a page.",
+            code="demo.publishable_key_required",
+        )
+    principal = brands.authenticate(f"Bearer {query.key}")
+    product = products.get_product(principal.brand_id, product_id)
+    if product.status != "active":
+        raise NotFound("No such product.", code="product.not_found")
+    page = demo_page(product.product_id, product.doc.name, query.key)
+    return Response(
+        body=page,
+        status_code=200,
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,49 @@
+"""The shopper widget's files as the API serves them: the script and the demo shop page.
+
+``widget.js`` is a plain file shipped inside ``chalicelib`` (Chalice packages the directory), so
+there is no build step and nothing generated in the repository. Its version is its content hash:
+``/widget.js?v=<version>`` may be cached for a year, the bare URL only briefly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Script:
+    body: str
+    version: str  # first 16 hex digits of the SHA-256 of the bytes
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+
+@lru_cache(maxsize=1)
+def script() -> Script:
+    """The widget script, read once per process (the file never changes under a running API)."""
+    body = (HERE / "widget.js").read_text(encoding="utf-8")
+    return Script(body=body, version=hashlib.sha256(body.encode("utf-8")).hexdigest()[:16])
+
+
+@lru_cache(maxsize=1)
+def _demo_template() -> Template:
+    return Template((HERE / "demo.html").read_text(encoding="utf-8"))
+
+
+def demo_page(product_id: str, product_name: str, publishable_key: str) -> str:
+    """A plain shop page embedding the widget, as a brand would (every value HTML-escaped)."""
+    return _demo_template().substitute(
+        product_id=html.escape(product_id, quote=True),
+        product_name=html.escape(product_name, quote=True),
+        publishable_key=html.escape(publishable_key, quote=True),
+        version=script().version,
+    )

@@ -1,0 +1,383 @@
+"""The widget in a real browser (Debian's headless Chromium via Selenium) on the local stack.
+
+A shopper types on the demo shop page: the preview image appears with ink where the name goes;
+a forbidden character or too many characters shows the error next to the field and creates no
+snapshot; "Add to cart" fires ``atelier:add-to-cart`` and the snapshot exists through the API with
+the same spec hash. The test runs at a phone's width and leaves a screenshot of the page.
+Two more: a photo upload with its effective-DPI check, and retries that reuse the Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+PHONE = (390, 844)
+SCREENSHOT_ENV = "ATELIER_SCREENSHOT_PATH"  # e.g. docs/widget-demo.png to refresh the README's
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.fail("Chromium is missing: `make test` installs chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM  # with the driver path: Selenium Manager never runs
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    options.add_argument("--window-size=1000,900")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(20)
+    # A phone's viewport (a headless window cannot be narrower than 500 px).
+    width, height = PHONE
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        yield driver
+    finally:
+        for entry in driver.get_log("browser"):  # shown by pytest when the test fails
+            print("browser console:", entry.get("level"), entry.get("message"))
+        print("page text:", driver.find_element("tag name", "body").text)
+        driver.quit()
+
+
+def _snapshot_count(stack: Stack) -> int:
+    """Draft snapshots of the demo brand, read straight from the stack's DynamoDB."""
+    import boto3
+
+    from chalicelib.settings import Settings
+
+    env = stack.aws_environment()
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_url,
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    answer = client.query(
+        TableName=Settings(stage="dev").physical_name("table", "snapshots"),
+        KeyConditionExpression="brand_id = :b",
+        ExpressionAttributeValues={":b": {"S": stack.demo["brand_id"]}},
+        Select="COUNT",
+        ConsistentRead=True,
+    )
+    return int(answer["Count"])
+
+
+def _wait(driver: Any, condition: Any, timeout: float = 20) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+
+
+def _replace_text(field: Any, text: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.BACKSPACE)
+    field.send_keys(text)
+
+
+def _status(driver: Any) -> str:
+    return str(driver.find_element("css selector", ".atelier-status").text)
+
+
+def _wait_preview_of(driver: Any, previous_src: str | None) -> str:
+    _wait(
+        driver,
+        lambda d: (
+            _status(d) == "Preview updated."
+            and d.find_element("css selector", ".atelier-image").get_attribute("src")
+            != previous_src
+        ),
+    )
+    return str(driver.find_element("css selector", ".atelier-image").get_attribute("src"))
+
+
+def _ink_in_name_zone(url: str) -> tuple[int, float]:
+    """Dark pixels in the picture, and the share of them inside the name zone (DEMO_PRODUCT)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(requests.get(url, timeout=10).content)).convert("L")
+    width, height = image.size
+    px_per_mm = width / 40  # the demo pendant is 40 x 36 mm; the zone is x 6-34, y 12-22 mm
+    box = (int(5 * px_per_mm), int(11 * px_per_mm), int(35 * px_per_mm), int(23 * px_per_mm))
+    dark = sum(image.histogram()[:128])
+    inside = sum(image.crop(box).histogram()[:128])
+    assert abs(height - 36 * px_per_mm) < 2, image.size
+    return dark, inside / max(dark, 1)
+
+
+def _preview_key(spec_hash: str) -> str:
+    """Where the preview of this design is stored (content-addressed, in the image's URL)."""
+    from chalicelib.domain.render_options import RENDERER_VERSION, PreviewOptions
+    from chalicelib.jobs.renders import cache_key
+
+    options = PreviewOptions().model_dump(mode="json")
+    return cache_key(spec_hash, "preview", options, RENDERER_VERSION)
+
+
+def _field_error(driver: Any, zone: str = "name") -> str:
+    return str(driver.find_element("css selector", f"[data-zone={zone}] .atelier-error").text)
+
+
+def test_shopper_personalizes_previews_and_adds_to_cart(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    browser.get(stack.demo["demo_url"])
+    browser.execute_script(
+        "window.__cart = []; document.addEventListener('atelier:add-to-cart',"
+        " function (e) { window.__cart.push(e.detail); });"
+    )
+    name = _wait(browser, lambda d: d.find_element("css selector", "[data-zone=name] textarea"))
+    label = browser.find_element("css selector", f"label[for='{name.get_attribute('id')}']")
+    assert label.text == "Name (required)"
+    status = browser.find_element("css selector", ".atelier-status")
+    assert status.get_attribute("aria-live") == "polite"
+    assert status.get_attribute("role") == "status"
+
+    # 1. A name: the counter follows, a preview appears with the text's ink where the name goes.
+    name.send_keys("Ada Lovelace")
+    counter = browser.find_element("css selector", "[data-zone=name] .atelier-counter")
+    assert counter.text == "12 / 14 characters · 1 / 2 lines"
+    src = _wait_preview_of(browser, None)
+    dark, share_inside = _ink_in_name_zone(src)
+    assert dark > 500 and share_inside > 0.95, (dark, share_inside)
+    assert browser.find_element("css selector", ".atelier-image").get_attribute("alt")
+
+    # 2. A character outside the zone's charset: the error sits next to the field, no snapshot.
+    before = _snapshot_count(stack)
+    _replace_text(name, "Ada Ж")
+    _wait(browser, lambda d: "Some characters cannot be used here: Ж" in _field_error(d))
+    assert name.get_attribute("aria-invalid") == "true"
+    assert "Fix the highlighted fields" in _status(browser)
+
+    # 3. Too many characters (grapheme count 16 > 14): counter and field both say so.
+    _replace_text(name, "Ada Lovelace Byr")
+    _wait(browser, lambda d: "At most 14 characters." in _field_error(d))
+    assert "atelier-over" in (counter.get_attribute("class") or "")
+    error_id = browser.find_element(
+        "css selector", "[data-zone=name] .atelier-error"
+    ).get_attribute("id")
+    assert error_id in (name.get_attribute("aria-describedby") or "").split()
+
+    # Add to cart while invalid: refused with the reason, no event, still no snapshot.
+    browser.find_element("css selector", ".atelier-add").click()
+    _wait(
+        browser,
+        lambda d: (
+            "fix the highlighted"
+            in d.find_element("css selector", ".atelier-form > .atelier-error").text.lower()
+        ),
+    )
+    time.sleep(0.5)  # let a wrongly-started cycle show itself
+    assert browser.execute_script("return window.__cart.length") == 0
+    assert _snapshot_count(stack) == before
+
+    # 4. A valid name, changed while its preview is on its way: only the last one is shown.
+    _replace_text(name, "Bob")
+    _wait(browser, lambda d: _field_error(d) == "" and _status(d) == "Updating preview…")
+    _replace_text(name, "Léa")
+    src = _wait_preview_of(browser, src)
+    dark_lea, _ = _ink_in_name_zone(src)
+    assert dark_lea > 500
+    from selenium.webdriver.common.keys import Keys
+
+    browser.find_element("css selector", ".atelier-add").send_keys(Keys.ENTER)
+    _wait(browser, lambda d: d.execute_script("return window.__cart.length") == 1)
+    detail = browser.execute_script("return window.__cart[0]")
+    assert detail["properties"]["_atelier_snapshot_id"] == detail["snapshot_id"]
+    assert detail["properties"]["_atelier_spec_hash"] == detail["spec_hash"]
+    assert detail["properties"]["Personalization"].startswith("Name: Léa (")
+    assert "Chain colour: #C0C0C0" in detail["properties"]["Personalization"]
+
+    sk = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
+    snap = requests.get(
+        f"{stack.api_url}/v1/snapshots/{detail['snapshot_id']}", headers=sk, timeout=10
+    )
+    assert snap.status_code == 200, snap.text
+    assert snap.json()["spec_hash"] == detail["spec_hash"]
+    assert snap.json()["spec"]["zones"]["name"]["text"] == "Léa"
+    time.sleep(0.5)  # a stale "Bob" answer arriving late would replace the image now
+    shown = browser.find_element("css selector", ".atelier-image").get_attribute("src")
+    assert shown == src and _preview_key(detail["spec_hash"]) in src
+
+    # A phone's width: nothing overflows sideways.
+    assert browser.execute_script("return window.innerWidth") == PHONE[0]
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    _screenshot(browser, tmp_path)
+    assert time.monotonic() - started < 40
+
+
+def _screenshot(browser: Any, tmp_path: Path) -> None:
+    """The page as a shopper sees it, in tmp; also where ATELIER_SCREENSHOT_PATH says."""
+    assert browser.save_screenshot(str(tmp_path / "widget-phone.png"))
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    time.sleep(0.3)  # let the layout settle at the new width
+    shot = tmp_path / "widget-demo.png"
+    assert browser.save_screenshot(str(shot))
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    target = os.environ.get(SCREENSHOT_ENV)
+    if target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target)
+
+
+PHOTO_PRODUCT = {
+    "name": "Photo coaster",
+    "sku": "DEMO-COASTER",
+    "status": "active",
+    "width_mm": 50,
+    "height_mm": 40,
+    "zones": [
+        {
+            "id": "photo",
+            "name": "Photo",
+            "kind": "image",
+            "x_mm": 5,
+            "y_mm": 5,
+            "width_mm": 40,
+            "height_mm": 30,
+            "min_dpi": 100,
+            "formats": ["png"],
+        }
+    ],
+}
+
+
+def _black_png(path: Path, width: int, height: int) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (width, height), (0, 0, 0)).save(path, format="PNG")
+    return path
+
+
+def test_shopper_uploads_a_photo_and_sees_its_effective_dpi(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=PHOTO_PRODUCT,
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    product_id = created.json()["product_id"]
+    browser.get(f"{stack.api_url}/demo/{product_id}?key={stack.demo['publishable_key']}")
+    upload = _wait(browser, lambda d: d.find_element("css selector", "[data-zone=photo] input"))
+    assert upload.get_attribute("accept") == "image/png"
+
+    # 60 x 45 px over 40 x 30 mm: 38 DPI, under the zone's 100; the server refuses it too.
+    upload.send_keys(str(_black_png(tmp_path / "small.png", 60, 45)))
+    note = browser.find_element("css selector", "[data-zone=photo] .atelier-note")
+    _wait(browser, lambda d: note.text.startswith("Warning: this image prints at about 38 DPI"))
+    _wait(browser, lambda d: "prints at 38 DPI" in _field_error(d, "photo"))
+
+    # 200 x 150 px: 127 DPI; the preview shows the (black) photo over the zone.
+    upload.send_keys(str(_black_png(tmp_path / "large.png", 200, 150)))
+    _wait(browser, lambda d: note.text == "Image ready (127 DPI at print size).")
+    src = _wait_preview_of(browser, None)
+    assert _field_error(browser, "photo") == ""
+    picture = Image.open(io.BytesIO(requests.get(src, timeout=10).content)).convert("L")
+    px_per_mm = picture.size[0] / 50
+    zone = picture.crop(tuple(int(v * px_per_mm) for v in (6, 6, 44, 34)))
+    assert sum(zone.histogram()[:64]) > 0.95 * zone.size[0] * zone.size[1]
+
+
+# Wraps the page's fetch: the first POST /v1/specs answers 429 (Retry-After: 1) without reaching
+# the server; the first POST /v1/snapshots reaches the server but its answer is lost.
+FAULTY_NETWORK = """
+window.__calls = [];
+var real = window.fetch, faulted = {};
+window.fetch = function (url, init) {
+  var call = {url: String(url), method: (init && init.method) || "GET", at: performance.now(),
+              key: (init && init.headers && init.headers["Idempotency-Key"]) || null};
+  window.__calls.push(call);
+  var route = call.method === "POST" ? call.url.replace(/^.*\\/v1\\//, "") : null;
+  if (route === "specs" && !faulted.specs) {
+    faulted.specs = true;
+    return Promise.resolve(new Response('{"error":{"code":"rate_limited","message":"wait"}}',
+      {status: 429, headers: {"Retry-After": "1", "Content-Type": "application/json"}}));
+  }
+  return real(url, init).then(function (response) {
+    call.status = response.status;
+    call.replayed = response.headers.get("Idempotent-Replayed");
+    if (route === "snapshots" && !faulted.snapshots) {
+      faulted.snapshots = true;
+      throw new TypeError("Failed to fetch");
+    }
+    return response;
+  });
+};
+"""
+
+
+def test_add_to_cart_retries_with_the_same_key_and_creates_one_snapshot(
+    stack: Stack, browser: Any
+) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(stack.demo["demo_url"])
+    name = _wait(browser, lambda d: d.find_element("css selector", "[data-zone=name] textarea"))
+    name.send_keys("Grace")
+    _wait_preview_of(browser, None)
+    browser.execute_script(
+        "window.__cart = []; document.addEventListener('atelier:add-to-cart',"
+        " function (e) { window.__cart.push(e.detail); });" + FAULTY_NETWORK
+    )
+    before = _snapshot_count(stack)
+    browser.find_element("css selector", ".atelier-add").send_keys(Keys.ENTER)
+    _wait(browser, lambda d: d.execute_script("return window.__cart.length") == 1)
+    calls = browser.execute_script("return window.__calls")
+    specs = [c for c in calls if c["method"] == "POST" and c["url"].endswith("/v1/specs")]
+    snaps = [c for c in calls if c["method"] == "POST" and c["url"].endswith("/v1/snapshots")]
+
+    assert len(specs) == 2 and specs[0]["key"] == specs[1]["key"]  # 429, then the same key
+    assert specs[1]["at"] - specs[0]["at"] >= 1000  # Retry-After honoured
+    assert len(snaps) == 2 and snaps[0]["key"] == snaps[1]["key"]  # lost answer, same key
+    assert [s["status"] for s in snaps] == [201, 201] and snaps[1]["replayed"] == "true"
+    assert specs[0]["key"] != snaps[0]["key"]  # one key per logical action
+    assert _snapshot_count(stack) == before + 1
+    detail = browser.execute_script("return window.__cart[0]")
+    assert detail["snapshot_id"].startswith("snp_")
