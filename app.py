@@ -11,6 +11,7 @@ from chalice.app import SQSEvent
 
 from chalicelib.api import (
     assets,
+    events,
     keys,
     manufacturing,
     middleware,
@@ -20,8 +21,10 @@ from chalicelib.api import (
     renders,
     specs,
     system,
+    webhook_endpoints,
     webhooks,
 )
+from chalicelib.jobs import deliveries as delivery_jobs
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
 from chalicelib.jobs.batch import process_batch
@@ -40,6 +43,8 @@ BLUEPRINTS = (
     manufacturing,
     orders,
     webhooks,
+    webhook_endpoints,
+    events,
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint.bp)
@@ -65,3 +70,11 @@ def render_final_worker(event: SQSEvent) -> dict[str, Any]:
 )
 def export_manufacturing_worker(event: SQSEvent) -> dict[str, Any]:
     return process_batch(event, pack_jobs.handle_message, queue="export-manufacturing")
+
+
+@app.on_sqs_message(
+    queue=queue_name_at_deploy("webhook-delivery"),
+    batch_size=queue_spec("webhook-delivery").batch_size,
+)
+def webhook_delivery_worker(event: SQSEvent) -> dict[str, Any]:
+    return process_batch(event, delivery_jobs.handle_message, queue="webhook-delivery")
