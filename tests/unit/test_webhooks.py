@@ -22,7 +22,9 @@ SECRET = "whsec_test-secret"
 BODY = b'{"id":"evt_1","type":"order.paid","data":{"object":{"order_id":"ord_1"}}}'
 
 
-def header(body: bytes = BODY, secrets: tuple[str, ...] = (SECRET,), at: float | None = None) -> str:
+def header(
+    body: bytes = BODY, secrets: tuple[str, ...] = (SECRET,), at: float | None = None
+) -> str:
     return signature_header(list(secrets), int(time.time() if at is None else at), body)
 
 
