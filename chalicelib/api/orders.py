@@ -213,6 +213,8 @@ def move_order(
     """
     current = orders.get_order(brand_id, order_id)
     if target == "paid" and current.status in PRODUCING:
+        # Also repairs a crash between the paid commit and its dispatch (deliveries dedupe).
+        deliveries.dispatch([e for e in order_events(current, "") if e.type == "order.paid"])
         start_production(current, correlation_id)
         return orders.get_order(brand_id, order_id)
     order, written = orders.move(brand_id, order_id, target, source, describe=order_events)

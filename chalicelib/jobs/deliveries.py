@@ -77,7 +77,13 @@ def handle_message(body: dict[str, Any], delivery: SqsDelivery) -> None:
 
 
 def fan_out(message: FanOut) -> None:
-    event = events.get_event(message.brand_id, message.event_id)  # written before the send
+    try:
+        event = events.get_event(message.brand_id, message.event_id)
+    except (
+        NotFound
+    ):  # committed before any send, so never written (e.g. a change made pre-webhooks)
+        log.warning("fan-out of an event that does not exist; dropped")
+        return
     for endpoint in endpoints.list_for(message.brand_id):
         if not endpoint.wants(event.type):
             continue

@@ -52,6 +52,7 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
         fail=fail,
         delivery=delivery,
         kind="pack",
+        finished=lambda model: deliveries.dispatch(pack_finished(model)),
     )
 
 

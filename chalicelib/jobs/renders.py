@@ -102,6 +102,7 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
         fail=fail,
         delivery=delivery,
         kind="render",
+        finished=lambda model: deliveries.dispatch(render_finished(model)),
     )
 
 

@@ -276,3 +276,36 @@ def test_another_brand_never_sees_the_events(client: Client, shop: dict[str, Any
     assert got.status_code == 404 and body(got)["error"]["code"] == "event.not_found"
     redo = client.http.post(f"/v1/events/{evt['id']}/redeliver", headers=idem(other))
     assert redo.status_code == 404
+
+
+def settle() -> None:
+    """Run the webhook worker until the queue has nothing visible left."""
+    from app import app
+    from local.poller import Poller
+
+    poller = Poller(app, wait_s=1)
+    binding = next(b for b in poller.bindings if b.queue_name.endswith("webhook-delivery"))
+    while poller.poll_once(binding):
+        pass
+
+
+def test_paid_again_repairs_a_lost_dispatch_without_a_second_delivery(
+    client: Client, shop: dict[str, Any], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.jobs import deliveries
+    from tests.integration.test_orders import move, place
+
+    register(client, shop, receiver, "order.paid")
+    order = place(client, shop, snapshot(client, shop, "Paid twice"))
+    real = deliveries.dispatch
+    monkeypatch.setattr(deliveries, "dispatch", lambda *a, **k: None)  # died after the commit
+    assert move(client, shop, order["order_id"], "paid").status_code == 200
+    settle()
+    assert receiver.received == []
+    monkeypatch.setattr(deliveries, "dispatch", real)
+    assert move(client, shop, order["order_id"], "paid").status_code == 200  # a retry repairs it
+    pump(lambda: len(receiver.received) == 1)
+    assert move(client, shop, order["order_id"], "paid").status_code == 200
+    settle()
+    assert len(receiver.received) == 1 and receiver.received[0].event["type"] == "order.paid"
+    assert len(events_of(client, shop["secret_key"], "?type=order.paid")) == 1
