@@ -175,7 +175,7 @@ def commit_with_events(
 
     Returns the events actually written: one that already exists (the change is being
     re-applied) is dropped and the update committed without it. A failed ``condition`` raises
-    :class:`TransactWriteError` with the update's cancellation reason set.
+    :class:`UpdateError` or :class:`TransactWriteError` (see :func:`update_failed`).
     """
     if not new:
         model.update(actions=list(actions), condition=condition)
@@ -186,11 +186,12 @@ def commit_with_events(
             for event in new:
                 put_new(tx, event)
     except TransactWriteError as exc:
+        # pynamodb sends puts before updates: reasons are [event 1 … event n, the update].
         reasons = exc.cancellation_reasons or []
         existing = {
-            i - 1 for i, r in enumerate(reasons) if i and r and r.code == "ConditionalCheckFailed"
+            i for i, r in enumerate(reasons[:-1]) if r and r.code == "ConditionalCheckFailed"
         }
-        if not existing or (reasons and reasons[0] is not None):
+        if not existing or (reasons and reasons[-1] is not None):
             raise
         kept = [e for i, e in enumerate(new) if i not in existing]
         return commit_with_events(model, actions, condition, kept)
@@ -198,12 +199,12 @@ def commit_with_events(
 
 
 def update_failed(exc: Exception) -> bool:
-    """Whether ``exc`` says the state change's own condition failed (single or transactional)."""
+    """Whether a :func:`commit_with_events` error says the state change's own condition failed."""
     if isinstance(exc, UpdateError):
         return exc.cause_response_code == "ConditionalCheckFailedException"
     if isinstance(exc, TransactWriteError):
         reasons = exc.cancellation_reasons or []
-        return bool(reasons) and reasons[0] is not None
+        return bool(reasons) and reasons[-1] is not None
     return False
 
 

@@ -309,3 +309,53 @@ def test_paid_again_repairs_a_lost_dispatch_without_a_second_delivery(
     settle()
     assert len(receiver.received) == 1 and receiver.received[0].event["type"] == "order.paid"
     assert len(events_of(client, shop["secret_key"], "?type=order.paid")) == 1
+
+
+def test_failing_a_failed_job_again_writes_no_second_event(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    from chalicelib.jobs import renders as render_jobs
+    from chalicelib.store import renders
+
+    sid = snapshot(client, shop, "Fail twice")
+    model = renders.new_render(
+        shop["brand_id"],
+        snapshot_id=sid,
+        spec_hash="0" * 64,
+        kind="preview",
+        options={},
+        cache_key="k",
+        correlation_id="c",
+    )
+    model.save()
+    render_jobs.fail(model, "render.test", "first")
+    render_jobs.fail(renders.find(shop["brand_id"], model.render_id), "render.test", "second")
+    found = events_of(client, shop["secret_key"], "?type=render.failed")
+    assert len(found) == 1 and found[0]["data"]["object"]["error"]["message"] == "first"
+    stored = renders.get_render(shop["brand_id"], model.render_id)
+    assert stored.status == "failed" and stored.error == {
+        "code": "render.test",
+        "message": "second",
+    }
+
+
+def test_a_transition_that_loses_a_race_writes_no_event(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    from chalicelib.api.event_payloads import order_events
+    from chalicelib.errors import Conflict
+    from chalicelib.store import orders
+    from chalicelib.store.models import OrderModel
+    from tests.integration.test_orders import place
+
+    order = place(client, shop, snapshot(client, shop, "Race"))
+    oid = order["order_id"]
+
+    def cancel_meanwhile(moved: orders.Order, previous: str) -> list[Any]:
+        OrderModel.get(shop["brand_id"], oid).update(actions=[OrderModel.status.set("cancelled")])
+        return order_events(moved, previous)
+
+    with pytest.raises(Conflict):  # re-decided on the new status: cancelled → paid is refused
+        orders.move(shop["brand_id"], oid, "paid", "api", describe=cancel_meanwhile)
+    assert events_of(client, shop["secret_key"], "?type=order.status_changed") == []
+    assert orders.get_order(shop["brand_id"], oid).status == "cancelled"
