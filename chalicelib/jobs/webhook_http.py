@@ -96,6 +96,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> Ou
             response.read(4096)
             return done(int(response.status), None)
     except urllib.error.HTTPError as exc:
+        exc.close()
         return done(int(exc.code), f"HTTP {exc.code}")
     except ValidationFailed as exc:
         return done(None, exc.message)
