@@ -61,9 +61,12 @@ def dispatch(new: list[NewEvent], correlation_id: str = "") -> None:
     seen in ``GET /v1/events`` and redelivered.
     """
     for event in new:
+        message = FanOut(
+            brand_id=event.brand_id, event_id=event.event_id, correlation_id=correlation_id
+        )
         try:
             if any(e.wants(event.type) for e in endpoints.list_for(event.brand_id)):
-                queue.send(QUEUE, FanOut(brand_id=event.brand_id, event_id=event.event_id))
+                queue.send(QUEUE, message)
         except Exception:
             log.exception("event not dispatched", extra={"event_id": event.event_id})
 
@@ -73,15 +76,14 @@ def handle_message(body: dict[str, Any], delivery: SqsDelivery) -> None:
     if body.get("kind") == "fanout":
         fan_out(FanOut.model_validate(body))
     else:
-        attempt(Attempt.model_validate(body))
+        attempt(Attempt.model_validate(body), redelivered=delivery.receive_count > 1)
 
 
 def fan_out(message: FanOut) -> None:
     try:
         event = events.get_event(message.brand_id, message.event_id)
-    except (
-        NotFound
-    ):  # committed before any send, so never written (e.g. a change made pre-webhooks)
+    except NotFound:
+        # Events commit before any send, so this one was never written (a pre-webhooks change).
         log.warning("fan-out of an event that does not exist; dropped")
         return
     for endpoint in endpoints.list_for(message.brand_id):
@@ -89,11 +91,22 @@ def fan_out(message: FanOut) -> None:
             continue
         opened = events.open_delivery(message.brand_id, event.event_id, endpoint.endpoint_id)
         if opened.status == "pending":
-            schedule(message.brand_id, event.event_id, endpoint.endpoint_id, opened.attempt_count)
+            schedule(
+                message.brand_id,
+                event.event_id,
+                endpoint.endpoint_id,
+                opened.attempt_count,
+                correlation_id=message.correlation_id,
+            )
 
 
 def schedule(
-    brand_id: str, event_id: str, endpoint_id: str, attempt_no: int, not_before: float = 0.0
+    brand_id: str,
+    event_id: str,
+    endpoint_id: str,
+    attempt_no: int,
+    not_before: float = 0.0,
+    correlation_id: str = "",
 ) -> None:
     """Queue attempt ``attempt_no + 1``, hidden for up to 15 minutes of its wait."""
     wait = max(0, math.ceil(not_before - time.time()))
@@ -103,23 +116,29 @@ def schedule(
         endpoint_id=endpoint_id,
         attempt=attempt_no,
         not_before=not_before,
+        correlation_id=correlation_id,
     )
     queue.send(QUEUE, message, delay_s=min(wait, MAX_DELAY_S))
 
 
-def attempt(message: Attempt) -> None:
-    """One attempt, if this message is still the one the delivery waits for."""
+def attempt(message: Attempt, *, redelivered: bool = False) -> None:
+    """One attempt, if this message is still the one the delivery waits for.
+
+    ``redelivered``: SQS delivers this message again because its worker failed; if it failed
+    after recording the attempt, the retry may never have been queued, so queue it now.
+    """
     b, e, p = message.brand_id, message.event_id, message.endpoint_id
+    cid = message.correlation_id
     if message.not_before - time.time() > 0.5:  # a wait longer than SQS can delay: hop again
-        schedule(b, e, p, message.attempt, message.not_before)
+        schedule(b, e, p, message.attempt, message.not_before, cid)
         return
     current = events.find_delivery(b, e, p)
     if current is None or current.status != "pending":
         return
     if current.attempt_count != message.attempt:
-        if current.attempt_count == message.attempt + 1 and current.next_attempt_at:
-            # This attempt was recorded but its retry may not have been queued: queue it again.
-            schedule(b, e, p, current.attempt_count, current.next_attempt_at.timestamp())
+        recorded = current.attempt_count == message.attempt + 1
+        if redelivered and recorded and current.next_attempt_at:
+            schedule(b, e, p, current.attempt_count, current.next_attempt_at.timestamp(), cid)
         return
     endpoint = endpoints.find(b, p)
     if endpoint is None or not endpoint.enabled:
@@ -133,13 +152,12 @@ def _post_and_record(
     message: Attempt, endpoint: endpoints.Endpoint, current: events.Delivery
 ) -> None:
     event = events.get_event(message.brand_id, message.event_id)
-    policy = webhook_http.retry_policy()
     started = utcnow()
     body = event.body.encode("utf-8")
     headers = webhook_http.headers_for(
         event.event_id, event.type, endpoint.signing_secrets(started), body, int(time.time())
     )
-    outcome = webhook_http.post(endpoint.url, body, headers, policy.timeout_s)
+    outcome = webhook_http.post(endpoint.url, body, headers, webhook_http.retry_policy().timeout_s)
     entry = {
         "attempt": message.attempt + 1,
         "at": started.isoformat(),
@@ -148,24 +166,41 @@ def _post_and_record(
         "error": outcome.error,
     }
     log.info("webhook attempt", extra={"endpoint_id": endpoint.endpoint_id, **entry})
+    _settle(message, current, entry, outcome, started)
+
+
+def _settle(
+    message: Attempt,
+    current: events.Delivery,
+    entry: dict[str, Any],
+    outcome: webhook_http.Outcome,
+    started: datetime,
+) -> None:
+    """Record the attempt; then done, the next attempt scheduled, or failed for good."""
     b, e, p = message.brand_id, message.event_id, message.endpoint_id
 
     def record(status: str, next_at: datetime | None, error: str | None = None) -> bool:
         return events.record_attempt(
-            b, e, p, expected_count=message.attempt, attempt=entry, status=status,
-            next_attempt_at=next_at, error=error,
-        )  # fmt: skip
+            b,
+            e,
+            p,
+            expected_count=message.attempt,
+            attempt=entry,
+            status=status,
+            next_attempt_at=next_at,
+            error=error,
+        )
 
     if outcome.ok:
         if record("succeeded", None):
             _quietly(endpoints.record_success, b, p)
         return
     spent = message.attempt + 1 - current.round_base  # attempts in this round, this one included
-    wait = policy.next_wait(spent)
+    wait = webhook_http.retry_policy().next_wait(spent)
     if wait >= 0:
         next_at = utcnow() + timedelta(seconds=wait)
         if record("pending", next_at):
-            schedule(b, e, p, message.attempt + 1, next_at.timestamp())
+            schedule(b, e, p, message.attempt + 1, next_at.timestamp(), message.correlation_id)
             _quietly(endpoints.record_failure, b, p, started)
         return
     error = f"gave up after {spent} attempts; last: {outcome.error or outcome.status_code}"

@@ -359,3 +359,38 @@ def test_a_transition_that_loses_a_race_writes_no_event(
         orders.move(shop["brand_id"], oid, "paid", "api", describe=cancel_meanwhile)
     assert events_of(client, shop["secret_key"], "?type=order.status_changed") == []
     assert orders.get_order(shop["brand_id"], oid).status == "cancelled"
+
+
+def test_a_redelivered_attempt_requeues_a_retry_its_worker_died_before_sending(
+    client: Client, shop: dict[str, Any], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.jobs import deliveries
+
+    eid = register(client, shop, receiver, "snapshot.locked")
+    receiver.script = [500]
+    real = deliveries.schedule
+
+    def die_on_retry(*args: Any, **kwargs: Any) -> None:
+        if args[3] >= 1:  # the retry after the first attempt: the worker dies here
+            raise ConnectionError("SQS unreachable")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(deliveries, "schedule", die_on_retry)
+    lock(client, shop, "Lost retry")
+    pump(lambda: len(receiver.received) == 1)
+    monkeypatch.setattr(deliveries, "schedule", real)
+    evt = only_event(client, shop, "snapshot.locked")
+    assert evt["deliveries"][0]["status"] == "pending"  # recorded, but nothing queued
+    original = deliveries.Attempt(
+        brand_id=shop["brand_id"], event_id=evt["id"], endpoint_id=eid, attempt=0
+    )
+    deliveries.attempt(original)  # a stray duplicate: stale, does nothing
+    settle()
+    assert len(receiver.received) == 1
+    deliveries.attempt(original, redelivered=True)  # SQS gives the failed message back
+    pump(delivery_settled(client, shop, "snapshot.locked"))
+    statuses = [
+        a["status_code"]
+        for a in only_event(client, shop, "snapshot.locked")["deliveries"][0]["attempts"]
+    ]
+    assert statuses == [500, 200]
