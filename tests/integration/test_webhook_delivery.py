@@ -10,6 +10,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -394,3 +395,28 @@ def test_a_redelivered_attempt_requeues_a_retry_its_worker_died_before_sending(
         for a in only_event(client, shop, "snapshot.locked")["deliveries"][0]["attempts"]
     ]
     assert statuses == [500, 200]
+
+
+def test_a_wait_longer_than_sqs_can_delay_hops_until_due(
+    client: Client, shop: dict[str, Any], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.jobs import deliveries
+
+    monkeypatch.setenv("ATELIER_WEBHOOK_RETRY_SCHEDULE", "3")
+    monkeypatch.setattr(deliveries, "MAX_DELAY_S", 1)  # as if SQS could delay 1 s, not 900
+    sent: list[int] = []
+    real_send = deliveries.queue.send
+
+    def counting(queue: str, message: Any, *, delay_s: int = 0) -> None:
+        sent.append(delay_s)
+        real_send(queue, message, delay_s=delay_s)
+
+    monkeypatch.setattr(deliveries.queue, "send", counting)
+    register(client, shop, receiver, "snapshot.locked")
+    receiver.script = [500]
+    lock(client, shop, "Hop")
+    pump(delivery_settled(client, shop, "snapshot.locked"))
+    first, second = only_event(client, shop, "snapshot.locked")["deliveries"][0]["attempts"]
+    waited = datetime.fromisoformat(second["at"]) - datetime.fromisoformat(first["at"])
+    assert waited.total_seconds() >= 3 * 0.8  # the schedule's wait, less the jitter
+    assert max(sent) == 1 and sent.count(1) >= 2  # the retry hopped at most 1 s at a time
