@@ -113,7 +113,7 @@ def create_endpoint(ctx: Ctx, body: EndpointIn) -> Reply:
     )
     out = _revealed(store.as_endpoint(model))
     with ctx.atomic(out, 201) as transaction:
-        transaction.save(model, condition=store.WebhookEndpointModel.endpoint_id.does_not_exist())
+        store.put_new(transaction, model)
     return Reply(out, 201)
 
 

@@ -25,6 +25,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.webhooks import new_secret
 from chalicelib.errors import Conflict, NotFound
@@ -150,6 +151,10 @@ def new_endpoint(
         created_at=now,
         updated_at=now,
     )
+
+
+def put_new(tx: TransactWrite, model: WebhookEndpointModel) -> None:
+    tx.save(model, condition=WebhookEndpointModel.endpoint_id.does_not_exist())
 
 
 def as_endpoint(m: WebhookEndpointModel) -> Endpoint:
