@@ -129,7 +129,7 @@ def attempt(message: Attempt, *, redelivered: bool = False) -> None:
     """
     b, e, p = message.brand_id, message.event_id, message.endpoint_id
     cid = message.correlation_id
-    if message.not_before - time.time() > 0.5:  # a wait longer than SQS can delay: hop again
+    if message.not_before > time.time():  # not due (a wait longer than SQS can delay): hop again
         schedule(b, e, p, message.attempt, message.not_before, cid)
         return
     current = events.find_delivery(b, e, p)
