@@ -240,5 +240,6 @@ def delete_snapshot(ctx: Ctx, snapshot_id: str) -> None:
 )
 def lock_snapshot(ctx: Ctx, snapshot_id: str) -> Reply:
     snapshot, locked = snapshots.lock_snapshot(ctx.brand_id, snapshot_id, describe=snapshot_locked)
-    deliveries.dispatch(locked, ctx.request_id)
+    # Locking again re-dispatches the (same) event: repairs a crash before the first dispatch.
+    deliveries.dispatch(locked or snapshot_locked(snapshot), ctx.request_id)
     return Reply(SnapshotOut.of(snapshot))

@@ -27,7 +27,7 @@ def start_production(order: orders.Order, correlation_id: str) -> None:
         snapshot, locked = snapshots.lock_snapshot(
             order.brand_id, item.snapshot_id, describe=snapshot_locked
         )
-        deliveries.dispatch(locked, correlation_id)
+        deliveries.dispatch(locked or snapshot_locked(snapshot), correlation_id)  # see api.specs
         spec = snapshot.spec
         product = products.get_version(
             order.brand_id, spec["product_id"], int(spec["product_version"])
