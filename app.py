@@ -11,6 +11,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api import (
     assets,
+    events,
     keys,
     manufacturing,
     middleware,
@@ -20,9 +21,11 @@ from chalicelib.api import (
     renders,
     specs,
     system,
+    webhook_endpoints,
     webhooks,
     widget,
 )
+from chalicelib.jobs import deliveries as delivery_jobs
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
 from chalicelib.jobs import retention as retention_job
@@ -43,6 +46,8 @@ BLUEPRINTS = (
     orders,
     webhooks,
     widget,
+    webhook_endpoints,
+    events,
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint.bp)
@@ -68,6 +73,14 @@ def render_final_worker(event: SQSEvent) -> dict[str, Any]:
 )
 def export_manufacturing_worker(event: SQSEvent) -> dict[str, Any]:
     return process_batch(event, pack_jobs.handle_message, queue="export-manufacturing")
+
+
+@app.on_sqs_message(
+    queue=queue_name_at_deploy("webhook-delivery"),
+    batch_size=queue_spec("webhook-delivery").batch_size,
+)
+def webhook_delivery_worker(event: SQSEvent) -> dict[str, Any]:
+    return process_batch(event, delivery_jobs.handle_message, queue="webhook-delivery")
 
 
 @app.schedule(Rate(1, unit=Rate.DAYS))

@@ -15,6 +15,7 @@ from pynamodb.models import Model
 
 from chalicelib import aws
 from chalicelib.settings import Settings, get_settings
+from chalicelib.store.events import DeliveryModel, EventModel
 from chalicelib.store.migration import MigrationCheckpointModel
 from chalicelib.store.models import (
     ApiKeyModel,
@@ -33,6 +34,7 @@ from chalicelib.store.models import (
     SpecModel,
     UsageModel,
 )
+from chalicelib.store.webhook_endpoints import WebhookEndpointModel
 from chalicelib.store.webhooks import BrandSecretModel, WebhookReceiptModel
 
 MAX_RECEIVE_COUNT = 5
@@ -84,6 +86,9 @@ TABLES: tuple[type[Model], ...] = (
     BrandSecretModel,
     RateBucketModel,
     UsageModel,
+    WebhookEndpointModel,
+    EventModel,
+    DeliveryModel,
 )
 
 QUEUES: tuple[QueueSpec, ...] = (
@@ -106,6 +111,14 @@ QUEUES: tuple[QueueSpec, ...] = (
         consumer_timeout_s=300,
         consumer_memory_mb=3008,
         consumer="export_manufacturing_worker",
+    ),
+    # One POST per message (10 s timeout each): a batch of 5 stays well inside 60 s.
+    QueueSpec(
+        "webhook-delivery",
+        consumer_timeout_s=60,
+        consumer_memory_mb=256,
+        batch_size=5,
+        consumer="webhook_delivery_worker",
     ),
 )
 

@@ -147,6 +147,14 @@ class PackOut(BaseModel):
     expires_in: int | None = None
     created_at: datetime
 
+    @classmethod
+    def of(cls, pack: packs.Pack, url_seconds: int = PACK_URL_SECONDS) -> PackOut:
+        """The pack as the API shows it; a succeeded one with a presigned download URL."""
+        out = cls(**{k: getattr(pack, k) for k in cls.model_fields if hasattr(pack, k)})
+        if pack.status == "succeeded" and pack.zip_key:
+            out.url, out.expires_in = aws.presigned_get(pack.zip_key, url_seconds), url_seconds
+        return out
+
 
 def profile_for(
     brand_id: str, profile_id: str | None, product_profile: str | None
@@ -189,7 +197,8 @@ def export_pack(ctx: Ctx, body: ExportIn) -> Reply:
         try:
             pack_jobs.enqueue(packs.as_pack(model), ctx.request_id)
         except Exception as exc:
-            packs.fail(model, "pack.enqueue_failed", f"could not enqueue: {type(exc).__name__}")
+            reason = f"could not enqueue: {type(exc).__name__}"
+            pack_jobs.fail(model, "pack.enqueue_failed", reason)
             raise ServiceUnavailable(
                 "The pack queue is unavailable; the pack was marked failed.",
                 code="pack.enqueue_failed",
@@ -233,14 +242,7 @@ def _pack_model(
     summary="A pack's status; when ready, a presigned download URL (15 minutes)",
 )
 def get_pack(ctx: Ctx, pack_id: str) -> PackOut:
-    pack = packs.get_pack(ctx.brand_id, pack_id)
-    out = PackOut(**{k: getattr(pack, k) for k in PackOut.model_fields if hasattr(pack, k)})
-    if pack.status == "succeeded" and pack.zip_key:
-        out.url, out.expires_in = (
-            aws.presigned_get(pack.zip_key, PACK_URL_SECONDS),
-            PACK_URL_SECONDS,
-        )
-    return out
+    return PackOut.of(packs.get_pack(ctx.brand_id, pack_id))
 
 
 class BundleQuery(QueryModel):

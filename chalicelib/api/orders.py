@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 from chalice.app import Blueprint
 from pydantic import BaseModel, Field, StringConstraints
 
+from chalicelib.api.event_payloads import order_events
 from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
 from chalicelib.domain.order import PRODUCING, OrderStatus
 from chalicelib.errors import AtelierError, ValidationFailed
+from chalicelib.jobs import deliveries
 from chalicelib.jobs.production import start_production
 from chalicelib.store import orders, snapshots
 
@@ -204,14 +206,19 @@ def move_order(
 ) -> orders.Order:
     """The one way an order changes status (API and webhooks); paid starts production.
 
+    The new status and its events (order.status_changed, order.paid) commit together.
+
     "paid" again for an order already paid or further along is not an error: it re-runs the
     (idempotent) production step, so a webhook redelivery or a retry after a crash is harmless.
     """
     current = orders.get_order(brand_id, order_id)
     if target == "paid" and current.status in PRODUCING:
+        # Also repairs a crash between the paid commit and its dispatch (deliveries dedupe).
+        deliveries.dispatch([e for e in order_events(current, "") if e.type == "order.paid"])
         start_production(current, correlation_id)
         return orders.get_order(brand_id, order_id)
-    order, _ = orders.move(brand_id, order_id, target, source)
+    order, written = orders.move(brand_id, order_id, target, source, describe=order_events)
+    deliveries.dispatch(written, correlation_id)
     if target == "paid" and order.status in PRODUCING:
         start_production(order, correlation_id)
         order = orders.get_order(brand_id, order_id)

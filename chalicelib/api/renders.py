@@ -118,7 +118,7 @@ def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
     try:
         jobs.enqueue(renders.as_render(model))
     except Exception as exc:
-        renders.fail(model, "render.enqueue_failed", f"could not enqueue: {type(exc).__name__}")
+        jobs.fail(model, "render.enqueue_failed", f"could not enqueue: {type(exc).__name__}")
         raise ServiceUnavailable(
             "The render queue is unavailable; the render was marked failed.",
             code="render.enqueue_failed",

@@ -13,11 +13,13 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.api.event_payloads import snapshot_locked
 from chalicelib.api.http import Ctx, Reply, RequestModel, route
 from chalicelib.api.personalization import visible_product
 from chalicelib.domain import personalization as p13n
 from chalicelib.domain import spec as design
 from chalicelib.errors import ValidationFailed
+from chalicelib.jobs import deliveries
 from chalicelib.store import snapshots, specs
 from chalicelib.store.catalog import BrandCatalog
 
@@ -239,4 +241,7 @@ def delete_snapshot(ctx: Ctx, snapshot_id: str) -> None:
     summary="Lock a snapshot for production (one-way; locking again is harmless)",
 )
 def lock_snapshot(ctx: Ctx, snapshot_id: str) -> Reply:
-    return Reply(SnapshotOut.of(snapshots.lock_snapshot(ctx.brand_id, snapshot_id)))
+    snapshot, locked = snapshots.lock_snapshot(ctx.brand_id, snapshot_id, describe=snapshot_locked)
+    # Locking again re-dispatches the (same) event: repairs a crash before the first dispatch.
+    deliveries.dispatch(locked or snapshot_locked(snapshot), ctx.request_id)
+    return Reply(SnapshotOut.of(snapshot))

@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib import logs
-from chalicelib.jobs import queue, runner
+from chalicelib.api.event_payloads import pack_finished
+from chalicelib.jobs import deliveries, queue, runner
 from chalicelib.jobs.batch import Delivery
 from chalicelib.store import packs
 from chalicelib.store.models import PackModel
@@ -48,13 +49,20 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
         status=lambda m: str(m.status),
         start=packs.start,
         work=_build,
-        fail=packs.fail,
+        fail=fail,
         delivery=delivery,
         kind="pack",
+        finished=lambda model: deliveries.dispatch(pack_finished(model)),
     )
+
+
+def fail(model: PackModel, code: str, message: str) -> None:
+    """Fail the pack and tell webhooks (pack.failed)."""
+    deliveries.dispatch(packs.fail(model, code, message, describe=pack_finished))
 
 
 def _build(model: PackModel) -> None:
     from chalicelib.jobs.pack_worker import build_and_upload
 
-    packs.succeed(model, **build_and_upload(model))
+    written = packs.succeed(model, **build_and_upload(model), describe=pack_finished)
+    deliveries.dispatch(written or [], model.correlation_id or "")

@@ -9,8 +9,10 @@ on the job id, so a duplicate message never means duplicate work, and a crash ne
 from __future__ import annotations
 
 from chalicelib import logs
+from chalicelib.api.event_payloads import snapshot_locked
 from chalicelib.domain.order import production_id
 from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions
+from chalicelib.jobs import deliveries
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
 from chalicelib.store import orders, packs, products, profiles, renders, snapshots
@@ -22,7 +24,10 @@ log = logs.get_logger("atelier.jobs.production")
 
 def start_production(order: orders.Order, correlation_id: str) -> None:
     for item in order.items:
-        snapshot = snapshots.lock_snapshot(order.brand_id, item.snapshot_id)
+        snapshot, locked = snapshots.lock_snapshot(
+            order.brand_id, item.snapshot_id, describe=snapshot_locked
+        )
+        deliveries.dispatch(locked or snapshot_locked(snapshot), correlation_id)  # see api.specs
         spec = snapshot.spec
         product = products.get_version(
             order.brand_id, spec["product_id"], int(spec["product_version"])

@@ -44,12 +44,16 @@ def attributes_for(message: BaseModel) -> dict[str, dict[str, str]]:
     }
 
 
-def send(logical_queue: str, message: BaseModel) -> None:
-    """Enqueue after the job record is committed; consumers are idempotent on the job id."""
+def send(logical_queue: str, message: BaseModel, *, delay_s: int = 0) -> None:
+    """Enqueue after the job record is committed; consumers are idempotent on the job id.
+
+    ``delay_s`` (0-900, SQS's limit) keeps the message invisible that long (webhook retries).
+    """
     settings = get_settings()
     name = settings.physical_name("queue", logical_queue)
     aws.sqs().send_message(
         QueueUrl=_queue_url(name, settings.endpoint_url),
         MessageBody=message.model_dump_json(),
         MessageAttributes=attributes_for(message),
+        DelaySeconds=max(0, min(delay_s, 900)),
     )

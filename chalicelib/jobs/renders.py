@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib import aws, logs
+from chalicelib.api.event_payloads import render_finished
 from chalicelib.domain.canonical import sha256_hex
 from chalicelib.domain.render_options import PreviewOptions
-from chalicelib.jobs import queue, runner
+from chalicelib.jobs import deliveries, queue, runner
 from chalicelib.jobs.batch import Delivery
 from chalicelib.store import renders
 from chalicelib.store.models import RenderModel
@@ -98,10 +99,16 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
         status=lambda m: str(m.status),
         start=renders.start,
         work=_run,
-        fail=renders.fail,
+        fail=fail,
         delivery=delivery,
         kind="render",
+        finished=lambda model: deliveries.dispatch(render_finished(model)),
     )
+
+
+def fail(model: RenderModel, code: str, message: str) -> None:
+    """Fail the render and tell webhooks (render.failed)."""
+    deliveries.dispatch(renders.fail(model, code, message, describe=render_finished))
 
 
 def _run(model: RenderModel) -> None:
@@ -109,7 +116,8 @@ def _run(model: RenderModel) -> None:
 
     started = time.perf_counter()
     outputs, reused = produce(model)
-    renders.succeed(model, outputs, reused=reused)
+    written = renders.succeed(model, outputs, reused=reused, describe=render_finished)
+    deliveries.dispatch(written, model.correlation_id or "")
     _record_on_snapshot(model, outputs)
     log.info(
         "render succeeded",

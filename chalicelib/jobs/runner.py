@@ -33,12 +33,17 @@ def run(
     fail: Callable[[Job, str, str], None],
     delivery: Delivery,
     kind: str,
+    finished: Callable[[Job], None] | None = None,
 ) -> None:
+    """``finished`` runs for a redelivery of a finished job: a worker that died between its
+    final commit and what follows it (e.g. dispatching webhooks) gets that done now."""
     with _measured(delivery, kind) as outcome:
         if job is None:
             raise LookupError(f"{kind} record not visible yet")  # written before the send; retry
         if status(job) in ("succeeded", "failed"):
             log.info(f"duplicate delivery of a finished {kind}; nothing to do")
+            if finished is not None:
+                finished(job)
             return
         if not start(job):
             log.info(f"{kind} is running elsewhere under a live lease; leaving it")

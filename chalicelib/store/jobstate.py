@@ -3,20 +3,25 @@
 Every transition is a conditional write. A worker takes a job only if it is queued, or running
 under an expired lease (its worker died); a duplicate delivery of a live or finished job does
 nothing. Models using this carry ``status``, ``attempts``, ``lease_until``, ``progress``,
-``error``, ``timings`` and ``updated_at``.
+``error``, ``timings`` and ``updated_at``. A job's final state and its events (render.succeeded,
+pack.failed, ...) commit in one transaction.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
+from chalicelib.store import events
 from chalicelib.store.base import utcnow
+from chalicelib.store.events import NewEvent
 
 
 def _condition_failed(exc: UpdateError) -> bool:
@@ -67,31 +72,52 @@ def _finished_timings(model: Model) -> dict[str, Any]:
     return timings
 
 
-def succeed(model: Model, actions: list[Action]) -> None:
-    """Record success with the job's own results (``actions``), only while it is running."""
+Describe = Callable[[Any], list[NewEvent]]
+
+
+def succeed(
+    model: Model, fields: dict[str, Any], describe: Describe | None = None
+) -> list[NewEvent]:
+    """Record success with the job's own results (``fields``), only while it is running.
+
+    ``describe`` names the events of the finished job (built from the record as it will be);
+    they are written in the same transaction and returned for dispatch.
+    """
     cls: Any = type(model)
-    model.update(
-        actions=[
-            *actions,
-            cls.status.set("succeeded"),
-            cls.progress.set(100),
-            cls.error.remove(),
-            cls.timings.set(_finished_timings(model)),
-            cls.updated_at.set(utcnow()),
-        ],
-        condition=cls.status == "running",
-    )
+    values = {
+        **fields,
+        "status": "succeeded",
+        "progress": 100,
+        "timings": _finished_timings(model),
+        "updated_at": utcnow(),
+    }
+    actions = [getattr(cls, name).set(value) for name, value in values.items()]
+    return _finish(model, values, [*actions, cls.error.remove()], cls.status == "running", describe)
 
 
-def fail(model: Model, code: str, message: str) -> None:
+def fail(model: Model, code: str, message: str, describe: Describe | None = None) -> list[NewEvent]:
     """Record a final failure with its reason; never overwrites a success."""
     cls: Any = type(model)
-    model.update(
-        actions=[
-            cls.status.set("failed"),
-            cls.error.set({"code": code, "message": message[:500]}),
-            cls.timings.set(_finished_timings(model)),
-            cls.updated_at.set(utcnow()),
-        ],
-        condition=cls.status != "succeeded",
-    )
+    values = {
+        "status": "failed",
+        "error": {"code": code, "message": message[:500]},
+        "timings": _finished_timings(model),
+        "updated_at": utcnow(),
+    }
+    actions = [getattr(cls, name).set(value) for name, value in values.items()]
+    return _finish(model, values, actions, cls.status != "succeeded", describe)
+
+
+def _finish(
+    model: Model,
+    values: dict[str, Any],
+    actions: list[Action],
+    condition: Condition,
+    describe: Describe | None,
+) -> list[NewEvent]:
+    if "error" not in values:
+        values = {**values, "error": None}
+    for name, value in values.items():  # the record as the update leaves it, for the events
+        setattr(model, name, value)
+    new = describe(model) if describe is not None else []
+    return events.commit_with_events(model, actions, condition, new)

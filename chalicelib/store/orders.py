@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.order import can_move, item_id, item_key
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import events
 from chalicelib.store.base import utcnow
+from chalicelib.store.events import NewEvent
 from chalicelib.store.models import OrderItemModel, OrderModel
 from chalicelib.store.pages import decode_cursor, encode_cursor
 
@@ -195,33 +198,45 @@ def list_orders(
     return found, encode_cursor(query.last_evaluated_key, "order_id")
 
 
-def move(brand_id: str, order_id: str, target: str, source: str) -> tuple[Order, bool]:
-    """Apply a transition; (order, changed). Moving to the current status changes nothing."""
+def move(
+    brand_id: str,
+    order_id: str,
+    target: str,
+    source: str,
+    describe: Callable[[Order, str], list[NewEvent]] | None = None,
+) -> tuple[Order, list[NewEvent]]:
+    """Apply a transition; the order and the events written with it (none when unchanged).
+
+    ``describe(order, previous_status)`` names the transition's events; they commit in the
+    same transaction as the new status, so a transition is never seen without its events.
+    """
     model = _load(brand_id, order_id)
     current = model.status
     if current == target:
-        return _order(model, items_of(brand_id, order_id)), False
+        return _order(model, items_of(brand_id, order_id)), []
     if not can_move(current, target):
         raise Conflict(
             f"An order cannot go from {current} to {target}.",
             code="order.invalid_transition",
             details={"from": current, "to": target},
         )
-    entry = {"status": target, "at": utcnow().isoformat(), "source": source}
+    now = utcnow()
+    history = [*(model.history or []), {"status": target, "at": now.isoformat(), "source": source}]
+    actions = [
+        OrderModel.status.set(target),
+        OrderModel.history.set(history),
+        OrderModel.updated_at.set(now),
+    ]
+    model.status, model.history, model.updated_at = target, history, now
+    order = _order(model, items_of(brand_id, order_id))
+    new = describe(order, current) if describe is not None else []
     try:
-        model.update(
-            actions=[
-                OrderModel.status.set(target),
-                OrderModel.history.set([*(model.history or []), entry]),
-                OrderModel.updated_at.set(utcnow()),
-            ],
-            condition=OrderModel.status == current,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        written = events.commit_with_events(model, actions, OrderModel.status == current, new)
+    except (UpdateError, TransactWriteError) as exc:
+        if not events.update_failed(exc):
             raise
-        return move(brand_id, order_id, target, source)  # someone moved it meanwhile: re-decide
-    return _order(model, items_of(brand_id, order_id)), True
+        return move(brand_id, order_id, target, source, describe)  # moved meanwhile: re-decide
+    return order, written
 
 
 def set_production_ids(

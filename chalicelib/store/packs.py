@@ -13,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import NotFound
 from chalicelib.store import jobstate
 from chalicelib.store.base import utcnow
+from chalicelib.store.events import NewEvent
 from chalicelib.store.models import PackModel
 
 LEASE_SECONDS = 360  # longer than the export worker's timeout (300 s)
@@ -136,18 +137,13 @@ def succeed(
     size: int,
     files: list[dict[str, Any]],
     warnings: list[Any],
-) -> None:
-    jobstate.succeed(
-        model,
-        [
-            PackModel.zip_key.set(zip_key),
-            PackModel.sha256.set(sha256),
-            PackModel.size.set(size),
-            PackModel.files.set(files),
-            PackModel.warnings.set(warnings),
-        ],
-    )
+    describe: jobstate.Describe | None = None,
+) -> list[NewEvent]:
+    fields = {"zip_key": zip_key, "sha256": sha256, "size": size, "files": files}
+    return jobstate.succeed(model, {**fields, "warnings": warnings}, describe)
 
 
-def fail(model: PackModel, code: str, message: str) -> None:
-    jobstate.fail(model, code, message)
+def fail(
+    model: PackModel, code: str, message: str, describe: jobstate.Describe | None = None
+) -> list[NewEvent]:
+    return jobstate.fail(model, code, message, describe)

@@ -14,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import NotFound
 from chalicelib.store import jobstate
 from chalicelib.store.base import utcnow
+from chalicelib.store.events import NewEvent
 from chalicelib.store.models import RenderModel
 
 LEASE_SECONDS = 150  # longer than the slowest worker's timeout (final: 120 s)
@@ -122,9 +123,17 @@ def set_progress(model: RenderModel, percent: int) -> None:
     jobstate.set_progress(model, percent)
 
 
-def succeed(model: RenderModel, outputs: list[dict[str, Any]], *, reused: bool) -> None:
-    jobstate.succeed(model, [RenderModel.outputs.set(outputs), RenderModel.reused.set(reused)])
+def succeed(
+    model: RenderModel,
+    outputs: list[dict[str, Any]],
+    *,
+    reused: bool,
+    describe: jobstate.Describe | None = None,
+) -> list[NewEvent]:
+    return jobstate.succeed(model, {"outputs": outputs, "reused": reused}, describe)
 
 
-def fail(model: RenderModel, code: str, message: str) -> None:
-    jobstate.fail(model, code, message)
+def fail(
+    model: RenderModel, code: str, message: str, describe: jobstate.Describe | None = None
+) -> list[NewEvent]:
+    return jobstate.fail(model, code, message, describe)

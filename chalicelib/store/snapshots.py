@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.canonical import canonicalize
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import events
 from chalicelib.store.base import utcnow
+from chalicelib.store.events import NewEvent
 from chalicelib.store.models import SnapshotModel
 from chalicelib.store.specs import Spec
 
@@ -132,26 +135,35 @@ def delete_snapshot(brand_id: str, snapshot_id: str) -> None:
         raise
 
 
-def lock_snapshot(brand_id: str, snapshot_id: str) -> Snapshot:
-    """One-way; locking a locked snapshot returns it unchanged."""
+def lock_snapshot(
+    brand_id: str,
+    snapshot_id: str,
+    describe: Callable[[Snapshot], list[NewEvent]] | None = None,
+) -> tuple[Snapshot, list[NewEvent]]:
+    """One-way; locking a locked snapshot returns it unchanged (and writes no event).
+
+    ``describe`` names the events of the lock (snapshot.locked), committed with it.
+    """
     model = _load(brand_id, snapshot_id)
     if model.locked:
-        return _snapshot(model)
+        return _snapshot(model), []
+    now = utcnow()
+    actions = [
+        SnapshotModel.locked.set(True),
+        SnapshotModel.status.set("locked"),
+        SnapshotModel.locked_at.set(now),
+        SnapshotModel.updated_at.set(now),
+    ]
+    model.locked, model.status, model.locked_at, model.updated_at = True, "locked", now, now
+    new = describe(_snapshot(model)) if describe is not None else []
     try:
-        model.update(
-            actions=[
-                SnapshotModel.locked.set(True),
-                SnapshotModel.status.set("locked"),
-                SnapshotModel.locked_at.set(utcnow()),
-                SnapshotModel.updated_at.set(utcnow()),
-            ],
-            condition=SnapshotModel.locked == False,  # noqa: E712
-        )
-    except UpdateError as exc:
-        if not _failed_condition(exc):
+        unlocked = SnapshotModel.locked == False  # noqa: E712  (a DynamoDB condition)
+        written = events.commit_with_events(model, actions, unlocked, new)
+    except (UpdateError, TransactWriteError) as exc:
+        if not events.update_failed(exc):
             raise
-        model = _load(brand_id, snapshot_id)  # someone else locked it first: same outcome
-    return _snapshot(model)
+        return _snapshot(_load(brand_id, snapshot_id)), []  # locked first elsewhere: same outcome
+    return _snapshot(model), written
 
 
 def add_assets(brand_id: str, snapshot_id: str, assets: dict[str, Any]) -> Snapshot:

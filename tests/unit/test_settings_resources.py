@@ -40,7 +40,7 @@ def test_chalice_config_declares_every_resource_of_the_definition(stage: str) ->
 
 def test_every_work_queue_has_a_dlq_and_safe_visibility() -> None:
     names = {q.logical_name for q in resources.QUEUES}
-    assert {"render-preview", "render-final", "export-manufacturing"} <= names
+    assert {"render-preview", "render-final", "export-manufacturing", "webhook-delivery"} <= names
     for q in resources.QUEUES:
         assert q.dlq_logical_name == f"{q.logical_name}-dlq"
         assert q.visibility_timeout_s >= 6 * q.consumer_timeout_s
@@ -68,6 +68,9 @@ def test_tables_are_described_by_their_models() -> None:
         "migrations",
         "webhook-receipts",
         "brand-secrets",
+        "webhook-endpoints",
+        "events",
+        "webhook-deliveries",
     }
 
 
