@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -124,3 +126,31 @@ def test_evaluator_matches_wildcards_and_reports_unused_grants() -> None:
     assert verdict.unused == [("B", "s3:PutObject", "arn:aws:s3:::b/*/packs/*")]
     outside = call("s3", "GetObject", Bucket="b", Key="br_1/uploads/x")
     assert evaluate(policy, [outside]).denied
+
+
+def test_every_lambda_function_of_the_app_has_settings_and_a_policy() -> None:
+    """A new @app.schedule / @app.on_sqs_message needs a resources.py entry and IAM grants."""
+    script = (
+        "import json, app; a = app.app;"
+        "print(json.dumps(sorted([s.name for s in a.event_sources]"
+        " + [f.name for f in a.pure_lambda_functions] + ['api_handler'])))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    in_app = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert in_app == {f.name for f in resources.functions()}
+    assert in_app == set(iam.ACCESS)
+
+
+def test_api_is_small_and_fast_workers_are_larger_and_capped() -> None:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    assert config["lambda_architecture"] == "arm64"
+    functions = config["lambda_functions"]
+    api = functions.pop("api_handler")
+    assert api["lambda_timeout"] <= 29  # API Gateway's integration timeout
+    for name, settings in functions.items():
+        assert settings["lambda_memory_size"] > api["lambda_memory_size"], name
+        assert settings["reserved_concurrency"] >= 2, name  # SQS maximum concurrency floor
+    for settings in [api, *functions.values()]:
+        assert settings["log_retention_in_days"] == resources.LOG_RETENTION_DAYS["prod"]
