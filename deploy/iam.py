@@ -8,7 +8,7 @@ file differs from what this module generates, and ``tests/integration/test_iam_c
 proves every grant is used by a recorded call and every recorded call is granted.
 
 Adding a function: one ``FunctionSpec``/``QueueSpec`` entry in ``chalicelib/resources.py``, one
-entry here, then ``python -m deploy iam`` and ``python -m local.write_config``.
+entry here, then ``python -m local.write_config`` (config.json and these policies).
 """
 
 from __future__ import annotations

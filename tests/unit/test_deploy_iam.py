@@ -17,10 +17,10 @@ DATA_SERVICES = ("dynamodb:", "sqs:", "s3:")
 
 
 def test_policy_files_are_exactly_what_the_grants_generate() -> None:
-    """Edit deploy/iam.py, then run ``python -m deploy iam``."""
+    """Edit deploy/iam.py, then run ``python -m local.write_config``."""
     for path, text in iam.policy_files().items():
-        assert path.exists(), f"missing {path.name}: run python -m deploy iam"
-        assert path.read_text() == text, f"{path.name} drifted: run python -m deploy iam"
+        assert path.exists(), f"missing {path.name}: run python -m local.write_config"
+        assert path.read_text() == text, f"{path.name} drifted: run python -m local.write_config"
     generated = {p.name for p in iam.policy_files()}
     on_disk = {p.name for p in (ROOT / ".chalice").glob("policy-*.json")}
     assert on_disk == generated
