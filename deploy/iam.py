@@ -61,7 +61,8 @@ DESCRIBE = "dynamodb:DescribeTable"
 QUEUE_URL = "sqs:GetQueueUrl"
 
 UPLOADS = Objects("assets", "*/uploads/*", "Uploads")  # presigned PUT, read and removed on complete
-ASSETS = Objects("assets", "*/assets/*", "Assets")  # verified uploads: images, fonts
+ASSETS = Objects("assets", "*/assets/*", "Assets")  # verified images
+FONTS = Objects("assets", "*/fonts/*", "Fonts")  # verified brand fonts
 RENDERS = Objects("assets", "*/renders/*", "Renders")
 PACKS = Objects("assets", "*/packs/*", "Packs")
 
@@ -90,6 +91,7 @@ def _api() -> dict[Resource, tuple[str, ...]]:
         Bucket("assets"): ("s3:ListBucket",),
         UPLOADS: ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
         ASSETS: ("s3:PutObject",),
+        FONTS: ("s3:PutObject", "s3:GetObject"),
         RENDERS: ("s3:GetObject",),
         PACKS: ("s3:GetObject",),
     }
@@ -111,6 +113,7 @@ def _render_worker(*, preview: bool) -> dict[Resource, tuple[str, ...]]:
         Table("snapshots"): (GET, UPDATE),
         Table("specs"): (GET,),
         ASSETS: ("s3:GetObject",),
+        FONTS: ("s3:GetObject",),
         RENDERS: ("s3:GetObject", "s3:PutObject", *(("s3:PutObjectTagging",) if preview else ())),
     }
 
@@ -125,6 +128,7 @@ ACCESS: dict[str, dict[Resource, tuple[str, ...]]] = {
         Table("product-versions"): (GET,),
         Table("specs"): (GET,),
         ASSETS: ("s3:GetObject",),
+        FONTS: ("s3:GetObject",),
         PACKS: ("s3:PutObject",),
     },
 }

@@ -10,6 +10,7 @@ calls (brand creation, secrets) are not recorded: they run with operator credent
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +22,7 @@ from deploy import iam
 from deploy.iam_check import Call, Recorder, evaluate
 from tests.conftest import reset_aws_connections
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_assets import complete, png_bytes, post, upload
+from tests.integration.test_assets import complete, lato_bytes, png_bytes, post, upload
 from tests.integration.test_orders import move, place
 from tests.integration.test_packs import export
 from tests.integration.test_products import create
@@ -46,6 +47,20 @@ def idem(key: str) -> dict[str, str]:
     return {**bearer(key), "Idempotency-Key": uuid.uuid4().hex}
 
 
+def cold_start() -> None:
+    """Forget every per-process cache, as a function's first invocation in its own sandbox would.
+
+    In one test process the API's cached fonts, clients and queue URLs would otherwise hide the
+    reads a worker makes on AWS, where each function runs in its own processes.
+    """
+    for name, module in list(sys.modules.items()):
+        if name.startswith("chalicelib"):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+    reset_aws_connections()
+
+
 def deliver_queue(recorder: Recorder, logical: str) -> int:
     """Run the queue's worker on every waiting message, as its event source mapping would."""
     from app import app
@@ -55,6 +70,7 @@ def deliver_queue(recorder: Recorder, logical: str) -> int:
     binding = next(b for b in poller.bindings if b.queue_name.endswith(f"-{logical}"))
     function = next(q.consumer for q in iam.resources.QUEUES if q.logical_name == logical)
     delivered = 0
+    cold_start()
     with recorder.acting_as(function):
         while got := poller.poll_once(binding):
             delivered += got
@@ -83,7 +99,8 @@ def api_flows(client: Client, shop: dict[str, Any]) -> tuple[str, str]:
     ok(complete(client, pk, photo))
     ok(http.get(f"/v1/assets/{photo}", headers=bearer(pk)))
     ok(http.get(f"/v1/widget/config/{pid}", headers=bearer(pk)))
-    inputs = {"name": {"text": "Ana"}, "photo": {"asset_id": photo}}
+    ok(http.get("/v1/fonts", headers=bearer(pk)))
+    inputs = {"name": {"text": "Ana"}, "photo": {"asset_id": photo}, "motto": {"text": "Hi"}}
     design = json.dumps({"product_id": pid, "inputs": inputs})
     ok(http.post("/v1/personalization/validate", headers=idem(pk), body=design))
     spec = ok(http.post("/v1/specs", headers=idem(pk), body=design), 200, 201)
@@ -156,18 +173,21 @@ def recorded(client: Client) -> Iterator[dict[str, list[Call]]]:
 
     recorder = Recorder()
     with recorder.installed():
-        reset_aws_connections()  # clients made from here on carry the presign hooks
+        cold_start()  # clients made from here on carry the presign hooks; no warm caches
         shop = new_brand("IAM shop")
         set_shopify_secret(shop["brand_id"], SECRET)
         with recorder.acting_as("api_handler"):
             base = upload(client, shop["secret_key"], png_bytes((600, 200)))
             ok(complete(client, shop["secret_key"], base))
+            font = upload(client, shop["secret_key"], lato_bytes(), "font", "font/ttf")
+            ok(complete(client, shop["secret_key"], font))
+            motto = {**ZONE, "id": "motto", "name": "Motto", "y_mm": 31, "height_mm": 8}
             product = create(
                 client,
                 shop["secret_key"],
                 width_mm=120,
                 height_mm=40,
-                zones=[ZONE, PHOTO_ZONE],
+                zones=[ZONE, PHOTO_ZONE, {**motto, "fonts": [font]}],
                 base_image_asset_id=base,
             )
             shop["product_id"] = ok(product, 201)["product_id"]
@@ -175,6 +195,7 @@ def recorded(client: Client) -> Iterator[dict[str, list[Call]]]:
             edit_flows(client, shop)
         for queue in ("render-preview", "render-final", "export-manufacturing"):
             assert deliver_queue(recorder, queue) > 0, queue
+        cold_start()
         with recorder.acting_as("api_handler"):
             results_flows(client, shop, order_id, render_id)
     reset_aws_connections()
