@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -165,3 +168,16 @@ def test_each_dlq_has_a_depth_alarm_with_the_optional_topic() -> None:
     dimensions = {a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms}
     dlqs = {template.logical_id(q.dlq_logical_name, "queue") for q in resources.QUEUES}
     assert dimensions == dlqs
+
+
+def test_resources_template_has_no_cfn_lint_errors(tmp_path: Path) -> None:
+    """``make package`` lints both stages with the SAM template; this keeps pytest alone honest."""
+    path = tmp_path / "resources.json"
+    path.write_text(json.dumps(template.build("prod")))
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
