@@ -26,7 +26,7 @@ from tests.integration.conftest import bearer, body, new_brand
 from tests.integration.test_assets import complete, lato_bytes, png_bytes, post, upload
 from tests.integration.test_orders import move, place
 from tests.integration.test_packs import export
-from tests.integration.test_products import create
+from tests.integration.test_products import create, product_doc
 from tests.integration.test_profiles import post_profile, profile_doc
 from tests.integration.test_renders import ZONE, request_preview, snapshot
 from tests.integration.test_shopify import deliver, good_line, payload
@@ -91,10 +91,13 @@ def api_flows(client: Client, shop: dict[str, Any]) -> tuple[str, str]:
     key = ok(post(client, "/v1/keys", sk, {"kind": "publishable", "label": "iam"}), 201)
     ok(post(client, f"/v1/keys/{key['key']['key_id']}/revoke", sk))
     ok(http.get("/v1/keys", headers=bearer(sk)))
+    ok(http.get(f"/v1/keys/{key['key']['key_id']}", headers=bearer(sk)))
     pid = shop["product_id"]
     ok(http.get(f"/v1/products/{pid}", headers=bearer(sk)))
     ok(http.get("/v1/products", headers=bearer(sk)))
     other = ok(create(client, sk), 201)["product_id"]
+    doc = json.dumps(product_doc(name="Pendant v2"))
+    ok(http.put(f"/v1/products/{other}", headers=bearer(sk), body=doc))
     ok(post(client, f"/v1/products/{other}/archive", sk))
     photo = upload(client, pk, png_bytes((400, 300)))
     ok(complete(client, pk, photo))
@@ -114,9 +117,11 @@ def api_flows(client: Client, shop: dict[str, Any]) -> tuple[str, str]:
     ok(post_profile(client, sk, profile_doc()), 201)
     ok(http.get("/v1/manufacturing/profiles", headers=bearer(sk)))
     ok(http.post(f"/v1/snapshots/{sid}/lock", headers=bearer(sk)))
-    ok(export(client, shop, sid), 202)
+    pack = ok(export(client, shop, sid), 202)["pack_id"]
+    ok(http.get(f"/v1/manufacturing/packs/{pack}", headers=bearer(sk)))
     order = place(client, shop, snapshot(client, shop, "Bo"))
     ok(move(client, shop, order["order_id"], "paid"))
+    ok(http.get(f"/v1/orders/{order['order_id']}", headers=bearer(sk)))
     ok(http.get("/v1/orders", headers=bearer(sk)))
     ok(http.get("/v1/usage", headers=bearer(sk)))
     ok(http.get(f"/v1/renders/{render_id}", headers=bearer(pk)))
