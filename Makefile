@@ -9,8 +9,9 @@ DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
 # Only tests need these (`make test`, `make e2e`): the widget's browser test drives Debian's Chromium.
 TEST_DEB_PACKAGES := chromium chromium-driver
 TEST_GOALS := $(filter test e2e,$(MAKECMDGOALS))
+STAGE  ?= prod
 
-.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean
+.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy
 
 run: system-deps $(STAMP)
 	$(PY) -m local.stack
@@ -18,6 +19,7 @@ run: system-deps $(STAMP)
 test: system-deps $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(MAKE) --no-print-directory package STAGE=prod
 	$(PY) -m pytest
 
 # Figures, not adjectives: each script prints its table and writes JSON under bench/results/.
@@ -26,6 +28,20 @@ bench: system-deps $(STAMP)
 	$(PY) -m bench.preview_latency
 	$(PY) -m bench.dxf_bench
 	$(PY) -m bench.pack_bench
+
+# dist/$(STAGE)/: chalice package (SAM template + deployment.zip, stage throttling merged in) and
+# the resources template; fails on any cfn-lint error, a dropped or locally built dependency,
+# native code for the wrong architecture, or a package over Lambda's 250 MB. Needs PyPI only.
+package: $(STAMP)
+	$(PY) -m deploy package $(STAGE)
+
+# Resources stack, outputs into the functions' environment, app stack from dist/$(STAGE)/ (the
+# zip goes through ARTIFACT_BUCKET), then ReportBatchItemFailures on the SQS event sources.
+# See docs/operations.md. AWS credentials come from the usual places (AWS_PROFILE, ...).
+deploy: package
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "make deploy needs ARTIFACT_BUCKET=<s3 bucket for packages>"; exit 1; }
+	$(PY) -m deploy deploy $(STAGE) --artifact-bucket $(ARTIFACT_BUCKET) \
+	  $(if $(ALARM_TOPIC_ARN),--alarm-topic-arn $(ALARM_TOPIC_ARN))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -60,4 +76,4 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache dist

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
 from chalicelib import aws
@@ -52,6 +53,10 @@ class QueueSpec:
     consumer_memory_mb: int
     batch_size: int = 1
     consumer: str = ""  # the app.py function registered with @app.on_sqs_message
+    # Reserved concurrency of the consumer, also the event source's MaximumConcurrency (so the
+    # poller never hands Lambda more batches than it may run, which would throttle and burn
+    # receives towards the DLQ).
+    consumer_concurrency: int = 5
 
     @property
     def dlq_logical_name(self) -> str:
@@ -63,8 +68,38 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function that is not a queue consumer (the API, scheduled jobs)."""
+
+    name: str  # the app.py function (Chalice names the API's "api_handler")
+    memory_mb: int
+    timeout_s: int
+    reserved_concurrency: int
+
+
+@dataclass(frozen=True)
+class ExpiryRule:
+    """Objects tagged ``tag_key=tag_value`` are deleted by the bucket's lifecycle after ``days``.
+
+    S3 lifecycle filters match key prefixes or tags; our keys start with the brand id, so
+    expiring classes of objects (previews) is done by tag, set by the writer.
+    """
+
+    rule_id: str
+    tag_key: str
+    tag_value: str
+    days: int
+
+    @property
+    def tagging(self) -> str:
+        """The ``Tagging`` argument of ``put_object`` that puts an object under this rule."""
+        return f"{self.tag_key}={self.tag_value}"
+
+
+@dataclass(frozen=True)
 class BucketSpec:
     logical_name: str
+    expiry: tuple[ExpiryRule, ...] = ()
 
 
 TABLES: tuple[type[Model], ...] = (
@@ -98,6 +133,7 @@ QUEUES: tuple[QueueSpec, ...] = (
         consumer_memory_mb=1536,
         batch_size=10,
         consumer="render_preview_worker",
+        consumer_concurrency=20,
     ),
     QueueSpec(
         "render-final",
@@ -105,6 +141,7 @@ QUEUES: tuple[QueueSpec, ...] = (
         consumer_memory_mb=3008,
         batch_size=1,
         consumer="render_final_worker",
+        consumer_concurrency=10,
     ),
     QueueSpec(
         "export-manufacturing",
@@ -122,7 +159,17 @@ QUEUES: tuple[QueueSpec, ...] = (
     ),
 )
 
-ASSETS_BUCKET = BucketSpec("assets")
+# Content-addressed previews are a cache: a new request re-renders one that has expired.
+PREVIEW_EXPIRY = ExpiryRule("expire-previews", "atelier-lifecycle", "preview", days=30)
+# Browsers POST uploads straight to S3 (presigned POST policy), so the bucket must answer CORS.
+UPLOAD_CORS_RULE: dict[str, Any] = {
+    "AllowedOrigins": ["*"],
+    "AllowedMethods": ["POST", "GET"],
+    "AllowedHeaders": ["Content-Type"],
+    "ExposeHeaders": ["ETag"],
+    "MaxAgeSeconds": 3000,
+}
+ASSETS_BUCKET = BucketSpec("assets", expiry=(PREVIEW_EXPIRY,))
 BUCKETS: tuple[BucketSpec, ...] = (ASSETS_BUCKET,)
 
 
@@ -148,52 +195,89 @@ def table_logical_name(model: type[Model]) -> str:
     return str(model.Meta.logical_name)  # type: ignore[attr-defined]  # set by LazyTableMeta
 
 
+def ttl_attribute(model: type[Model]) -> str | None:
+    """The model's DynamoDB TTL attribute (a pynamodb ``TTLAttribute``), if it has one."""
+    for attribute in model.get_attributes().values():
+        if isinstance(attribute, TTLAttribute):
+            return str(attribute.attr_name)
+    return None
+
+
 def environment_variables(stage: str) -> dict[str, str]:
     """The ``ATELIER_*`` name variables a stage's config.json declares, derived from this file."""
     settings = Settings(stage=stage)
     env: dict[str, str] = {"ATELIER_STAGE": stage}
     for model in TABLES:
         logical = table_logical_name(model)
-        env[_env_var("table", logical)] = settings.physical_name("table", logical)
+        env[env_var("table", logical)] = settings.physical_name("table", logical)
     for queue in QUEUES:
         for logical in (queue.logical_name, queue.dlq_logical_name):
-            env[_env_var("queue", logical)] = settings.physical_name("queue", logical)
+            env[env_var("queue", logical)] = settings.physical_name("queue", logical)
     for bucket in BUCKETS:
-        env[_env_var("bucket", bucket.logical_name)] = settings.physical_name(
+        env[env_var("bucket", bucket.logical_name)] = settings.physical_name(
             "bucket", bucket.logical_name
         )
     return env
 
 
-API_FUNCTION = {"lambda_memory_size": 1024, "lambda_timeout": 29}
+API_FUNCTION = FunctionSpec("api_handler", memory_mb=1024, timeout_s=29, reserved_concurrency=100)
+# Functions that consume no queue (scheduled jobs): one entry each.
+OTHER_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    # The daily retention job (chalicelib/jobs/retention.py); one run at a time is enough.
+    FunctionSpec("retention", memory_mb=512, timeout_s=900, reserved_concurrency=1),
+)
 LOG_LEVELS = {"dev": "DEBUG", "prod": "INFO"}
 # Retention (chalicelib/jobs/retention.py), days per stage: untouched drafts, unlinked uploads.
 RETENTION_DAYS = {"dev": (30, 7), "prod": (30, 7)}
-RETENTION_FUNCTION = {"lambda_memory_size": 512, "lambda_timeout": 900}
+LOG_RETENTION_DAYS = {"dev": 14, "prod": 90}
+# Graviton: every native dependency ships manylinux2014 aarch64 wheels, and it costs ~20% less.
+LAMBDA_ARCHITECTURE = "arm64"
+
+
+def functions() -> tuple[FunctionSpec, ...]:
+    """Every Lambda function of the app: the API, each queue's consumer, the others."""
+    consumers = tuple(
+        FunctionSpec(q.consumer, q.consumer_memory_mb, q.consumer_timeout_s, q.consumer_concurrency)
+        for q in QUEUES
+        if q.consumer
+    )
+    return (API_FUNCTION, *consumers, *OTHER_FUNCTIONS)
+
+
+def policy_file(stage: str, function: str) -> str:
+    """The IAM policy of one function's role in one stage, relative to ``.chalice/``."""
+    return f"policy-{stage}-{function.replace('_', '-')}.json"
 
 
 def chalice_config() -> dict[str, Any]:
-    """``.chalice/config.json`` derived from this file (``python -m local.write_config``)."""
+    """``.chalice/config.json`` derived from this file (``python -m local.write_config``).
+
+    Policies are written by ``python -m deploy iam`` (``autogen_policy`` is off: Chalice's
+    generated policies grant ``*`` resources).
+    """
 
     def stage(name: str) -> dict[str, Any]:
-        functions: dict[str, Any] = {"api_handler": dict(API_FUNCTION)}
-        for queue in QUEUES:
-            if queue.consumer:
-                functions[queue.consumer] = {
-                    "lambda_memory_size": queue.consumer_memory_mb,
-                    "lambda_timeout": queue.consumer_timeout_s,
-                }
-        functions["retention"] = dict(RETENTION_FUNCTION)
         drafts, uploads = RETENTION_DAYS[name]
         return {
             "api_gateway_stage": "api",
+            "lambda_architecture": LAMBDA_ARCHITECTURE,
+            "autogen_policy": False,
             "environment_variables": {
                 **environment_variables(name),
                 "ATELIER_LOG_LEVEL": LOG_LEVELS[name],
                 "ATELIER_RETENTION_DRAFT_DAYS": str(drafts),
                 "ATELIER_RETENTION_UPLOAD_DAYS": str(uploads),
             },
-            "lambda_functions": functions,
+            "lambda_functions": {
+                fn.name: {
+                    "lambda_memory_size": fn.memory_mb,
+                    "lambda_timeout": fn.timeout_s,
+                    "reserved_concurrency": fn.reserved_concurrency,
+                    "log_retention_in_days": LOG_RETENTION_DAYS[name],
+                    "iam_policy_file": policy_file(name, fn.name),
+                }
+                for fn in functions()
+            },
         }
 
     return {
@@ -205,7 +289,8 @@ def chalice_config() -> dict[str, Any]:
     }
 
 
-def _env_var(kind: str, logical: str) -> str:
+def env_var(kind: str, logical: str) -> str:
+    """The variable that carries a resource's physical name (``ATELIER_TABLE_API_KEYS``)."""
     return f"ATELIER_{kind.upper()}_{logical.upper().replace('-', '_')}"
 
 
@@ -264,19 +349,5 @@ def _ensure_bucket(settings: Settings, spec: BucketSpec) -> str:
             s3.create_bucket(
                 Bucket=name, CreateBucketConfiguration={"LocationConstraint": settings.region}
             )
-    # Browsers POST uploads straight to S3 (presigned POST policy), so the bucket must answer CORS.
-    s3.put_bucket_cors(
-        Bucket=name,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": ["*"],
-                    "AllowedMethods": ["POST", "GET"],
-                    "AllowedHeaders": ["Content-Type"],
-                    "ExposeHeaders": ["ETag"],
-                    "MaxAgeSeconds": 3000,
-                }
-            ]
-        },
-    )
+    s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [UPLOAD_CORS_RULE]})
     return name

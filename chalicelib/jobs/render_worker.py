@@ -14,6 +14,7 @@ from chalicelib import aws
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.renders import existing_outputs, expected_files, output_prefix
+from chalicelib.resources import PREVIEW_EXPIRY
 from chalicelib.store import assets, products, renders, specs
 from chalicelib.store.models import RenderModel
 
@@ -76,7 +77,7 @@ def produce(model: RenderModel) -> tuple[list[dict[str, Any]], bool]:
     outputs = _render(model)
     renders.set_progress(model, 80)
     return [
-        _upload(prefix, role, name, out)
+        _upload(prefix, role, name, out, preview=model.kind == "preview")
         for (role, name), out in zip(expected, outputs, strict=True)
     ], False
 
@@ -100,13 +101,16 @@ def _render(model: RenderModel) -> list[Any]:
     return list(render_final(scene, final, rasterizer, deadline=deadline))
 
 
-def _upload(prefix: str, role: str, name: str, out: Any) -> dict[str, Any]:
+def _upload(prefix: str, role: str, name: str, out: Any, *, preview: bool) -> dict[str, Any]:
     key = f"{prefix}/{name}"
+    # Previews are a cache: the tag puts them under the bucket's expiry lifecycle rule.
+    tagging = {"Tagging": PREVIEW_EXPIRY.tagging} if preview else {}
     aws.s3().put_object(
         Bucket=aws.assets_bucket(),
         Key=key,
         Body=out.data,
         ContentType=out.content_type,
+        **tagging,
         Metadata={
             "sha256": out.sha256,
             "width-px": str(out.width_px or 0),
