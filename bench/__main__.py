@@ -25,8 +25,8 @@ from local.harness import start_stack, stop_stack
 from local.stack import ROOT
 
 FULL = {
-    "render": 9,
-    "pack": 3,
+    "render": 7,
+    "pack": 2,
     "dxf": 3,
     "imports": 7,
     "api": 30,
@@ -71,6 +71,13 @@ def on_stack(n: dict[str, int], details: dict[str, Any]) -> tuple[list[Row], loa
         rows += stack_bench.flow_rows(stack, n["flows"])
         _say(f"bounded load: {n['load']} simultaneous flows")
         result = load.run(load.prepare(stack, n["load"]), n["load"])
+    except Exception as exc:
+        if stack.process.poll() is not None:  # stopped before we asked: say so, not just why
+            log = stack.state_dir / "stack.log"
+            raise RuntimeError(
+                f"the local stack stopped mid-bench (exit {stack.process.returncode}); see {log}"
+            ) from exc
+        raise
     finally:
         stop_stack(stack.process)
     details["load"] = {

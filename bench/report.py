@@ -82,8 +82,11 @@ def machine() -> dict[str, Any]:
 
 
 def _number(value: float | None) -> str:
+    """Counts as integers; otherwise three significant figures, no more than one decimal."""
     if value is None:
         return "—"
+    if isinstance(value, int):
+        return f"{value:,}"
     if abs(value) >= 10_000:
         return f"{value:,.0f}"
     if abs(value) >= 100:
