@@ -59,6 +59,22 @@ def median_ms(run: Callable[[], object], runs: int, *, warm_up: bool = True) -> 
     return statistics.median(times) * 1000
 
 
+def paired_median_ms(
+    ours: Callable[[], object], naive: Callable[[], object], runs: int, *, warm_up: bool = True
+) -> tuple[float, float]:
+    """Median wall times of two functions run in turn, so a busy moment hits both alike."""
+    if warm_up:
+        ours()
+        naive()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for run, out in ((ours, times[0]), (naive, times[1])):
+            start = time.perf_counter()
+            run()
+            out.append(time.perf_counter() - start)
+    return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
