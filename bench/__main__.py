@@ -32,7 +32,8 @@ FULL = {
     "api": 30,
     "flows": 20,
     "load": 200,
-    "tput": 30,
+    "tput": 40,
+    "rounds": 1,
 }
 QUICK = {
     "render": 3,
@@ -42,7 +43,8 @@ QUICK = {
     "api": 10,
     "flows": 5,
     "load": 20,
-    "tput": 10,
+    "tput": 20,
+    "rounds": 1,
 }
 
 
@@ -91,10 +93,18 @@ def on_stack(n: dict[str, int], details: dict[str, Any]) -> tuple[list[Row], loa
     return rows + load.rows(result), result
 
 
-def throughput(renders: int) -> list[Row]:
+def throughput(renders: int, rounds: int) -> list[Row]:
     _say("worker throughput (1 and 2 workers)")
     done = subprocess.run(
-        [sys.executable, "-m", "bench.throughput", "--renders", str(renders)],
+        [
+            sys.executable,
+            "-m",
+            "bench.throughput",
+            "--renders",
+            str(renders),
+            "--rounds",
+            str(rounds),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -115,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     details: dict[str, Any] = {"counts": n}
     rows = in_process(n)
     stack_rows, result = on_stack(n, details)
-    rows += stack_rows + throughput(n["tput"])
+    rows += stack_rows + throughput(n["tput"], n["rounds"])
     details["elapsed_s"] = round(time.monotonic() - started, 1)
     facts = machine()
     path = write("latest", rows, facts, details)

@@ -23,13 +23,12 @@ import io
 import itertools
 import json
 import platform
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.report import Row, paired_median_ms
+from bench.report import Row, median_ms, paired_median_ms
 from chalicelib import fonts
 from chalicelib.domain.personalization import ZoneInput, validate_inputs
 from chalicelib.domain.profile import BUILTIN
@@ -137,16 +136,6 @@ def naive_dxf(scene: Scene) -> bytes:
     return doc.encode(stream.getvalue())
 
 
-def _median_ms(run: Callable[[], bytes], runs: int) -> tuple[float, bytes]:
-    data = run()  # warm-up: fonts, caches
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        data = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, data
-
-
 def _entities(data: bytes) -> int:
     from ezdxf.filemanagement import read
 
@@ -187,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     rows: dict[str, dict[str, float]] = {}
     for name, run in writers.items():
-        ms, data = _median_ms(run, args.runs)
+        ms, data = median_ms(run, args.runs)
         rows[name] = {"ms": ms, "bytes": len(data), "entities": _entities(data)}
     naive = rows["naive LINEs"]
     print(f"DXF, {len(scene.items)} text items, median of {args.runs} (ezdxf {ezdxf_version})")

@@ -11,15 +11,13 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import statistics
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.render_bench import scenes
-from bench.report import Row, paired_median_ms
+from bench.report import Row, median_ms, paired_median_ms
 from chalicelib.domain.pack import PackFile, zip_pack
 from chalicelib.domain.profile import BUILTIN
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
@@ -33,16 +31,6 @@ from chalicelib.scene.svg import to_svg
 from chalicelib.scene.vector_svg import to_machine_svg
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pack.json"
-
-
-def _ms(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    result = fn()  # warm-up: caches, fonts
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(times), 1), result
 
 
 def measure(name: str, build: Callable[[], Any], runs: int) -> dict[str, float]:
@@ -79,7 +67,7 @@ def measure(name: str, build: Callable[[], Any], runs: int) -> dict[str, float]:
         steps.pop("png"), lambda: naive_final(scene), runs, warm_up=False
     )
     for step, fn in steps.items():
-        figures[step], outputs[step] = _ms(fn, runs)
+        figures[step], outputs[step] = median_ms(fn, runs)
     files = [
         PackFile(f"item.{ext}", data, "application/octet-stream")
         for ext, data in outputs.items()
@@ -99,10 +87,10 @@ def measure(name: str, build: Callable[[], Any], runs: int) -> dict[str, float]:
             for f in described
         ],
     }
-    figures["zip"], archive = _ms(lambda: zip_pack(files, manifest, "item"), runs)
+    figures["zip"], archive = median_ms(lambda: zip_pack(files, manifest, "item"), runs)
     figures["total"] = round(sum(v for k, v in figures.items() if k != "naive_final"), 1)
     figures["zip_bytes"] = len(archive)
-    figures["naive_zip"], naive = _ms(lambda: naive_zip(naive_files), runs)
+    figures["naive_zip"], naive = median_ms(lambda: naive_zip(naive_files), runs)
     figures["naive_zip_bytes"] = len(naive)
     return figures
 

@@ -16,13 +16,11 @@ import functools
 import io
 import json
 import platform
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.report import Row, paired_median_ms
+from bench.report import Row, median_ms, paired_median_ms
 from chalicelib import fonts
 from chalicelib.domain.imaging import verify_image_bytes
 from chalicelib.domain.personalization import ImageInfo, ZoneInput, validate_inputs
@@ -120,16 +118,6 @@ def scenes() -> dict[str, Callable[[], Scene]]:
     return built
 
 
-def _median_ms(run: Callable[[], object], runs: int) -> float:
-    run()  # warm caches (fonts, imports, cairo) so every run measures the same work
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
 def measure(build: Callable[[], Scene], long_side: int, runs: int) -> dict[str, float]:
     import cairosvg  # type: ignore[import-untyped]
 
@@ -138,8 +126,8 @@ def measure(build: Callable[[], Scene], long_side: int, runs: int) -> dict[str, 
         return build()
 
     build_ms = {
-        "build_cold_ms": _median_ms(build_cold, runs),
-        "build_warm_ms": _median_ms(build, runs),
+        "build_cold_ms": median_ms(build_cold, runs)[0],
+        "build_warm_ms": median_ms(build, runs)[0],
     }
     scene = build()
     options = PreviewOptions(long_side_px=long_side, format="jpeg")
@@ -158,8 +146,8 @@ def measure(build: Callable[[], Scene], long_side: int, runs: int) -> dict[str, 
     )
     row: dict[str, float] = {
         "pipeline_cairo_warm_ms": warm_ms,
-        "pipeline_cairo_cold_ms": _median_ms(cold, runs),
-        "pipeline_resvg_warm_ms": _median_ms(lambda: render_preview(scene, options, resvg), runs),
+        "pipeline_cairo_cold_ms": median_ms(cold, runs)[0],
+        "pipeline_resvg_warm_ms": median_ms(lambda: render_preview(scene, options, resvg), runs)[0],
         "naive_svg2png_ms": naive_ms,
         **build_ms,
         "svg_bytes": len(svg),

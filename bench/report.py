@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 RESULTS = Path(__file__).resolve().parent / "results"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,16 +48,15 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
-def median_ms(run: Callable[[], object], runs: int, *, warm_up: bool = True) -> float:
-    """Median wall time of ``runs`` calls, after one untimed call that fills caches."""
-    if warm_up:
-        run()
+def median_ms(run: Callable[[], T], runs: int) -> tuple[float, T]:
+    """Median wall time of ``runs`` calls after one untimed call that fills caches; the output."""
+    result = run()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        run()
+        result = run()
         times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return statistics.median(times) * 1000, result
 
 
 def paired_median_ms(

@@ -1,11 +1,13 @@
 """Worker throughput: previews per second with one and with two poller workers.
 
-Run: ``.venv/bin/python -m bench.throughput [--renders N]`` (prints JSON rows for the runner).
+Run: ``.venv/bin/python -m bench.throughput [--renders N] [--rounds R]`` (prints JSON rows).
 
 A bare local AWS (the moto server the stack uses) in a child process; in this process the API
 (Chalice's test client, the real routes) queues N preview renders of distinct designs with the
 demo product, and only then the SQS poller starts with 1 (or 2) threads per queue, as Lambda
-would run 1 (or 2) batches at once. The clock runs from the poller's start to the last render
+would run 1 (or 2) batches at once; each round takes both counts in turn, and the figure is the
+median over rounds. A worker takes up to 10 messages a batch (the queue's batch size) and renders
+them in turn, so two workers can only share ``N`` ≥ 20 previews. The clock runs from the poller's start to the last render
 succeeding, so it holds receive, render, upload and status writes, and nothing of the API.
 The workers are threads of one process: what they gain together is bounded by the GIL (cairo
 and Pillow release it, the SVG parsing does not), and by the cores other processes leave.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -104,26 +107,28 @@ def drain(app: Any, brand_id: str, render_ids: list[str], workers: int) -> float
         poller.stop()
 
 
-def measure(count: int) -> dict[int, float]:
-    """Previews per second for each worker count (after an untimed warm-up batch)."""
+def measure(count: int, rounds: int) -> dict[int, float]:
+    """Median previews per second for each worker count, the counts taken in turn each round."""
     from chalice.test import Client
 
     from app import app
 
-    rates: dict[int, float] = {}
+    rates: dict[int, list[float]] = {workers: [] for workers in WORKERS}
     with local_aws(), Client(app, stage_name="dev", project_dir=str(ROOT)) as client:
         brand, ids = queue_previews(client, 3, "warm-up")
         drain(app, brand, ids, 1)  # imports, fonts, cairo: paid once, before any clock
-        for workers in WORKERS:
-            brand, ids = queue_previews(client, count, f"W{workers}")
-            rates[workers] = count / drain(app, brand, ids, workers)
-    return rates
+        for round_ in range(rounds):
+            for workers in WORKERS:
+                brand, ids = queue_previews(client, count, f"R{round_}W{workers}")
+                rates[workers].append(count / drain(app, brand, ids, workers))
+    return {workers: statistics.median(values) for workers, values in rates.items()}
 
 
-def rows(rates: dict[int, float], count: int) -> list[Row]:
+def rows(rates: dict[int, float], count: int, rounds: int) -> list[Row]:
     one = rates[1]
+    label = f"median of {rounds} rounds of {count} previews"
     return [
-        Row(f"worker throughput, {w} worker{'s' if w > 1 else ''} ({count} previews)", rate,
+        Row(f"worker throughput, {w} worker{'s' if w > 1 else ''} ({label})", rate,
             one if w > 1 else None, "previews/s", "1 worker" if w > 1 else "")
         for w, rate in rates.items()
     ]  # fmt: skip
@@ -131,10 +136,11 @@ def rows(rates: dict[int, float], count: int) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--renders", type=int, default=30)
+    parser.add_argument("--renders", type=int, default=40, help="previews per round")
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args(argv)
-    rates = measure(args.renders)
-    print(json.dumps([r.as_json() for r in rows(rates, args.renders)]))
+    rates = measure(args.renders, args.rounds)
+    print(json.dumps([r.as_json() for r in rows(rates, args.renders, args.rounds)]))
 
 
 if __name__ == "__main__":
