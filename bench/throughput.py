@@ -7,8 +7,9 @@ A bare local AWS (the moto server the stack uses) in a child process; in this pr
 demo product, and only then the SQS poller starts with 1 (or 2) threads per queue, as Lambda
 would run 1 (or 2) batches at once; each round takes both counts in turn, and the figure is the
 median over rounds. A worker takes up to 10 messages a batch (the queue's batch size) and renders
-them in turn, so two workers can only share ``N`` ≥ 20 previews. The clock runs from the poller's start to the last render
-succeeding, so it holds receive, render, upload and status writes, and nothing of the API.
+them in turn, so two workers can only share ``N`` ≥ 20 previews. The clock runs from the
+poller's start to the last render succeeding, so it holds receive, render, upload and status
+writes, and nothing of the API.
 The workers are threads of one process: what they gain together is bounded by the GIL (cairo
 and Pillow release it, the SVG parsing does not), and by the cores other processes leave.
 """
