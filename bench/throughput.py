@@ -127,7 +127,7 @@ def measure(count: int, rounds: int) -> dict[int, float]:
 
 def rows(rates: dict[int, float], count: int, rounds: int) -> list[Row]:
     one = rates[1]
-    label = f"median of {rounds} rounds of {count} previews"
+    label = f"{count} previews" if rounds == 1 else f"median of {rounds} rounds of {count} previews"
     return [
         Row(f"worker throughput, {w} worker{'s' if w > 1 else ''} ({label})", rate,
             one if w > 1 else None, "previews/s", "1 worker" if w > 1 else "")
