@@ -35,6 +35,7 @@ class Client:
     api_url: str
     key: str
     origin: str | None = None
+    throttled: int = 0  # 429 answers honoured (waited Retry-After, sent again with the same key)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def headers(self, idempotent: bool = False) -> dict[str, str]:
@@ -44,8 +45,6 @@ class Client:
         if idempotent:
             out["Idempotency-Key"] = uuid.uuid4().hex
         return out
-
-    throttled: int = 0  # 429 answers honoured (waited Retry-After, sent again)
 
     def call(
         self,
