@@ -22,12 +22,11 @@ test: system-deps $(STAMP)
 	$(MAKE) --no-print-directory package STAGE=prod
 	$(PY) -m pytest
 
-# Figures, not adjectives: each script prints its table and writes JSON under bench/results/.
+# Figures, not adjectives: one table, each figure next to its naive counterpart or floor, measured
+# in the same run (local stack on free loopback ports; bounded load of 200 widget flows included).
+# Writes bench/results/latest.json; fails if the load had an error or lost/duplicated a record.
 bench: system-deps $(STAMP)
-	$(PY) -m bench.render_bench
-	$(PY) -m bench.preview_latency
-	$(PY) -m bench.dxf_bench
-	$(PY) -m bench.pack_bench
+	$(PY) -m bench
 
 # dist/$(STAGE)/: chalice package (SAM template + deployment.zip, stage throttling merged in) and
 # the resources template; fails on any cfn-lint error, a dropped or locally built dependency,

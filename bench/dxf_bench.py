@@ -23,12 +23,12 @@ import io
 import itertools
 import json
 import platform
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.report import Row, median_ms, paired_median_ms
 from chalicelib import fonts
 from chalicelib.domain.personalization import ZoneInput, validate_inputs
 from chalicelib.domain.profile import BUILTIN
@@ -136,20 +136,25 @@ def naive_dxf(scene: Scene) -> bytes:
     return doc.encode(stream.getvalue())
 
 
-def _median_ms(run: Callable[[], bytes], runs: int) -> tuple[float, bytes]:
-    data = run()  # warm-up: fonts, caches
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        data = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, data
-
-
 def _entities(data: bytes) -> int:
     from ezdxf.filemanagement import read
 
     return len(read(io.StringIO(data.decode("utf-8"))).modelspace())
+
+
+def rows(runs: int) -> list[Row]:
+    """Time and size of ``to_dxf`` against the naive writer, on the same 100 text items."""
+    scene = hundred_names()
+    ours, naive = to_dxf(scene, BUILTIN["laser-default"]), naive_dxf(scene)
+    ours_ms, naive_ms = paired_median_ms(
+        lambda: to_dxf(scene, BUILTIN["laser-default"]), lambda: naive_dxf(scene), runs
+    )
+    vs = "ezdxf, one LINE per flattened segment"
+    return [
+        Row(f"DXF, {len(scene.items)} text items: time", ours_ms, naive_ms, "ms", vs),
+        Row(f"DXF, {len(scene.items)} text items: size", len(ours) / 1024, len(naive) / 1024,
+            "KiB", vs),
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     rows: dict[str, dict[str, float]] = {}
     for name, run in writers.items():
-        ms, data = _median_ms(run, args.runs)
+        ms, data = median_ms(run, args.runs)
         rows[name] = {"ms": ms, "bytes": len(data), "entities": _entities(data)}
     naive = rows["naive LINEs"]
     print(f"DXF, {len(scene.items)} text items, median of {args.runs} (ezdxf {ezdxf_version})")

@@ -16,12 +16,11 @@ import functools
 import io
 import json
 import platform
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.report import Row, median_ms, paired_median_ms
 from chalicelib import fonts
 from chalicelib.domain.imaging import verify_image_bytes
 from chalicelib.domain.personalization import ImageInfo, ZoneInput, validate_inputs
@@ -119,16 +118,6 @@ def scenes() -> dict[str, Callable[[], Scene]]:
     return built
 
 
-def _median_ms(run: Callable[[], object], runs: int) -> float:
-    run()  # warm caches (fonts, imports, cairo) so every run measures the same work
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
 def measure(build: Callable[[], Scene], long_side: int, runs: int) -> dict[str, float]:
     import cairosvg  # type: ignore[import-untyped]
 
@@ -137,8 +126,8 @@ def measure(build: Callable[[], Scene], long_side: int, runs: int) -> dict[str, 
         return build()
 
     build_ms = {
-        "build_cold_ms": _median_ms(build_cold, runs),
-        "build_warm_ms": _median_ms(build, runs),
+        "build_cold_ms": median_ms(build_cold, runs)[0],
+        "build_warm_ms": median_ms(build, runs)[0],
     }
     scene = build()
     options = PreviewOptions(long_side_px=long_side, format="jpeg")
@@ -150,13 +139,16 @@ def measure(build: Callable[[], Scene], long_side: int, runs: int) -> dict[str, 
         clear_image_cache()
         return render_preview(scene, options, cairo)
 
+    warm_ms, naive_ms = paired_median_ms(
+        lambda: render_preview(scene, options, cairo),
+        lambda: cairosvg.svg2png(bytestring=svg.encode(), output_width=width),
+        runs,
+    )
     row: dict[str, float] = {
-        "pipeline_cairo_warm_ms": _median_ms(lambda: render_preview(scene, options, cairo), runs),
-        "pipeline_cairo_cold_ms": _median_ms(cold, runs),
-        "pipeline_resvg_warm_ms": _median_ms(lambda: render_preview(scene, options, resvg), runs),
-        "naive_svg2png_ms": _median_ms(
-            lambda: cairosvg.svg2png(bytestring=svg.encode(), output_width=width), runs
-        ),
+        "pipeline_cairo_warm_ms": warm_ms,
+        "pipeline_cairo_cold_ms": median_ms(cold, runs)[0],
+        "pipeline_resvg_warm_ms": median_ms(lambda: render_preview(scene, options, resvg), runs)[0],
+        "naive_svg2png_ms": naive_ms,
         **build_ms,
         "svg_bytes": len(svg),
         "width_px": width,
@@ -165,6 +157,23 @@ def measure(build: Callable[[], Scene], long_side: int, runs: int) -> dict[str, 
     for key in ("cairo_warm", "cairo_cold", "resvg_warm"):
         row[f"ratio_{key}"] = row[f"pipeline_{key}_ms"] / row["naive_svg2png_ms"]
     return row
+
+
+def rows(runs: int, long_side: int = 1000) -> list[Row]:
+    """The runner's rows: each scene warm, the mockup also with a never-seen photo."""
+    measured = {name: measure(build, long_side, runs) for name, build in scenes().items()}
+    vs = "cairosvg.svg2png of the same SVG"
+    out = [
+        Row(f"preview render, {name} scene ({long_side} px, warm)", r["pipeline_cairo_warm_ms"],
+            r["naive_svg2png_ms"], "ms", vs)
+        for name, r in measured.items()
+    ]  # fmt: skip
+    mockup = measured["mockup"]
+    out.append(
+        Row("preview render, mockup scene (photo never seen)", mockup["pipeline_cairo_cold_ms"],
+            mockup["naive_svg2png_ms"], "ms", vs)
+    )  # fmt: skip
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
