@@ -86,18 +86,22 @@ def _retained(resource_type: str, properties: dict[str, Any]) -> dict[str, Any]:
 def _table(model: type[Model], name: str) -> dict[str, Any]:
     schema = model._get_schema()
     attributes = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
-    indexes = []
-    for index in schema["global_secondary_indexes"]:
-        attributes.update(
-            {a["AttributeName"]: a["AttributeType"] for a in index["attribute_definitions"]}
-        )
-        indexes.append(
-            {
-                "IndexName": index["index_name"],
-                "KeySchema": _hash_first(index["key_schema"]),
-                "Projection": index["projection"],
-            }
-        )
+    indexes: dict[str, list[dict[str, Any]]] = {}
+    for kind, prop in (
+        ("global_secondary_indexes", "GlobalSecondaryIndexes"),
+        ("local_secondary_indexes", "LocalSecondaryIndexes"),
+    ):
+        for index in schema.get(kind, []):
+            attributes.update(
+                {a["AttributeName"]: a["AttributeType"] for a in index["attribute_definitions"]}
+            )
+            indexes.setdefault(prop, []).append(
+                {
+                    "IndexName": index["index_name"],
+                    "KeySchema": _hash_first(index["key_schema"]),
+                    "Projection": index["projection"],
+                }
+            )
     properties: dict[str, Any] = {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
@@ -107,8 +111,7 @@ def _table(model: type[Model], name: str) -> dict[str, Any]:
         "KeySchema": _hash_first(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
     }
-    if indexes:
-        properties["GlobalSecondaryIndexes"] = indexes
+    properties.update(indexes)
     ttl = resources.ttl_attribute(model)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}

@@ -65,6 +65,7 @@ class DemoQuery(QueryModel):
     "GET",
     access="public",
     query=DemoQuery,
+    other_statuses=(401,),  # the publishable key in ?key= is checked
     summary="Development only: a plain shop page embedding the widget (404 in production)",
 )
 def demo(ctx: Ctx, product_id: str, query: DemoQuery) -> Response:
