@@ -8,7 +8,7 @@ into moto's CloudFormation and compares what it creates with what ``provision()`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.models import Model
 
@@ -91,7 +91,7 @@ def _table(model: type[Model], name: str) -> dict[str, Any]:
         ("global_secondary_indexes", "GlobalSecondaryIndexes"),
         ("local_secondary_indexes", "LocalSecondaryIndexes"),
     ):
-        for index in schema.get(kind, []):
+        for index in cast(list[Any], schema.get(kind, [])):
             attributes.update(
                 {a["AttributeName"]: a["AttributeType"] for a in index["attribute_definitions"]}
             )
