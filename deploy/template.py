@@ -86,18 +86,25 @@ def _retained(resource_type: str, properties: dict[str, Any]) -> dict[str, Any]:
 def _table(model: type[Model], name: str) -> dict[str, Any]:
     schema = model._get_schema()
     attributes = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
-    indexes = []
-    for index in schema["global_secondary_indexes"]:
-        attributes.update(
-            {a["AttributeName"]: a["AttributeType"] for a in index["attribute_definitions"]}
-        )
-        indexes.append(
-            {
-                "IndexName": index["index_name"],
-                "KeySchema": _hash_first(index["key_schema"]),
-                "Projection": index["projection"],
-            }
-        )
+    indexes: dict[str, list[dict[str, Any]]] = {}
+    # A local index can only be created with its table: leaving one out would ship a table
+    # whose queries on it fail for good.
+    kinds: list[tuple[str, list[Any]]] = [
+        ("GlobalSecondaryIndexes", list(schema["global_secondary_indexes"])),
+        ("LocalSecondaryIndexes", list(schema["local_secondary_indexes"])),
+    ]
+    for prop, found in kinds:
+        for index in found:
+            attributes.update(
+                {a["AttributeName"]: a["AttributeType"] for a in index["attribute_definitions"]}
+            )
+            indexes.setdefault(prop, []).append(
+                {
+                    "IndexName": index["index_name"],
+                    "KeySchema": _hash_first(index["key_schema"]),
+                    "Projection": index["projection"],
+                }
+            )
     properties: dict[str, Any] = {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
@@ -107,8 +114,7 @@ def _table(model: type[Model], name: str) -> dict[str, Any]:
         "KeySchema": _hash_first(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
     }
-    if indexes:
-        properties["GlobalSecondaryIndexes"] = indexes
+    properties.update(indexes)
     ttl = resources.ttl_attribute(model)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
