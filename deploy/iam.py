@@ -75,6 +75,8 @@ def _api() -> dict[Resource, tuple[str, ...]]:
         Table("assets"): (GET, PUT, UPDATE, QUERY),
         Table("brand-secrets"): (GET,),
         Table("brands"): (GET, UPDATE),
+        Table("events"): (GET, PUT),  # written with the state change (TransactWriteItems)
+        Table("events", "by_created"): (QUERY,),
         Table("idempotency"): (GET, PUT, UPDATE, DELETE),
         Table("order-items"): (PUT, UPDATE, QUERY),
         Table("orders"): (GET, PUT, UPDATE, QUERY),
@@ -87,6 +89,8 @@ def _api() -> dict[Resource, tuple[str, ...]]:
         Table("snapshots"): (GET, PUT, UPDATE, DELETE),
         Table("specs"): (GET, PUT),
         Table("usage"): (UPDATE, QUERY),
+        Table("webhook-deliveries"): (GET, PUT, UPDATE, QUERY),  # event detail, redelivery
+        Table("webhook-endpoints"): (GET, PUT, UPDATE, DELETE, QUERY),
         Table("webhook-receipts"): (GET, PUT),
         Bucket("assets"): ("s3:ListBucket",),
         UPLOADS: ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
@@ -104,6 +108,15 @@ def _api() -> dict[Resource, tuple[str, ...]]:
     return grants
 
 
+# A worker that finishes a job writes its event (render.succeeded, pack.ready, ...) in the same
+# transaction as the job's final state, then queues a fan-out if some endpoint wants it.
+EMITS_EVENTS: dict[Resource, tuple[str, ...]] = {
+    Table("events"): (PUT,),
+    Table("webhook-endpoints"): (QUERY,),
+    Queue("webhook-delivery"): ("sqs:SendMessage", QUEUE_URL),
+}
+
+
 def _render_worker(*, preview: bool) -> dict[Resource, tuple[str, ...]]:
     """Renders read the design and its images, write the outputs (previews tagged to expire)."""
     return {
@@ -115,6 +128,7 @@ def _render_worker(*, preview: bool) -> dict[Resource, tuple[str, ...]]:
         ASSETS: ("s3:GetObject",),
         FONTS: ("s3:GetObject",),
         RENDERS: ("s3:GetObject", "s3:PutObject", *(("s3:PutObjectTagging",) if preview else ())),
+        **EMITS_EVENTS,
     }
 
 
@@ -129,29 +143,35 @@ ACCESS: dict[str, dict[Resource, tuple[str, ...]]] = {
         Table("specs"): (GET,),
         ASSETS: ("s3:GetObject",),
         FONTS: ("s3:GetObject",),
-        PACKS: ("s3:PutObject",),
+        # GetObject: the pack.ready event carries a presigned download URL of the zip.
+        PACKS: ("s3:PutObject", "s3:GetObject"),
+        **EMITS_EVENTS,
     },
-    # Provisional (merge of webhooks + retention): tightened against test_iam_coverage.py.
+    # Reads the event and the endpoint, POSTs, records the attempt and queues the next one.
     "webhook_delivery_worker": {
         Table("events"): (GET,),
         Table("webhook-deliveries"): (GET, PUT, UPDATE),
         Table("webhook-endpoints"): (GET, QUERY, UPDATE),
         Queue("webhook-delivery"): ("sqs:SendMessage", QUEUE_URL),
     },
+    # Reads each brand's partitions (what references what), then deletes expired drafts
+    # (GetItem: one that changed meanwhile is re-read and kept), their renders in batches,
+    # the renders' objects under a listed prefix, and unlinked uploads; checkpoints the scan.
     "retention": {
-        Table("brands"): ("dynamodb:Scan",),
-        Table("snapshots"): (QUERY, DELETE),
-        Table("renders"): (QUERY, DELETE),
         Table("assets"): (QUERY, DELETE),
-        Table("specs"): (QUERY,),
-        Table("product-versions"): (QUERY,),
+        Table("brands"): ("dynamodb:Scan",),
+        Table("migrations"): (GET, PUT),
         Table("order-items"): (QUERY,),
         Table("orders"): (QUERY,),
-        Table("migrations"): (GET, PUT),
+        Table("product-versions"): (QUERY,),
+        Table("products"): (QUERY,),
+        Table("renders"): (QUERY, "dynamodb:BatchWriteItem"),
+        Table("snapshots"): (GET, QUERY, DELETE),
+        Table("specs"): (QUERY,),
         Bucket("assets"): ("s3:ListBucket",),
-        RENDERS: ("s3:DeleteObject",),
         UPLOADS: ("s3:DeleteObject",),
         ASSETS: ("s3:DeleteObject",),
+        RENDERS: ("s3:DeleteObject",),
     },
 }
 

@@ -8,7 +8,7 @@ into moto's CloudFormation and compares what it creates with what ``provision()`
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from pynamodb.models import Model
 
@@ -87,11 +87,14 @@ def _table(model: type[Model], name: str) -> dict[str, Any]:
     schema = model._get_schema()
     attributes = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
     indexes: dict[str, list[dict[str, Any]]] = {}
-    for kind, prop in (
-        ("global_secondary_indexes", "GlobalSecondaryIndexes"),
-        ("local_secondary_indexes", "LocalSecondaryIndexes"),
-    ):
-        for index in cast(list[Any], schema.get(kind, [])):
+    # A local index can only be created with its table: leaving one out would ship a table
+    # whose queries on it fail for good.
+    kinds: list[tuple[str, list[Any]]] = [
+        ("GlobalSecondaryIndexes", list(schema["global_secondary_indexes"])),
+        ("LocalSecondaryIndexes", list(schema["local_secondary_indexes"])),
+    ]
+    for prop, found in kinds:
+        for index in found:
             attributes.update(
                 {a["AttributeName"]: a["AttributeType"] for a in index["attribute_definitions"]}
             )

@@ -2,25 +2,34 @@
 
 One representative run of the product, recorded per function: the API through Chalice's test
 client (products, keys, uploads, specs, snapshots, renders, profiles, packs, orders, bundles,
-usage, Shopify webhooks) and each worker on the messages that run enqueued, delivered as the
-event source mapping does (its receives and deletes count as the worker's role). Operator CLI
-calls (brand creation, secrets) are not recorded: they run with operator credentials.
+usage, Shopify webhooks, webhook endpoints, events and redelivery) and each worker on the
+messages that run enqueued, delivered as the event source mapping does (its receives and
+deletes count as the worker's role). Webhook deliveries go to a real HTTP receiver on loopback
+(allowed on dev) that fails its first answer, so the retry path runs too. The scheduled
+retention function runs last, as if years had passed, so it really deletes drafts, their
+previews and unlinked uploads, and meets a draft edited while it runs. Operator CLI calls
+(brand creation, secrets) are not recorded: they run with operator credentials.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
 from chalicelib import resources
+from chalicelib.domain.webhooks import EVENT_TYPES
 from deploy import iam
 from deploy.iam_check import Call, Recorder, evaluate
+from local.harness import free_port
+from local.receiver import Receiver
 from tests.conftest import reset_aws_connections
 from tests.integration.conftest import bearer, body, new_brand
 from tests.integration.test_assets import complete, lato_bytes, png_bytes, post, upload
@@ -32,6 +41,7 @@ from tests.integration.test_renders import ZONE, request_preview, snapshot
 from tests.integration.test_shopify import deliver, good_line, payload
 
 STAGE = "dev"  # the integration fixtures run the dev stage's names
+YEARS_LATER = datetime.now(UTC) + timedelta(days=3650)  # every unordered draft has expired
 PHOTO_ZONE = {
     "id": "photo",
     "name": "Photo",
@@ -63,8 +73,13 @@ def cold_start() -> None:
 
 
 def deliver_queue(recorder: Recorder, logical: str) -> int:
-    """Run the queue's worker on every waiting message, as its event source mapping would."""
+    """Run the queue's worker on every waiting message, as its event source mapping would.
+
+    Delayed messages (webhook retries) are waited for: the queue is done when nothing is
+    visible or delayed. That check is the test's, not the role's, so it is not recorded.
+    """
     from app import app
+    from chalicelib import aws
     from local.poller import Poller
 
     poller = Poller(app, wait_s=0)  # binding (queue URL look-ups) is the poller's, not the role's
@@ -72,10 +87,18 @@ def deliver_queue(recorder: Recorder, logical: str) -> int:
     function = next(q.consumer for q in resources.QUEUES if q.logical_name == logical)
     delivered = 0
     cold_start()
-    with recorder.acting_as(function):
-        while got := poller.poll_once(binding):
-            delivered += got
-    return delivered
+    while True:
+        with recorder.acting_as(function):
+            got = poller.poll_once(binding)
+        delivered += got
+        if got:
+            continue
+        waiting = aws.sqs().get_queue_attributes(
+            QueueUrl=binding.queue_url, AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+        )["Attributes"]
+        if not int(waiting["ApproximateNumberOfMessagesDelayed"]):
+            return delivered
+        time.sleep(0.2)
 
 
 def ok(response: Any, *statuses: int) -> Any:
@@ -156,7 +179,7 @@ def edit_flows(client: Client, shop: dict[str, Any]) -> None:
     with pytest.MonkeyPatch.context() as mp:
         from chalicelib.store import assets
 
-        def crash(*args: Any) -> Any:
+        def crash(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("injected")
 
         mp.setattr(assets, "prepare_upload", crash)
@@ -172,38 +195,129 @@ def results_flows(client: Client, shop: dict[str, Any], order_id: str, render_id
     ok(client.http.get(f"/v1/manufacturing/bundles/{order_id}", headers=bearer(sk)))
 
 
-@pytest.fixture(scope="module")
-def recorded(client: Client) -> Iterator[dict[str, list[Call]]]:
+def endpoint_flows(client: Client, shop: dict[str, Any], receiver: Receiver) -> str:
+    """Every endpoint route; leaves one endpoint at ``receiver`` wanting every event type."""
+    sk, http = shop["secret_key"], client.http
+    wanted = {"url": receiver.url, "event_types": list(EVENT_TYPES)}
+    spare = ok(http.post("/v1/webhook-endpoints", headers=idem(sk), body=json.dumps(wanted)), 201)
+    ok(http.delete(f"/v1/webhook-endpoints/{spare['endpoint_id']}", headers=bearer(sk)), 204)
+    created = http.post("/v1/webhook-endpoints", headers=idem(sk), body=json.dumps(wanted))
+    eid = ok(created, 201)["endpoint_id"]
+    ok(http.get("/v1/webhook-endpoints", headers=bearer(sk)))
+    ok(http.get(f"/v1/webhook-endpoints/{eid}", headers=bearer(sk)))
+    renamed = json.dumps({**wanted, "description": "iam"})
+    ok(http.put(f"/v1/webhook-endpoints/{eid}", headers=bearer(sk), body=renamed))
+    rotate = json.dumps({"overlap_seconds": 0})
+    path = f"/v1/webhook-endpoints/{eid}/rotate-secret"
+    receiver.secret = ok(http.post(path, headers=idem(sk), body=rotate))["secret"]
+    return str(eid)
+
+
+def event_flows(client: Client, shop: dict[str, Any], receiver: Receiver, endpoint: str) -> None:
+    """The events API once every delivery settled: list, filter, detail, redeliver."""
+    sk, http = shop["secret_key"], client.http
+    every = ok(http.get("/v1/events?limit=100", headers=bearer(sk)))["data"]
+    made = {"snapshot.locked", "order.paid", "order.status_changed", "render.succeeded"}
+    assert {e["type"] for e in every} >= made | {"pack.ready"}
+    assert len(receiver.delivered()) == len(every)
+    assert [r.answered for r in receiver.received].count(500) == 1  # retried once, then 200
+    locked = ok(http.get("/v1/events?type=snapshot.locked", headers=bearer(sk)))["data"][0]
+    detail = ok(http.get(f"/v1/events/{locked['id']}", headers=bearer(sk)))
+    assert [(d["endpoint_id"], d["status"]) for d in detail["deliveries"]] == [
+        (endpoint, "succeeded")
+    ]
+    again = ok(http.post(f"/v1/events/{locked['id']}/redeliver", headers=idem(sk)), 202)
+    assert again["queued"] == [endpoint]
+
+
+def expiring(client: Client, shop: dict[str, Any]) -> str:
+    """What retention expires years later (with edit_flows' unfinished upload): a draft with
+    a preview of its own and an unused image. Returns a draft the shop edits during the run."""
+    pk = shop["publishable_key"]
+    request_preview(client, shop, snapshot(client, shop, "Eve"))
+    ok(complete(client, pk, upload(client, pk, png_bytes((40, 30), (0, 90, 0)))))
+    return snapshot(client, shop, "Fay")
+
+
+def run_retention(
+    recorder: Recorder, client: Client, shop: dict[str, Any], edited: str
+) -> dict[str, Any]:
+    """The scheduled function as EventBridge invokes it, ten years on; the shop edits
+    ``edited`` between retention's read and its delete, so that draft must be kept."""
+    from app import app
+    from chalicelib.jobs import retention, retention_refs
+    from local.poller import LambdaContext
+
+    sk, read = shop["secret_key"], retention_refs.read_brand
+
+    def read_then_edit(*args: Any) -> Any:
+        view = read(*args)
+        with recorder.acting_as("api_handler"):
+            spec = ok(client.http.get(f"/v1/snapshots/{edited}", headers=bearer(sk)))["spec_hash"]
+            same = json.dumps({"spec_hash": spec})
+            ok(client.http.put(f"/v1/snapshots/{edited}", headers=bearer(sk), body=same))
+        return view
+
+    event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [], "us-east-1")
+    cold_start()
+    with pytest.MonkeyPatch.context() as mp, recorder.acting_as("retention"):
+        mp.setattr(retention, "utcnow", lambda: YEARS_LATER)
+        mp.setattr(retention_refs, "read_brand", read_then_edit)
+        summary: dict[str, Any] = app.handler_map["retention"](event, LambdaContext("retention"))
+    return summary
+
+
+def record_run(recorder: Recorder, client: Client, receiver: Receiver) -> None:
     from chalicelib.store.webhooks import set_shopify_secret
     from tests.integration.test_shopify import SECRET
 
+    cold_start()  # clients made from here on carry the presign hooks; no warm caches
+    shop = new_brand("IAM shop")
+    set_shopify_secret(shop["brand_id"], SECRET)
+    with recorder.acting_as("api_handler"):
+        sk = shop["secret_key"]
+        base = upload(client, sk, png_bytes((600, 200)))
+        ok(complete(client, sk, base))
+        font = upload(client, sk, lato_bytes(), "font", "font/ttf")
+        ok(complete(client, sk, font))
+        motto = {**ZONE, "id": "motto", "name": "Motto", "y_mm": 31, "height_mm": 8}
+        product = create(
+            client,
+            sk,
+            width_mm=120,
+            height_mm=40,
+            zones=[ZONE, PHOTO_ZONE, {**motto, "fonts": [font]}],
+            base_image_asset_id=base,
+        )
+        shop["product_id"] = ok(product, 201)["product_id"]
+        endpoint = endpoint_flows(client, shop, receiver)
+        order_id, render_id = api_flows(client, shop)
+        edit_flows(client, shop)
+        edited = expiring(client, shop)
+    receiver.script = [500]  # the first delivery fails and is retried
+    for queue in ("render-preview", "render-final", "export-manufacturing", "webhook-delivery"):
+        assert deliver_queue(recorder, queue) > 0, queue
+    cold_start()
+    with recorder.acting_as("api_handler"):
+        results_flows(client, shop, order_id, render_id)
+        event_flows(client, shop, receiver, endpoint)
+    assert deliver_queue(recorder, "webhook-delivery") == 1  # the redelivery
+    summary = run_retention(recorder, client, shop, edited)
+    assert summary["complete"] and summary["skipped"] == 1, summary
+    assert summary["snapshots"] and summary["renders"] and summary["objects"], summary
+    assert summary["uploads"] >= 2, summary  # the unfinished upload and the unused image
+
+
+@pytest.fixture(scope="module")
+def recorded(client: Client) -> Iterator[dict[str, list[Call]]]:
     recorder = Recorder()
-    with recorder.installed():
-        cold_start()  # clients made from here on carry the presign hooks; no warm caches
-        shop = new_brand("IAM shop")
-        set_shopify_secret(shop["brand_id"], SECRET)
-        with recorder.acting_as("api_handler"):
-            base = upload(client, shop["secret_key"], png_bytes((600, 200)))
-            ok(complete(client, shop["secret_key"], base))
-            font = upload(client, shop["secret_key"], lato_bytes(), "font", "font/ttf")
-            ok(complete(client, shop["secret_key"], font))
-            motto = {**ZONE, "id": "motto", "name": "Motto", "y_mm": 31, "height_mm": 8}
-            product = create(
-                client,
-                shop["secret_key"],
-                width_mm=120,
-                height_mm=40,
-                zones=[ZONE, PHOTO_ZONE, {**motto, "fonts": [font]}],
-                base_image_asset_id=base,
-            )
-            shop["product_id"] = ok(product, 201)["product_id"]
-            order_id, render_id = api_flows(client, shop)
-            edit_flows(client, shop)
-        for queue in ("render-preview", "render-final", "export-manufacturing"):
-            assert deliver_queue(recorder, queue) > 0, queue
-        cold_start()
-        with recorder.acting_as("api_handler"):
-            results_flows(client, shop, order_id, render_id)
+    receiver = Receiver(free_port(), secret="").start()
+    try:
+        with pytest.MonkeyPatch.context() as mp, recorder.installed():
+            mp.setenv("ATELIER_WEBHOOK_RETRY_SCHEDULE", "1")  # one retry, a second later
+            record_run(recorder, client, receiver)
+    finally:
+        receiver.stop()
     reset_aws_connections()
     yield recorder.by_function()
 

@@ -55,8 +55,12 @@ def test_stack_outputs_become_the_stage_environment(aws: None) -> None:
     assert outputs[template.output_key("ATELIER_TABLE_BRANDS")] == "atelier-prod-brands"
     outputs[template.output_key("ATELIER_BUCKET_ASSETS")] = "renamed-bucket-7f3a"
     env = deploy.stage_environment("prod", outputs)
-    expected = {**resources.environment_variables("prod"), "ATELIER_LOG_LEVEL": "INFO"}
-    expected |= {"ATELIER_RETENTION_DRAFT_DAYS": "30", "ATELIER_RETENTION_UPLOAD_DAYS": "7"}
+    expected = {
+        **resources.environment_variables("prod"),
+        "ATELIER_LOG_LEVEL": "INFO",
+        "ATELIER_RETENTION_DRAFT_DAYS": "30",  # the stage's policy, not a resource name
+        "ATELIER_RETENTION_UPLOAD_DAYS": "7",
+    }
     expected["ATELIER_BUCKET_ASSETS"] = "renamed-bucket-7f3a"
     assert env == expected
     with pytest.raises(KeyError, match="AtelierTableBrands"):

@@ -62,7 +62,7 @@ def test_data_actions_name_their_resources(stage: str, function: str) -> None:
 
 def test_a_function_without_grants_is_a_clear_error() -> None:
     with pytest.raises(KeyError, match=r"add an entry to deploy/iam\.py"):
-        iam.policy("prod", "webhook_delivery_worker")
+        iam.policy("prod", "nightly_report_worker")
 
 
 def test_consumers_get_their_event_source_queue_only() -> None:
@@ -143,14 +143,20 @@ def test_every_lambda_function_of_the_app_has_settings_and_a_policy() -> None:
     assert in_app == set(iam.ACCESS)
 
 
-def test_api_is_small_and_fast_workers_are_larger_and_capped() -> None:
+def test_api_is_small_and_fast_renderers_are_larger_and_workers_capped() -> None:
+    """Renders and packs need the memory (and its CPU); webhook POSTs and retention's reads
+    and deletes do not. The one scheduled job runs one invocation at a time."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
     assert config["lambda_architecture"] == "arm64"
     functions = config["lambda_functions"]
     api = functions.pop("api_handler")
     assert api["lambda_timeout"] <= 29  # API Gateway's integration timeout
-    for name, settings in functions.items():
-        assert settings["lambda_memory_size"] > api["lambda_memory_size"], name
-        assert settings["reserved_concurrency"] >= 2, name  # SQS maximum concurrency floor
+    renderers = ("render_preview_worker", "render_final_worker", "export_manufacturing_worker")
+    for name in renderers:
+        assert functions[name]["lambda_memory_size"] > api["lambda_memory_size"], name
+    for queue in resources.QUEUES:
+        settings = functions[queue.consumer]
+        assert settings["reserved_concurrency"] >= 2, queue.consumer  # SQS concurrency floor
+    assert functions["retention"]["reserved_concurrency"] == 1
     for settings in [api, *functions.values()]:
         assert settings["log_retention_in_days"] == resources.LOG_RETENTION_DAYS["prod"]

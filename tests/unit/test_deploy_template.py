@@ -54,10 +54,8 @@ def inventory() -> dict[str, Any]:
                     tuple(sorted((k["AttributeName"], k["KeyType"]) for k in i["KeySchema"])),
                     i["Projection"]["ProjectionType"],
                 )
-                for i in [
-                    *table.get("GlobalSecondaryIndexes", []),
-                    *table.get("LocalSecondaryIndexes", []),
-                ]
+                for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+                for i in table.get(kind, [])
             ),
             "billing": table["BillingModeSummary"]["BillingMode"],
             "ttl": ttl.get("AttributeName") if ttl["TimeToLiveStatus"] == "ENABLED" else None,
@@ -146,6 +144,7 @@ def test_bucket_is_private_versioned_and_expires_previews_by_tag() -> None:
     tag = {"Key": expiry.tag_key, "Value": expiry.tag_value}
     assert rules[expiry.rule_id]["TagFilters"] == [tag]
     assert rules[expiry.rule_id]["ExpirationInDays"] == expiry.days
+    # Browsers upload with a presigned POST policy, and read results with presigned GETs.
     assert props["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["POST", "GET"]
 
 
