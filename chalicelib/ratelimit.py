@@ -10,6 +10,7 @@ together can never spend more than the bucket holds.
 from __future__ import annotations
 
 import math
+import random
 import time
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -32,7 +33,11 @@ DEFAULTS: dict[str, dict[str, tuple[int, float]]] = {
         "render": (600, 60),
     },
 }
-MAX_CONFLICTS = 8
+# Lost races (another instance spent from the same bucket between our read and write) are retried
+# after a short random pause: without it, hundreds of concurrent callers on one key keep colliding
+# and would be refused although the bucket has room (seen with 200 widget flows on one key).
+MAX_CONFLICTS = 16
+CONFLICT_PAUSE_S = 0.004  # the pause's upper bound doubles per lost race, up to 16x this
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,10 @@ def _state(stored: tuple[float, float] | None, limit: Limit, now: float) -> floa
 
 
 def take(store: Store, bucket: str, limit: Limit, now: float | None = None) -> Decision:
-    """Spend one token, or say how long to wait. Lost races re-read and try again."""
-    for _ in range(MAX_CONFLICTS):
+    """Spend one token, or say how long to wait. Lost races pause, re-read and try again."""
+    for attempt in range(MAX_CONFLICTS):
+        if attempt:
+            time.sleep(random.uniform(0, CONFLICT_PAUSE_S * 2 ** min(attempt - 1, 4)))
         clock = time.time() if now is None else now
         stored = store.read(bucket)
         tokens = _state(stored, limit, clock)

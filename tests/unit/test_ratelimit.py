@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chalicelib.ratelimit import Limit, limit_for, take
 
 
@@ -58,3 +60,43 @@ def test_overrides_replace_defaults_per_kind_and_class() -> None:
         limit_for("secret", "render", None).capacity
         > limit_for("publishable", "render", None).capacity
     )
+
+
+class AlwaysRacing(MemoryBuckets):
+    """Every write loses for ``losses`` tries, the tokens staying plentiful (a crowd on one key)."""
+
+    def __init__(self, losses: int) -> None:
+        super().__init__()
+        self.losses = losses
+        self.writes = 0
+
+    def write(
+        self, bucket: str, tokens: float, now: float, expected: float | None, ttl_s: float
+    ) -> bool:
+        self.writes += 1
+        if self.writes <= self.losses:
+            return False
+        return super().write(bucket, tokens, now, expected, ttl_s)
+
+
+def test_a_crowd_on_one_key_is_not_refused_while_the_bucket_has_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib import ratelimit
+
+    pauses: list[float] = []
+    monkeypatch.setattr(ratelimit.time, "sleep", pauses.append)
+    store = AlwaysRacing(losses=12)
+    decision = take(store, "k#create", Limit(1000, 60.0), now=0.0)
+    assert decision.allowed and store.writes == 13
+    assert len(pauses) == 12 and all(0 <= p <= 16 * ratelimit.CONFLICT_PAUSE_S for p in pauses)
+
+
+def test_endless_races_end_in_a_refusal_not_an_overspend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import ratelimit
+
+    monkeypatch.setattr(ratelimit.time, "sleep", lambda s: None)
+    store = AlwaysRacing(losses=10_000)
+    decision = take(store, "k#create", Limit(1000, 60.0), now=0.0)
+    assert not decision.allowed and decision.retry_after_s == 1
+    assert store.writes == ratelimit.MAX_CONFLICTS and store.state == {}
