@@ -63,8 +63,17 @@ def warm_up() -> None:
         fonts.get_font(info.font_id)
 
 
+class QuietServer(HTTPServer):
+    """A client that hung up before its answer (a probe that timed out) is not an error here."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
+
+
 def _serve(listener: socket.socket, handler: Any) -> None:
-    server = HTTPServer(listener.getsockname(), handler, bind_and_activate=False)
+    server = QuietServer(listener.getsockname(), handler, bind_and_activate=False)
     server.socket = listener
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
