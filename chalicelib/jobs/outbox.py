@@ -9,8 +9,9 @@ each brand with an enabled endpoint, reads its events created between ``now - lo
 message for every event that an endpoint wants but that has no delivery record for it.
 
 A fan-out that races a late original is harmless: ``open_delivery`` is conditional, so the
-second one finds the delivery already open and only re-queues its next attempt, which the
-attempt count fences. Endpoints created after an event are not owed it, so they do not count.
+second one finds the delivery already open, and queues nothing once an attempt was recorded
+(before that, a second first attempt is fenced by the attempt count). Endpoints created after
+an event are not owed it, so they do not count.
 Work is bounded (``max_events`` examined, the Lambda's remaining time); brands are visited from
 an offset that moves with ``now``, so a busy brand cannot starve the others. One brand's
 failure is logged and the sweep goes on.

@@ -203,3 +203,23 @@ def test_the_cli_sweeps_and_prints_the_counts(
     assert summary["fanouts"] == 1 and summary["now"] == at and summary["failed_brands"] == []
     pump(lambda: len(receivers[0].received) == 1)
     assert receivers[0].received[0].event["id"] == lost["id"]
+
+
+def test_a_repeated_fan_out_does_not_cut_a_retry_wait_short(
+    client: Client, receivers: list[Receiver], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep may race a late original fan-out: the repeat must not attempt again early."""
+    from chalicelib.jobs import deliveries
+
+    monkeypatch.setenv("ATELIER_WEBHOOK_RETRY_SCHEDULE", "600")  # the retry is 10 minutes off
+    shop, receiver = new_shop(client, "Outbox retry wait"), receivers[0]
+    register(client, shop, receiver, "order.paid")
+    receiver.script = [500]
+    lost = paid_without_dispatch(client, shop, monkeypatch)
+    assert outbox.sweep(created(lost) + LATER, brand_id=shop["brand_id"]).fanouts == 1
+    pump(lambda: len(receiver.received) == 1)
+    (waiting,) = event(client, shop["secret_key"], lost["id"])["deliveries"]
+    assert waiting["status"] == "pending" and len(waiting["attempts"]) == 1
+    deliveries.fan_out(deliveries.FanOut(brand_id=shop["brand_id"], event_id=lost["id"]))
+    settle()
+    assert [r.answered for r in receiver.received] == [500]  # still waiting for its retry
