@@ -26,6 +26,7 @@ from chalicelib.api import (
     widget,
 )
 from chalicelib.jobs import deliveries as delivery_jobs
+from chalicelib.jobs import outbox as outbox_job
 from chalicelib.jobs import packs as pack_jobs
 from chalicelib.jobs import renders as render_jobs
 from chalicelib.jobs import retention as retention_job
@@ -87,3 +88,9 @@ def webhook_delivery_worker(event: SQSEvent) -> dict[str, Any]:
 def retention(event: CloudWatchEvent) -> dict[str, Any]:
     """Daily: expire abandoned drafts, their previews and unlinked uploads (never order data)."""
     return retention_job.run_scheduled(event.context)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def webhook_outbox(event: CloudWatchEvent) -> dict[str, Any]:
+    """Every 5 minutes: queue the fan-outs of recent events whose dispatch was lost."""
+    return outbox_job.run_scheduled(event.context)

@@ -97,7 +97,16 @@ def _retention(args: argparse.Namespace) -> Any:
     return retention.run(policy).as_json()
 
 
+def _webhooks(args: argparse.Namespace) -> Any:
+    from chalicelib.jobs import outbox
+
+    summary = outbox.sweep(args.now, brand_id=args.brand, max_events=args.max_events)
+    return summary.as_json()
+
+
 def _run(args: argparse.Namespace) -> Any:
+    if args.group == "webhooks":
+        return _webhooks(args)
     if args.group == "migrate":
         return _migrate(args)
     if args.group == "retention":
@@ -172,6 +181,7 @@ def parser() -> argparse.ArgumentParser:
     kl.add_argument("--brand", required=True)
     _migrate_parser(groups)
     _retention_parser(groups)
+    _webhooks_parser(groups)
     return p
 
 
@@ -224,6 +234,20 @@ def _retention_parser(groups: Any) -> None:
     rr.add_argument("--upload-days", type=_positive, default=None)
     rr.add_argument("--page-size", type=_positive, default=None)
     rr.add_argument("--max-deletes", type=_positive, default=None)
+
+
+def _webhooks_parser(groups: Any) -> None:
+    from chalicelib.jobs.outbox import MAX_EVENTS
+
+    w = groups.add_parser("webhooks", help="outbound webhooks").add_subparsers(
+        dest="action", required=True
+    )
+    ws = w.add_parser(
+        "sweep", help="queue lost fan-outs of recent events (what the 5-minute Lambda runs)"
+    )
+    ws.add_argument("--now", type=_instant, default=None, help="pretend it is this instant (ISO)")
+    ws.add_argument("--brand", default=None, help="one brand only (default: every brand)")
+    ws.add_argument("--max-events", type=_positive, default=MAX_EVENTS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -225,6 +225,8 @@ API_FUNCTION = FunctionSpec("api_handler", memory_mb=1024, timeout_s=29, reserve
 OTHER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     # The daily retention job (chalicelib/jobs/retention.py); one run at a time is enough.
     FunctionSpec("retention", memory_mb=512, timeout_s=900, reserved_concurrency=1),
+    # The webhook outbox sweeper (chalicelib/jobs/outbox.py), every 5 minutes: reads and sends.
+    FunctionSpec("webhook_outbox", memory_mb=256, timeout_s=120, reserved_concurrency=1),
 )
 LOG_LEVELS = {"dev": "DEBUG", "prod": "INFO"}
 # Retention (chalicelib/jobs/retention.py), days per stage: untouched drafts, unlinked uploads.

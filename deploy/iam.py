@@ -154,6 +154,14 @@ ACCESS: dict[str, dict[Resource, tuple[str, ...]]] = {
         Table("webhook-endpoints"): (GET, QUERY, UPDATE),
         Queue("webhook-delivery"): ("sqs:SendMessage", QUEUE_URL),
     },
+    # Scans the enabled endpoints, reads each such brand's recent events and their deliveries,
+    # and queues the fan-out of an event some endpoint is owed (chalicelib/jobs/outbox.py).
+    "webhook_outbox": {
+        Table("events", "by_created"): (QUERY,),
+        Table("webhook-deliveries"): (QUERY,),
+        Table("webhook-endpoints"): ("dynamodb:Scan",),
+        Queue("webhook-delivery"): ("sqs:SendMessage", QUEUE_URL),
+    },
     # Reads each brand's partitions (what references what), then deletes expired drafts
     # (GetItem: one that changed meanwhile is re-read and kept), their renders in batches,
     # the renders' objects under a listed prefix, and unlinked uploads; checkpoints the scan.

@@ -80,6 +80,12 @@ def handle_message(body: dict[str, Any], delivery: SqsDelivery) -> None:
 
 
 def fan_out(message: FanOut) -> None:
+    """Open a delivery per endpoint owed the event and queue its first attempt.
+
+    Safe to repeat (a redelivered message, the outbox sweeper racing a late original): a
+    delivery is opened once, and its first attempt is queued again only while none was
+    recorded; after that the attempts schedule each other, so a repeat cannot retry early.
+    """
     try:
         event = events.get_event(message.brand_id, message.event_id)
     except NotFound:
@@ -90,7 +96,7 @@ def fan_out(message: FanOut) -> None:
         if not endpoint.wants(event.type):
             continue
         opened = events.open_delivery(message.brand_id, event.event_id, endpoint.endpoint_id)
-        if opened.status == "pending":
+        if opened.status == "pending" and opened.attempt_count == 0:
             schedule(
                 message.brand_id,
                 event.event_id,

@@ -13,7 +13,7 @@ do nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -237,6 +237,23 @@ def list_events(
     )
     found = [_event(m) for m in query]
     return found, encode_cursor(query.last_evaluated_key, "created_key")
+
+
+def created_between(
+    brand_id: str, start: datetime, end: datetime, *, page_size: int
+) -> Iterator[Event]:
+    """The brand's events created in ``[start, end)``, oldest first, read page by page.
+
+    ``created_key`` starts with the same ISO text ``put_new`` writes, so a key range is a time
+    range; ``"#"`` sorts before every id character, so the end bound excludes events at ``end``.
+    """
+    query = EventModel.by_created.query(
+        brand_id,
+        EventsByCreated.created_key.between(start.isoformat(), f"{end.isoformat()}#"),
+        page_size=page_size,
+    )
+    for m in query:
+        yield _event(m)
 
 
 # --- deliveries ---------------------------------------------------------------------------------

@@ -129,6 +129,40 @@ def list_for(brand_id: str) -> list[Endpoint]:
     return sorted((_endpoint(m) for m in found), key=lambda e: (e.created_at, e.endpoint_id))
 
 
+@dataclass(frozen=True)
+class Subscription:
+    """What an endpoint listens to, without its URL or secrets (the outbox sweeper's view)."""
+
+    brand_id: str
+    endpoint_id: str
+    event_types: frozenset[str]
+    created_at: datetime
+
+    def wants(self, event_type: str, created_at: datetime) -> bool:
+        """An event it would have been sent at commit time: of its types, and not older."""
+        return event_type in self.event_types and created_at >= self.created_at
+
+
+def enabled_subscriptions(page_size: int = 200) -> dict[str, list[Subscription]]:
+    """Every enabled endpoint, by brand: one projected scan (a brand has at most 16)."""
+    cls = WebhookEndpointModel
+    found: dict[str, list[Subscription]] = {}
+    for m in cls.scan(
+        filter_condition=cls.enabled == True,  # noqa: E712  (a DynamoDB condition)
+        attributes_to_get=["brand_id", "endpoint_id", "event_types", "created_at"],
+        page_size=page_size,
+    ):
+        found.setdefault(m.brand_id, []).append(
+            Subscription(
+                m.brand_id,
+                m.endpoint_id,
+                frozenset(str(t) for t in m.event_types or []),
+                m.created_at,
+            )
+        )
+    return found
+
+
 def new_endpoint(
     brand_id: str, *, url: str, event_types: list[str], enabled: bool, description: str
 ) -> WebhookEndpointModel:

@@ -4,9 +4,11 @@ receiver on 127.0.0.1 — signed, verified with the README's snippet, the pack U
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -117,3 +119,15 @@ def test_paid_order_pushes_order_paid_then_a_ready_pack_per_item(
     ).json()
     assert detail["deliveries"][0]["endpoint_id"] == endpoint_id
     assert detail["deliveries"][0]["status"] == "succeeded"
+    swept = sweep_later(stack)
+    assert (swept["events"], swept["fanouts"], swept["failed_brands"]) == (3, 0, []), swept
+
+
+def sweep_later(stack: Stack) -> dict[str, Any]:
+    """The outbox sweeper's CLI, 5 minutes on: every owed event has its delivery, so it
+    checks them and queues nothing."""
+    later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    done = stack.cli("webhooks", "sweep", "--brand", stack.demo["brand_id"], "--now", later)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result

@@ -5,7 +5,8 @@ client (products, keys, uploads, specs, snapshots, renders, profiles, packs, ord
 usage, Shopify webhooks, webhook endpoints, events and redelivery) and each worker on the
 messages that run enqueued, delivered as the event source mapping does (its receives and
 deletes count as the worker's role). Webhook deliveries go to a real HTTP receiver on loopback
-(allowed on dev) that fails its first answer, so the retry path runs too. The scheduled
+(allowed on dev) that fails its first answer, so the retry path runs too. The scheduled outbox
+sweeper then finds an event whose dispatch was suppressed and queues its fan-out. The scheduled
 retention function runs last, as if years had passed, so it really deletes drafts, their
 previews and unlinked uploads, and meets a draft edited while it runs. Operator CLI calls
 (brand creation, secrets) are not recorded: they run with operator credentials.
@@ -267,6 +268,28 @@ def run_retention(
     return summary
 
 
+def run_outbox(
+    recorder: Recorder, client: Client, shop: dict[str, Any], order_id: str
+) -> dict[str, Any]:
+    """The outbox sweeper, 5 minutes after an order moved on by a process that died before
+    its dispatch: it finds that event undelivered and queues its fan-out."""
+    from app import app
+    from chalicelib.jobs import deliveries, outbox
+    from local.poller import LambdaContext
+
+    with pytest.MonkeyPatch.context() as mp, recorder.acting_as("api_handler"):
+        mp.setattr(deliveries, "dispatch", lambda *a, **k: None)
+        ok(move(client, shop, order_id, "in_production"))
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [], "us-east-1")
+    cold_start()
+    with pytest.MonkeyPatch.context() as mp, recorder.acting_as("webhook_outbox"):
+        mp.setattr(outbox, "utcnow", lambda: later)
+        context = LambdaContext("webhook_outbox", timeout_s=120)
+        summary: dict[str, Any] = app.handler_map["webhook_outbox"](event, context)
+    return summary
+
+
 def record_run(recorder: Recorder, client: Client, receiver: Receiver) -> None:
     from chalicelib.store.webhooks import set_shopify_secret
     from tests.integration.test_shopify import SECRET
@@ -302,6 +325,10 @@ def record_run(recorder: Recorder, client: Client, receiver: Receiver) -> None:
         results_flows(client, shop, order_id, render_id)
         event_flows(client, shop, receiver, endpoint)
     assert deliver_queue(recorder, "webhook-delivery") == 1  # the redelivery
+    swept = run_outbox(recorder, client, shop, order_id)
+    assert (swept["fanouts"], swept["failed_brands"]) == (1, []), swept
+    assert deliver_queue(recorder, "webhook-delivery") == 2  # the fan-out, then its attempt
+    assert receiver.delivered()[-1]["data"]["object"]["status"] == "in_production"
     summary = run_retention(recorder, client, shop, edited)
     assert summary["complete"] and summary["skipped"] == 1, summary
     assert summary["snapshots"] and summary["renders"] and summary["objects"], summary

@@ -145,7 +145,7 @@ def test_every_lambda_function_of_the_app_has_settings_and_a_policy() -> None:
 
 def test_api_is_small_and_fast_renderers_are_larger_and_workers_capped() -> None:
     """Renders and packs need the memory (and its CPU); webhook POSTs and retention's reads
-    and deletes do not. The one scheduled job runs one invocation at a time."""
+    and deletes do not. Each scheduled job runs one invocation at a time."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
     assert config["lambda_architecture"] == "arm64"
     functions = config["lambda_functions"]
@@ -158,5 +158,7 @@ def test_api_is_small_and_fast_renderers_are_larger_and_workers_capped() -> None
         settings = functions[queue.consumer]
         assert settings["reserved_concurrency"] >= 2, queue.consumer  # SQS concurrency floor
     assert functions["retention"]["reserved_concurrency"] == 1
+    assert functions["webhook_outbox"]["reserved_concurrency"] == 1
+    assert functions["webhook_outbox"]["lambda_memory_size"] < api["lambda_memory_size"]
     for settings in [api, *functions.values()]:
         assert settings["log_retention_in_days"] == resources.LOG_RETENTION_DAYS["prod"]
