@@ -112,7 +112,9 @@ def throughput(renders: int, rounds: int) -> list[Row]:
     )
     if done.returncode != 0:
         raise RuntimeError(f"bench.throughput failed:\n{done.stderr[-3000:]}")
-    return [Row(**{k: v for k, v in r.items() if k != "ratio"}) for r in json.loads(done.stdout)]
+    # The workers print their EMF metric lines to stdout too (as on Lambda); the result is last.
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return [Row(**{k: v for k, v in r.items() if k != "ratio"}) for r in result]
 
 
 def main(argv: list[str] | None = None) -> int:
