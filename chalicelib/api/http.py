@@ -228,7 +228,7 @@ def _dispatch(
     except Exception as exc:
         if aws.is_transient(exc):
             log.warning("AWS is throttling or unavailable", exc_info=True)
-            return error_response(_UNAVAILABLE)
+            return error_response(_unavailable())
         log.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
         return error_response(
             AtelierError("An internal error occurred; it has been logged.", code="internal"),
@@ -236,12 +236,14 @@ def _dispatch(
         )
 
 
-# Nothing was written (transactions are all-or-nothing and the idempotency claim is released), so
-# the same request, same Idempotency-Key included, can simply be sent again.
-_UNAVAILABLE = ServiceUnavailable(
-    "The service is busy or a dependency is unavailable; nothing was changed. Retry shortly.",
-    headers={"Retry-After": "1"},
-)
+def _unavailable() -> ServiceUnavailable:
+    """AWS throttled or failed past its retries. Nothing was written (transactions are
+    all-or-nothing and the idempotency claim is released), so the same request, Idempotency-Key
+    included, can simply be sent again."""
+    return ServiceUnavailable(
+        "The service is busy or a dependency is unavailable; nothing was changed. Retry shortly.",
+        headers={"Retry-After": "1"},
+    )
 
 
 def authenticate(request: Request, access: Access) -> Principal:
