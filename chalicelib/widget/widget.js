@@ -349,6 +349,8 @@
   Widget.prototype.schedule = function (delay) {
     var self = this;
     clearTimeout(this.timer);
+    // The design just changed: a preview still on its way shows what the shopper no longer has.
+    if (this.cycle) { this.cycle.abort(); this.cycle = null; this.signature = null; }
     if (this.statusLine.textContent !== "Updating preview…") this.setStatus("Updating preview…", true);
     this.timer = setTimeout(function () { self.refresh(); }, delay === undefined ? DEBOUNCE_MS : delay);
   };

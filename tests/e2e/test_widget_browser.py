@@ -210,9 +210,7 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     _replace_text(name, "Bob")
     _wait(browser, lambda d: _field_error(d) == "" and _status(d) == "Updating preview…")
     _replace_text(name, "Léa")
-    src = _wait_preview_of(browser, src)
-    dark_lea, _ = _ink_in_name_zone(src)
-    assert dark_lea > 500
+    _wait_preview_of(browser, src)  # a newer preview; on a fast machine Bob's may land first
     from selenium.webdriver.common.keys import Keys
 
     browser.find_element("css selector", ".atelier-add").send_keys(Keys.ENTER)
@@ -230,9 +228,16 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     assert snap.status_code == 200, snap.text
     assert snap.json()["spec_hash"] == detail["spec_hash"]
     assert snap.json()["spec"]["zones"]["name"]["text"] == "Léa"
-    time.sleep(0.5)  # a stale "Bob" answer arriving late would replace the image now
-    shown = browser.find_element("css selector", ".atelier-image").get_attribute("src")
-    assert shown == src and _preview_key(detail["spec_hash"]) in src
+    # Léa's preview ends up shown (Bob's may have been shown before Léa was typed), and stays:
+    # a stale "Bob" answer arriving late would replace it now.
+    key = _preview_key(detail["spec_hash"])
+    image = browser.find_element("css selector", ".atelier-image")
+    _wait(browser, lambda d: key in (image.get_attribute("src") or ""))
+    src = str(image.get_attribute("src"))
+    dark_lea, _ = _ink_in_name_zone(src)
+    assert dark_lea > 500
+    time.sleep(0.5)
+    assert image.get_attribute("src") == src
 
     # A phone's width: nothing overflows sideways.
     assert browser.execute_script("return window.innerWidth") == PHONE[0]
