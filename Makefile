@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
 # Only tests need these (`make test`, `make e2e`): the widget's browser test drives Debian's Chromium.
-TEST_DEB_PACKAGES := chromium chromium-driver
+TEST_DEB_PACKAGES := chromium chromium-driver fonts-dancingscript
 TEST_GOALS := $(filter test e2e,$(MAKECMDGOALS))
 STAGE  ?= prod
 
