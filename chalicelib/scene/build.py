@@ -198,7 +198,7 @@ def _text_item(
         GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
         for g in outline.glyphs
     )
-    return TextItem(zone.id, zone.process, given.color, TextOutline(moved))
+    return TextItem(zone.id, zone.process, given.color, TextOutline(moved), zone.rotation_deg)
 
 
 def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:
