@@ -1,8 +1,9 @@
 """Outbound webhook endpoints (secret key): where Atelier POSTs a brand's events.
 
 The signing secret is shown once, in the answer that creates it (creation and rotation); every
-other answer shows only its last four characters. Outside local/dev an endpoint must be https
-and resolve to public addresses only (checked here and again before every delivery).
+other answer shows only its last four characters. Except on the local stack, an endpoint must be
+https on an allowed port and resolve to public addresses only (checked here and again before
+every delivery, which then connects to the very addresses it checked).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from chalicelib.api.http import Ctx, Reply, RequestModel, route
 from chalicelib.domain.webhooks import EventType, check_url
-from chalicelib.jobs.webhook_http import strict_urls
+from chalicelib.settings import get_settings
 from chalicelib.store import webhook_endpoints as store
 from chalicelib.store.base import utcnow
 
@@ -85,7 +86,10 @@ class RotateIn(RequestModel):
 
 
 def _checked(body: EndpointIn) -> str:
-    return check_url(body.url.strip(), strict=strict_urls())
+    settings = get_settings()
+    return check_url(
+        body.url.strip(), strict=settings.webhook_strict_urls, ports=settings.webhook_ports
+    )
 
 
 def _revealed(e: store.Endpoint) -> EndpointWithSecret:

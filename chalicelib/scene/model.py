@@ -109,6 +109,7 @@ class TextItem:
     process: Process
     color: str  # "#RRGGBB"
     outline: TextOutline  # artboard coordinates, fill with the nonzero rule
+    angle_deg: float = 0.0  # the zone's rotation: the text's vertical, for stencil bridges
 
     @property
     def contours(self) -> tuple[Contour, ...]:

@@ -82,12 +82,14 @@ def test_local_stage_accepts_http_loopback(client: Client, owner: dict[str, Any]
         ("https://127.0.0.1/hooks", "webhook.url_private"),
         ("https://10.0.0.7/hooks", "webhook.url_private"),
         ("https://169.254.169.254/latest/meta-data", "webhook.url_private"),
-        ("https://[::1]:8443/", "webhook.url_private"),
+        ("https://[::1]/", "webhook.url_private"),
+        ("https://[64:ff9b::a9fe:a9fe]/", "webhook.url_private"),  # NAT64 of the metadata IP
+        ("https://93.184.216.34:8443/", "webhook.url_port"),
         ("https://localhost/hooks", "webhook.url_private"),
         ("ftp://93.184.216.34/", "webhook.url_invalid"),
     ],
 )
-def test_outside_local_stages_only_public_https_urls(
+def test_outside_the_local_stack_only_public_https_urls(
     client: Client, owner: dict[str, Any], monkeypatch: pytest.MonkeyPatch, url: str, code: str
 ) -> None:
     monkeypatch.setenv("ATELIER_WEBHOOK_URL_POLICY", "strict")
