@@ -68,6 +68,8 @@ class ProgressBar:
 
 
 def _migrate(args: argparse.Namespace) -> Any:
+    if args.action == "secret-key-counts":
+        return brands.backfill_secret_key_counts()
     if args.action == "seed-legacy":
         ids = migration.seed_legacy_orders(
             args.brand, args.product, args.snapshot, args.count, invalid_every=args.invalid_every
@@ -203,6 +205,10 @@ def _migrate_parser(groups: Any) -> None:
     mo.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     mo.add_argument("--brand", default=None, help="one brand only (default: every brand)")
     mo.add_argument("--page-size", type=_positive, default=migration.PAGE_SIZE)
+    m.add_parser(
+        "secret-key-counts",
+        help="store each brand's active secret key count (brands from before it; idempotent)",
+    )
     ms = m.add_parser("seed-legacy", help="write legacy-shaped orders (local stack and tests)")
     ms.add_argument("--brand", required=True)
     ms.add_argument("--product", required=True)

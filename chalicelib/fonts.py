@@ -192,8 +192,11 @@ def missing_characters(font: LoadedFont, text: str) -> list[str]:
 class LoadedFont:
     """A parsed font with per-glyph caches; all metrics are in font units."""
 
-    def __init__(self, ttfont: Any, font_id: str, sha256: str) -> None:
+    def __init__(self, ttfont: Any, font_id: str, sha256: str, data: bytes | None = None) -> None:
         self.ttfont = ttfont
+        self._data = data  # the file itself, for HarfBuzz (spec version 2 shaping)
+        self._hb_font: Any = None
+        self._glyph_order: list[str] = ttfont.getGlyphOrder()
         self.font_id = font_id
         self.sha256 = sha256
         self.units_per_em = int(ttfont["head"].unitsPerEm)
@@ -217,7 +220,7 @@ class LoadedFont:
         error (tables such as glyf and post are read lazily, here rather than in ``_parse``)."""
         ttfont = _parse(data)
         try:
-            return cls(ttfont, font_id, hashlib.sha256(data).hexdigest())
+            return cls(ttfont, font_id, hashlib.sha256(data).hexdigest(), data)
         except Exception as exc:  # fontTools raises anything from struct.error to TTLibError
             raise _unreadable(exc) from exc
 
@@ -236,6 +239,26 @@ class LoadedFont:
         if glyph is None and ch.isspace():
             glyph = self.cmap.get(0x20)
         return glyph if glyph is not None else self.notdef
+
+    @property
+    def hb_font(self) -> Any:
+        """A HarfBuzz font on the same file bytes (scale = units per em), made on first use."""
+        if self._hb_font is None:
+            with self._lock:
+                if self._hb_font is None:
+                    if self._data is None:
+                        raise FontUnavailable(
+                            "this font was loaded without its file bytes",
+                            details={"font_id": self.font_id},
+                        )
+                    import uharfbuzz as hb
+
+                    self._hb_font = hb.Font(hb.Face(hb.Blob(self._data)))
+        return self._hb_font
+
+    def glyph_name(self, gid: int) -> str:
+        """The name fontTools draws for a glyph id HarfBuzz returned (same file, same order)."""
+        return self._glyph_order[gid]
 
     def advance(self, glyph: str) -> int:
         return int(self._hmtx[glyph][0])

@@ -47,8 +47,13 @@ class LocalConfig:
         return f"http://{HOST}:{self.moto_port}"
 
     def aws_environment(self) -> dict[str, str]:
-        """What points boto3 and pynamodb at the local AWS (dummy credentials, fixed region)."""
+        """What points boto3 and pynamodb at the local AWS (dummy credentials, fixed region).
+
+        It also relaxes the webhook URL rules (http and loopback receivers allowed): the one
+        place that does, explicitly, so no deployed stage (``dev`` included) ever runs relaxed.
+        """
         return {
+            "ATELIER_WEBHOOK_URL_POLICY": "local",
             "AWS_ENDPOINT_URL": self.aws_url,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",

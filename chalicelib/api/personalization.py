@@ -17,7 +17,7 @@ from chalicelib.api.http import Ctx, RequestModel, json_response, route
 from chalicelib.domain import personalization as p13n
 from chalicelib.domain.zone import TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
-from chalicelib.fonts import FontUnknown, LoadedFont, missing_characters
+from chalicelib.fonts import FontUnknown, LoadedFont
 from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import BrandCatalog
 
@@ -184,14 +184,14 @@ def auto_fit(ctx: Ctx, body: AutoFitIn) -> AutoFitOut:
         )
     font = assets.load_font(ctx.brand_id, font_id)
     text = p13n.normalize_for_zone(zone, body.text).normalized
-    missing = missing_characters(font, text)
-    if missing:
+    shaping = p13n.zone_shaping(zone, p13n.LATEST_SPEC_VERSION)
+    layout = p13n.fit_zone(zone, text, font, None, shaping)
+    if layout.missing:  # after shaping, per cluster: what the glyphs will really be
         raise ValidationFailed(
-            f"The font {font_id} cannot draw: {' '.join(missing)}",
+            f"The font {font_id} cannot draw: {' '.join(layout.missing)}",
             code="text.missing_glyphs",
-            details={"characters": missing},
+            details={"characters": list(layout.missing)},
         )
-    layout = p13n.fit_zone(zone, text, font, None)
     return AutoFitOut(font=font_id, **p13n.layout_summary(layout))
 
 

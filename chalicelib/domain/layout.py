@@ -12,8 +12,12 @@ Decisions a caller should know:
   ascender space mean nothing on an engraved ring, so the ink is what must fit.
 - Line spacing defaults to the font's own hhea ascender - descender + lineGap (about 1.2 × size
   for most fonts); ``line_height`` overrides it as a multiple of the font size.
-- One glyph per character (cmap), pair kerning from the font, no ligatures or other shaping.
-  Characters the font lacks are drawn as .notdef; check ``missing_characters`` first.
+- Two engines. Without ``LayoutOptions.shaping`` (spec version 1, kept for good so locked
+  snapshots re-lay out identically): one glyph per character (cmap), pair kerning from the
+  font, no other shaping; characters the font lacks are drawn as .notdef, so check
+  ``missing_characters`` first. With it (spec version 2): each line is shaped by HarfBuzz in
+  bidi/script runs (:mod:`chalicelib.domain.shaping`); glyphs the font lacks are listed in
+  ``Layout.missing`` and ``start``/``end`` alignment follows each line's paragraph direction.
 - The y axis points down from the zone's top-left corner, as in SVG.
 """
 
@@ -24,10 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from chalicelib.domain.bidi import BaseDirection, resolve
+from chalicelib.domain.shaping import RunInfo, shape_line
 from chalicelib.errors import ValidationFailed
 from chalicelib.fonts import LoadedFont
 
-Align = Literal["left", "center", "right"]
+Align = Literal["left", "center", "right", "start", "end"]
 VAlign = Literal["top", "middle", "bottom"]
 FitMode = Literal["shrink", "none"]
 
@@ -61,6 +67,14 @@ class Box:
 
 
 @dataclass(frozen=True)
+class Shaping:
+    """HarfBuzz shaping (spec version 2): paragraph direction and OpenType feature switches."""
+
+    direction: BaseDirection = "auto"
+    features: tuple[tuple[str, bool], ...] = ()
+
+
+@dataclass(frozen=True)
 class LayoutOptions:
     """The zone box and how text is set inside it."""
 
@@ -71,6 +85,7 @@ class LayoutOptions:
     wrap: bool = False
     line_height: float | None = None  # × font size; None: the font's hhea line spacing
     max_lines: int | None = None
+    shaping: Shaping | None = None  # None: the version 1 engine (cmap + pair kerning)
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,8 @@ class LineLayout:
     baseline_mm: float
     advance_mm: float  # sum of advances and kerning, for callers that need the typographic width
     ink: Box | None  # None for a blank line
+    rtl: bool = False  # paragraph direction of the line (version 2)
+    runs: tuple[RunInfo, ...] = ()  # shaped runs in visual order (version 2)
 
 
 @dataclass(frozen=True)
@@ -103,6 +120,7 @@ class Layout:
     height_mm: float  # ink height
     fits: bool
     problems: tuple[str, ...]  # "too_wide", "too_tall", "too_many_lines", "word_too_long"
+    missing: tuple[str, ...] = ()  # characters whose clusters shaped to .notdef (version 2)
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,11 @@ class _Run:
     pen_x: tuple[int, ...]
     advance: int
     ink: UnitBox | None
+    pen_y: tuple[int, ...] = ()  # HarfBuzz y offsets (y up); empty means all zero
+    chars: tuple[str, ...] = ()  # each glyph's cluster text; empty means one glyph per char
+    rtl: bool = False
+    runs: tuple[RunInfo, ...] = ()
+    missing: tuple[str, ...] = ()
 
     @property
     def ink_width(self) -> float:
@@ -126,7 +149,7 @@ def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOpti
     _check_size(size_mm, "size_mm")
     scale = size_mm / font.units_per_em
     max_width = options.width_mm / scale if options.wrap else None
-    return _place(font, _break_lines(font, text, max_width), size_mm, options)
+    return _place(font, _break_lines(font, text, max_width, options), size_mm, options)
 
 
 def fit_text(
@@ -199,7 +222,9 @@ def _check_options(options: LayoutOptions) -> None:
         )
 
 
-def _shape(font: LoadedFont, text: str) -> _Run:
+def _shape(font: LoadedFont, text: str, shaping: Shaping | None) -> _Run:
+    if shaping is not None:
+        return _shape_hb(font, text, shaping)
     glyphs = tuple(font.glyph_for(ch) for ch in text)
     pen_x: list[int] = []
     x = 0
@@ -215,25 +240,59 @@ def _shape(font: LoadedFont, text: str) -> _Run:
     return _Run(text, glyphs, tuple(pen_x), x, ink)
 
 
-def _break_lines(font: LoadedFont, text: str, max_width: float | None) -> list[_Run]:
+def _shape_hb(font: LoadedFont, text: str, shaping: Shaping) -> _Run:
+    """A HarfBuzz-shaped line; a space the font lacks advances but draws no .notdef box."""
+    line = shape_line(font, text, shaping.direction, dict(shaping.features))
+    drawn = [g for g in line.glyphs if g.gid != 0 or not line.cluster_text(g).isspace()]
+    ink: UnitBox | None = None
+    for g in drawn:
+        bounds = font.glyph_bounds(g.name)
+        if bounds is not None:
+            ink = _union(ink, (g.x + bounds[0], g.y + bounds[1], g.x + bounds[2], g.y + bounds[3]))
+    return _Run(
+        text,
+        tuple(g.name for g in drawn),
+        tuple(g.x for g in drawn),
+        line.advance,
+        ink,
+        pen_y=tuple(g.y for g in drawn),
+        chars=tuple(line.cluster_text(g) for g in drawn),
+        rtl=line.rtl,
+        runs=line.runs,
+        missing=line.missing,
+    )
+
+
+def _paragraph_shaping(paragraph: str, shaping: Shaping | None) -> Shaping | None:
+    """Fix ``auto`` to the paragraph's own direction, so a wrapped line keeps it."""
+    if shaping is None or shaping.direction != "auto":
+        return shaping
+    direction: BaseDirection = "rtl" if resolve(paragraph).rtl else "ltr"
+    return Shaping(direction, shaping.features)
+
+
+def _break_lines(
+    font: LoadedFont, text: str, max_width: float | None, options: LayoutOptions
+) -> list[_Run]:
     """Hard breaks at newlines; with ``max_width`` (font units) greedy word wrap on spaces.
 
     A word wider than the zone stays whole on its own line; the caller reports it.
     """
     runs: list[_Run] = []
     for paragraph in text.split("\n"):
+        shaping = _paragraph_shaping(paragraph, options.shaping)
         if max_width is None:
-            runs.append(_shape(font, paragraph))
+            runs.append(_shape(font, paragraph, shaping))
             continue
         current: _Run | None = None
         for word in paragraph.split(" "):
             if current is not None:
-                candidate = _shape(font, f"{current.text} {word}")
+                candidate = _shape(font, f"{current.text} {word}", shaping)
                 if candidate.ink_width <= max_width + _EPS:
                     current = candidate
                     continue
                 runs.append(current)
-            current = _shape(font, word)
+            current = _shape(font, word, shaping)
         if current is not None:
             runs.append(current)
     return runs
@@ -255,8 +314,14 @@ def _place(
         baseline = _r(first_baseline + index * pitch * scale)
         origin = _line_origin(run, scale, options)
         placed = [
-            GlyphPlacement(glyph, char, index, _r(origin + x * scale), baseline)
-            for glyph, char, x in zip(run.glyphs, run.text, run.pen_x, strict=True)
+            GlyphPlacement(glyph, char, index, _r(origin + x * scale), _r(baseline - y * scale))
+            for glyph, char, x, y in zip(
+                run.glyphs,
+                run.chars or tuple(run.text),
+                run.pen_x,
+                run.pen_y or (0,) * len(run.glyphs),
+                strict=True,
+            )
         ]
         glyphs.extend(placed)
         lines.append(
@@ -266,6 +331,8 @@ def _place(
                 baseline,
                 _r(run.advance * scale),
                 _ink_mm(font, placed, scale),
+                run.rtl,
+                run.runs,
             )
         )
     inks = [line.ink for line in lines if line.ink is not None]
@@ -291,6 +358,7 @@ def _place(
         height_mm=ink.height if ink else 0.0,
         fits=not problems,
         problems=problems,
+        missing=tuple(dict.fromkeys(ch for run in runs for ch in run.missing)),
     )
 
 
@@ -317,9 +385,12 @@ def _first_baseline(
 
 def _line_origin(run: _Run, scale: float, options: LayoutOptions) -> float:
     left, right = (run.ink[0], run.ink[2]) if run.ink is not None else (0.0, float(run.advance))
-    if options.align == "left":
+    align = options.align
+    if align in ("start", "end"):
+        align = "left" if (align == "start") != run.rtl else "right"
+    if align == "left":
         return -left * scale
-    if options.align == "right":
+    if align == "right":
         return options.width_mm - right * scale
     return (options.width_mm - (left + right) * scale) / 2
 

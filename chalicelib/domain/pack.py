@@ -92,7 +92,7 @@ def pack_file_name(
 ) -> str:
     """``<pattern>[-<role>].<extension>``; ``role`` tells apart one item's files ("jobsheet",
     a zone id...). Everything outside ``A-Za-z0-9_.-`` becomes '-', as in the pattern."""
-    suffix = _UNSAFE.sub("-", role).strip("-.")
+    suffix = _UNSAFE.sub("-", role)[:40].strip("-.")
     stem = file_name(profile, **fields) + (f"-{suffix}" if suffix else "")
     name = f"{stem}.{_UNSAFE.sub('', extension.lower())}"
     if name == MANIFEST_NAME:

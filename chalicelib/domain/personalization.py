@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol
 from pydantic import Field, PlainValidator, WithJsonSchema
 
 from chalicelib.domain.charsets import charset_issue, resolve_charset
-from chalicelib.domain.layout import Layout, LayoutOptions, fit_text
+from chalicelib.domain.layout import Layout, LayoutOptions, Shaping, fit_text
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,
@@ -28,6 +28,9 @@ from chalicelib.errors import AtelierError
 from chalicelib.fonts import LoadedFont, missing_characters
 
 MAX_INPUTS = 50
+# Specs of version 1 were laid out one glyph per character with pair kerning; version 2 shapes
+# with HarfBuzz. New validations lay out for the latest version; a stored spec keeps its own.
+LATEST_SPEC_VERSION = 2
 
 
 MAX_RAW_CHARS = 100_000  # cheap bound before normalization; the zone's own bound is far lower
@@ -92,6 +95,8 @@ class Result:
     # What the spec builder needs beyond the JSON answer: exact layouts and verified images.
     layouts: dict[str, Layout] = field(default_factory=dict)
     images: dict[str, ImageInfo] = field(default_factory=dict)
+    shaping: dict[str, Shaping] = field(default_factory=dict)  # per text zone, version 2
+    spec_version: int = LATEST_SPEC_VERSION
 
     @property
     def valid(self) -> bool:
@@ -127,9 +132,19 @@ def layout_summary(layout: Layout) -> dict[str, Any]:
     }
 
 
-def validate_inputs(product: ProductDoc, inputs: dict[str, ZoneInput], catalog: Catalog) -> Result:
-    """Every error and warning for these inputs, the normalized inputs, and the layouts."""
-    result = Result()
+def validate_inputs(
+    product: ProductDoc,
+    inputs: dict[str, ZoneInput],
+    catalog: Catalog,
+    *,
+    spec_version: int = LATEST_SPEC_VERSION,
+) -> Result:
+    """Every error and warning for these inputs, the normalized inputs, and the layouts.
+
+    ``spec_version`` picks the layout engine; only tests and tools that reproduce version 1
+    specs pass 1.
+    """
+    result = Result(spec_version=spec_version)
     for zone_id in inputs:
         if product.zone(zone_id) is None:
             result.add(zone_id, "zone.unknown", "This product has no zone with this id.")
@@ -186,18 +201,16 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
     font = _font(zone.id, font_id, catalog, result) if ok else None
     if font is None:
         return
-    missing = missing_characters(font, norm.normalized)
-    if missing:
-        result.add(
-            zone.id,
-            "text.missing_glyphs",
-            f"The font {font_id} cannot draw: {' '.join(missing)}",
-            characters=missing,
-            code_points=[f"U+{ord(c):04X}" for c in missing],
-            font=font_id,
-        )
+    shaping = zone_shaping(zone, result.spec_version)
+    # Version 1 checks code points before its layout would draw .notdef boxes.
+    missing = missing_characters(font, norm.normalized) if shaping is None else []
+    if _missing_glyphs(zone.id, font_id, missing, result):
         return
-    layout = fit_zone(zone, norm.normalized, font, given.size)
+    layout = fit_zone(zone, norm.normalized, font, given.size, shaping)
+    if _missing_glyphs(zone.id, font_id, list(layout.missing), result):
+        return
+    if shaping is not None:
+        result.shaping[zone.id] = shaping
     result.layout[zone.id] = layout_summary(layout)
     result.layouts[zone.id] = layout
     if not layout.fits:
@@ -216,7 +229,29 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
     }
 
 
-def zone_layout_options(zone: TextZone) -> LayoutOptions:
+def _missing_glyphs(zone_id: str, font_id: str, missing: list[str], result: Result) -> bool:
+    """Report characters the font cannot draw (per code point in version 1, per shaped cluster
+    in version 2); true when there were any."""
+    if missing:
+        result.add(
+            zone_id,
+            "text.missing_glyphs",
+            f"The font {font_id} cannot draw: {' '.join(missing)}",
+            characters=missing,
+            code_points=[f"U+{ord(c):04X}" for c in missing],
+            font=font_id,
+        )
+    return bool(missing)
+
+
+def zone_shaping(zone: TextZone, spec_version: int) -> Shaping | None:
+    """HarfBuzz shaping for version 2 and later, None (the version 1 engine) before."""
+    if spec_version < 2:
+        return None
+    return Shaping(direction=zone.direction)
+
+
+def zone_layout_options(zone: TextZone, shaping: Shaping | None = None) -> LayoutOptions:
     """How text is set in this zone; validation and the renderers share it so they agree."""
     return LayoutOptions(
         width_mm=zone.width_mm,
@@ -225,14 +260,17 @@ def zone_layout_options(zone: TextZone) -> LayoutOptions:
         valign=zone.valign,
         wrap=zone.wrap,
         max_lines=zone.max_lines,
+        shaping=shaping,
     )
 
 
-def fit_zone(zone: TextZone, text: str, font: LoadedFont, size: float | None) -> Layout:
+def fit_zone(
+    zone: TextZone, text: str, font: LoadedFont, size: float | None, shaping: Shaping | None
+) -> Layout:
     return fit_text(
         text,
         font,
-        zone_layout_options(zone),
+        zone_layout_options(zone, shaping),
         min_size_mm=zone.min_size_mm,
         max_size_mm=zone.max_size_mm,
         size_mm=size or zone.size_mm,

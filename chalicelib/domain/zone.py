@@ -106,7 +106,9 @@ class TextZone(ZoneBase):
     min_size_mm: FontSize = 2.0
     max_size_mm: FontSize = 10.0
     default_size_mm: FontSize | None = None
-    align: Literal["left", "center", "right"] = "center"
+    # start/end follow each line's paragraph direction (spec version 2; left/right in version 1)
+    align: Literal["left", "center", "right", "start", "end"] = "center"
+    direction: Literal["auto", "ltr", "rtl"] = "auto"  # paragraph direction; auto: first strong
     valign: Literal["top", "middle", "bottom"] = "middle"
     fit: Literal["shrink", "none"] = "shrink"
     wrap: bool = False

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError as PydanticValidationError
+
 from chalicelib import aws
 from chalicelib.domain.pack import (
     GENERATOR_VERSION,
@@ -24,7 +26,7 @@ from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
 from chalicelib.domain.spec import DesignSpec, TextZoneSpec
 from chalicelib.domain.zone import ProductDoc
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ValidationFailed, field_errors
 from chalicelib.jobs.packs import pack_key
 from chalicelib.jobs.render_worker import BrandSceneResources
 from chalicelib.store import packs, products, specs
@@ -45,7 +47,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
     """Build, verify and upload the pack; the record's fields for a success."""
     spec = specs.get_spec(model.brand_id, model.spec_hash).spec
     product = products.get_version(model.brand_id, spec["product_id"], int(spec["product_version"]))
-    profile = ProfileDoc.model_validate(model.profile, strict=False)
+    profile = _profile(model)
     fields = {
         "pack": model.pack_id,
         "order": model.order_ref or model.snapshot_id,
@@ -88,6 +90,19 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         "files": manifest["files"],
         "warnings": list(warnings),
     }
+
+
+def _profile(model: PackModel) -> ProfileDoc:
+    """The profile copied onto the pack; one that no longer validates fails the pack with a
+    code at once (a retry would read the same record)."""
+    try:
+        return ProfileDoc.from_stored(dict(model.profile))
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            "The pack's manufacturing profile is not valid.",
+            code="pack.profile_invalid",
+            details=field_errors(exc),
+        ) from exc
 
 
 def _files(
