@@ -14,7 +14,8 @@ from typing import Annotated, Any, Protocol
 from pydantic import Field, PlainValidator, WithJsonSchema
 
 from chalicelib.domain.charsets import charset_issue, resolve_charset
-from chalicelib.domain.layout import Layout, LayoutOptions, Shaping, fit_text
+from chalicelib.domain.layout import Layout, LayoutOptions, fit_text
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,

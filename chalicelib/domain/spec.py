@@ -27,7 +27,8 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
-from chalicelib.domain.layout import Layout, Shaping
+from chalicelib.domain.layout import Layout
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.personalization import LATEST_SPEC_VERSION, Result
 from chalicelib.domain.zone import HexColor, ImageZone, ProductDoc, Slug, StrictModel, TextZone
 from chalicelib.errors import field_errors

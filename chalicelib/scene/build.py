@@ -25,7 +25,8 @@ from chalicelib.domain.imaging import (
     sniff_format,
     verify_image_bytes,
 )
-from chalicelib.domain.layout import Layout, LayoutInvalid, Shaping, layout_text
+from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.personalization import zone_layout_options
 from chalicelib.domain.spec import (
     ColorZoneSpec,
