@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Ctx, RequestModel, json_response, route
 from chalicelib.domain import personalization as p13n
+from chalicelib.domain import zone_layout
+from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.zone import TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.fonts import FontUnknown, LoadedFont
@@ -129,6 +131,9 @@ class AutoFitIn(RequestModel):
     zone_id: str = Field(min_length=1, max_length=64)
     text: p13n.RawText
     font: str | None = Field(default=None, max_length=64)
+    features: list[ChoiceId] | None = Field(
+        default=None, max_length=10, description="ids of the zone's feature_choices"
+    )
 
 
 class AutoFitOut(BaseModel):
@@ -162,17 +167,24 @@ def auto_fit(ctx: Ctx, body: AutoFitIn) -> AutoFitOut:
             code="zone.font_not_allowed",
             details={"allowed": zone.fonts},
         )
+    unknown = unknown_choices(zone.feature_choices, body.features or ())
+    if unknown:
+        raise ValidationFailed(
+            "These typographic options are not offered in this zone.",
+            code="zone.feature_not_allowed",
+            details={"features": unknown, "allowed": [c.id for c in zone.feature_choices]},
+        )
     font = assets.load_font(ctx.brand_id, font_id)
     text = p13n.normalize_for_zone(zone, body.text).normalized
-    shaping = p13n.zone_shaping(zone, p13n.LATEST_SPEC_VERSION)
-    layout = p13n.fit_zone(zone, text, font, None, shaping)
+    shaping = zone_layout.zone_shaping(zone, zone_layout.LATEST_SPEC_VERSION, body.features or ())
+    layout = zone_layout.fit_zone(zone, text, font, None, shaping)
     if layout.missing:  # after shaping, per cluster: what the glyphs will really be
         raise ValidationFailed(
             f"The font {font_id} cannot draw: {' '.join(layout.missing)}",
             code="text.missing_glyphs",
             details={"characters": list(layout.missing)},
         )
-    return AutoFitOut(font=font_id, **p13n.layout_summary(layout))
+    return AutoFitOut(font=font_id, **zone_layout.layout_summary(layout))
 
 
 # --- widget config --------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Protocol
 from pydantic import Field, PlainValidator, WithJsonSchema
 
 from chalicelib.domain.charsets import charset_issue, resolve_charset
-from chalicelib.domain.layout import Layout, LayoutOptions, Shaping, fit_text
+from chalicelib.domain.features import ChoiceId, unknown_choices
+from chalicelib.domain.layout import Layout
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,
@@ -24,13 +26,16 @@ from chalicelib.domain.text import (
     normalize_text,
 )
 from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, StrictModel, TextZone
+from chalicelib.domain.zone_layout import (
+    LATEST_SPEC_VERSION,
+    fit_zone,
+    layout_summary,
+    zone_shaping,
+)
 from chalicelib.errors import AtelierError
 from chalicelib.fonts import LoadedFont, missing_characters
 
 MAX_INPUTS = 50
-# Specs of version 1 were laid out one glyph per character with pair kerning; version 2 shapes
-# with HarfBuzz. New validations lay out for the latest version; a stored spec keeps its own.
-LATEST_SPEC_VERSION = 2
 
 
 MAX_RAW_CHARS = 100_000  # cheap bound before normalization; the zone's own bound is far lower
@@ -64,6 +69,9 @@ class ZoneInput(StrictModel):
     color: str | None = Field(default=None, max_length=16)
     size: float | None = Field(default=None, gt=0, le=1000, description="font size in mm")
     asset_id: str | None = Field(default=None, max_length=64)
+    features: list[ChoiceId] | None = Field(
+        default=None, max_length=10, description="ids of the zone's feature_choices"
+    )
 
 
 @dataclass(frozen=True)
@@ -121,17 +129,6 @@ class Result:
         }
 
 
-def layout_summary(layout: Layout) -> dict[str, Any]:
-    return {
-        "font_size_mm": layout.font_size_mm,
-        "lines": [line.text for line in layout.lines],
-        "width_mm": layout.width_mm,
-        "height_mm": layout.height_mm,
-        "fits": layout.fits,
-        "problems": list(layout.problems),
-    }
-
-
 def validate_inputs(
     product: ProductDoc,
     inputs: dict[str, ZoneInput],
@@ -182,7 +179,7 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         if zone.required:
             result.add(zone.id, "zone.required", "This zone must be filled in.")
         return
-    _unexpected(zone.id, given, {"text", "font", "color", "size"}, result)
+    _unexpected(zone.id, given, {"text", "font", "color", "size", "features"}, result)
     try:
         norm = normalize_for_zone(zone, given.text)
     except TextTooLong as exc:
@@ -198,10 +195,21 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
     font_id = given.font or zone.font
     color = (given.color or zone.color).upper()
     ok = _choices(zone, font_id, color, given.size, result)
+    chosen = sorted(set(given.features or ()))
+    unknown = unknown_choices(zone.feature_choices, chosen)
+    if unknown:
+        result.add(
+            zone.id,
+            "zone.feature_not_allowed",
+            "These typographic options are not offered in this zone.",
+            features=unknown,
+            allowed=[c.id for c in zone.feature_choices],
+        )
+        ok = False
     font = _font(zone.id, font_id, catalog, result) if ok else None
     if font is None:
         return
-    shaping = zone_shaping(zone, result.spec_version)
+    shaping = zone_shaping(zone, result.spec_version, chosen)
     # Version 1 checks code points before its layout would draw .notdef boxes.
     missing = missing_characters(font, norm.normalized) if shaping is None else []
     if _missing_glyphs(zone.id, font_id, missing, result):
@@ -226,6 +234,7 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         "font": font_id,
         "color": color,
         "size": layout.font_size_mm,
+        **({"features": chosen} if chosen else {}),
     }
 
 
@@ -242,40 +251,6 @@ def _missing_glyphs(zone_id: str, font_id: str, missing: list[str], result: Resu
             font=font_id,
         )
     return bool(missing)
-
-
-def zone_shaping(zone: TextZone, spec_version: int) -> Shaping | None:
-    """HarfBuzz shaping for version 2 and later, None (the version 1 engine) before."""
-    if spec_version < 2:
-        return None
-    return Shaping(direction=zone.direction)
-
-
-def zone_layout_options(zone: TextZone, shaping: Shaping | None = None) -> LayoutOptions:
-    """How text is set in this zone; validation and the renderers share it so they agree."""
-    return LayoutOptions(
-        width_mm=zone.width_mm,
-        height_mm=zone.height_mm,
-        align=zone.align,
-        valign=zone.valign,
-        wrap=zone.wrap,
-        max_lines=zone.max_lines,
-        shaping=shaping,
-    )
-
-
-def fit_zone(
-    zone: TextZone, text: str, font: LoadedFont, size: float | None, shaping: Shaping | None
-) -> Layout:
-    return fit_text(
-        text,
-        font,
-        zone_layout_options(zone, shaping),
-        min_size_mm=zone.min_size_mm,
-        max_size_mm=zone.max_size_mm,
-        size_mm=size or zone.size_mm,
-        fit=zone.fit,
-    )
 
 
 def _text_rules(zone: TextZone, norm: NormalizedText, catalog: Catalog, result: Result) -> None:

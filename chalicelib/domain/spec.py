@@ -27,9 +27,11 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
-from chalicelib.domain.layout import Layout, Shaping
-from chalicelib.domain.personalization import LATEST_SPEC_VERSION, Result
+from chalicelib.domain.layout import Layout
+from chalicelib.domain.lines import Shaping
+from chalicelib.domain.personalization import Result
 from chalicelib.domain.zone import HexColor, ImageZone, ProductDoc, Slug, StrictModel, TextZone
+from chalicelib.domain.zone_layout import LATEST_SPEC_VERSION
 from chalicelib.errors import field_errors
 
 SPEC_VERSION = LATEST_SPEC_VERSION

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.charsets import CHARSETS
+from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
 from chalicelib.fonts import DEFAULT_FONT_ID
 
 MAX_ZONES = 50
@@ -83,6 +84,9 @@ class TextZone(ZoneBase):
     # start/end follow each line's paragraph direction (spec version 2; left/right in version 1)
     align: Literal["left", "center", "right", "start", "end"] = "center"
     direction: Literal["auto", "ltr", "rtl"] = "auto"  # paragraph direction; auto: first strong
+    # OpenType switches the brand fixes, and named choices a shopper may add (spec version 2).
+    features: dict[FeatureTag, bool] = Field(default_factory=dict, max_length=20)
+    feature_choices: list[FeatureChoice] = Field(default_factory=list, max_length=MAX_CHOICES)
     valign: Literal["top", "middle", "bottom"] = "middle"
     fit: Literal["shrink", "none"] = "shrink"
     wrap: bool = False
@@ -240,6 +244,7 @@ def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[di
                 zone_id=zone.id,
             )
         )
+    issues += feature_issues(at, zone.id, zone.features, zone.feature_choices)
     bad_sets = [name for name in zone.charset if name not in CHARSETS]
     if bad_sets:
         issues.append(

@@ -25,8 +25,8 @@ from chalicelib.domain.imaging import (
     sniff_format,
     verify_image_bytes,
 )
-from chalicelib.domain.layout import Layout, LayoutInvalid, Shaping, layout_text
-from chalicelib.domain.personalization import zone_layout_options
+from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.spec import (
     ColorZoneSpec,
     DesignSpec,
@@ -37,6 +37,7 @@ from chalicelib.domain.spec import (
     shaping_record,
 )
 from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, TextZone, ZoneBase
+from chalicelib.domain.zone_layout import zone_layout_options
 from chalicelib.errors import AtelierError, field_errors
 from chalicelib.fonts import LoadedFont
 from chalicelib.scene.model import (
