@@ -20,7 +20,7 @@ from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.zone import TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.fonts import FontUnknown, LoadedFont
-from chalicelib.store import assets, products
+from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import BrandCatalog
 
 bp = Blueprint(__name__)
@@ -45,6 +45,27 @@ class ValidateOut(BaseModel):
     warnings: list[dict[str, Any]]
     normalized_inputs: dict[str, dict[str, Any]]
     layout: dict[str, dict[str, Any]]
+    # per cut zone: connector, how many pieces it yields, the checks run and what they found
+    cut: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+def check_inputs(
+    ctx: Ctx, product: products.Product, inputs: dict[str, p13n.ZoneInput]
+) -> tuple[p13n.Result, dict[str, dict[str, Any]]]:
+    """Every rule of the product, plus the manufacturability checks of its cut zones
+    (against the product's profile, the laser default otherwise). Returns the result and
+    the cut reports by zone. Clipper is imported only when a zone is cut."""
+    catalog = BrandCatalog(ctx.brand_id)
+    result = p13n.validate_inputs(product.doc, inputs, catalog)
+    cut: dict[str, dict[str, Any]] = {}
+    if any(isinstance(z, TextZone) and z.process == "cut" for z in product.doc.zones):
+        from chalicelib.scene.cut_checks import check_cut_zones
+
+        profile_id = product.doc.manufacturing_profile_id or "laser-default"
+        profile = profiles.get_profile(ctx.brand_id, profile_id).doc
+        for report in check_cut_zones(product.doc, result, catalog.font, profile):
+            cut[report.zone_id] = report.as_dict()
+    return result, cut
 
 
 @route(
@@ -59,9 +80,8 @@ class ValidateOut(BaseModel):
     rate="validate",
 )
 def validate(ctx: Ctx, body: ValidateIn) -> ValidateOut:
-    product = visible_product(ctx, body.product_id)
-    result = p13n.validate_inputs(product.doc, body.inputs, BrandCatalog(ctx.brand_id))
-    return ValidateOut(**result.as_dict())
+    result, cut = check_inputs(ctx, visible_product(ctx, body.product_id), body.inputs)
+    return ValidateOut(**result.as_dict(), cut=cut)
 
 
 class NormalizeIn(RequestModel):

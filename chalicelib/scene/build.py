@@ -193,13 +193,28 @@ def _text_item(
     _check_layout(zone.id, layout, given.layout)
     if shaping is not None and given.shaping is not None:
         _check_runs(zone.id, shaping_record(layout, shaping), given.shaping.model_dump())
+    return text_item(zone, layout, font, given.color)
+
+
+def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> TextItem:
+    """The zone's laid-out text as a scene item: outlines on the artboard, plus what the cut
+    connectors need (the zone's frame, baselines and cut options)."""
     frame = _zone_frame(zone)
     outline = outline_layout(layout, font)
     moved = tuple(
         GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
         for g in outline.glyphs
     )
-    return TextItem(zone.id, zone.process, given.color, TextOutline(moved), zone.rotation_deg)
+    return TextItem(
+        zone.id,
+        zone.process,
+        color,
+        TextOutline(moved),
+        zone.rotation_deg,
+        frame,
+        tuple(line.baseline_mm for line in layout.lines),
+        zone.cut if zone.process == "cut" else None,
+    )
 
 
 def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:

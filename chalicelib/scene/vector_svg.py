@@ -98,7 +98,8 @@ def _bodies(scene: Scene, profile: ProfileDoc, clips: list[str]) -> dict[Operati
             bodies[name].append(_group(item.transform, _rect(item.rect, paint)))
     if cut_items:
         cut_scene = dataclasses.replace(scene, base_image=None, items=tuple(cut_items))
-        bodies["cut"] = [_polygon(path.ring) for path in machine_paths(cut_scene, profile)]
+        for path in machine_paths(cut_scene, profile):  # cut, and an outline's engraved text
+            bodies[path.operation].append(_polygon(path.ring))
     return bodies
 
 
