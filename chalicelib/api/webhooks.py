@@ -25,8 +25,8 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import logs
 from chalicelib.api.http import Ctx, _check_size, parse_json, route, validate
-from chalicelib.api.orders import move_order
 from chalicelib.errors import BadRequest, NotFound, Unauthorized, ValidationFailed
+from chalicelib.flows.orders import move_order
 from chalicelib.store import orders, snapshots
 from chalicelib.store import webhooks as store
 from chalicelib.store.base import transaction
