@@ -68,6 +68,8 @@ class ProgressBar:
 
 
 def _migrate(args: argparse.Namespace) -> Any:
+    if args.action == "shopify-shops":
+        return webhooks.record_shop_pins(args.brand)
     if args.action == "seed-legacy":
         ids = migration.seed_legacy_orders(
             args.brand, args.product, args.snapshot, args.count, invalid_every=args.invalid_every
@@ -122,8 +124,9 @@ def _run(args: argparse.Namespace) -> Any:
         brand = brands.set_quota(args.brand, args.kind, args.per_day)
         return {"brand_id": brand.brand_id, "quotas": brand.quotas}
     if args.group == "brands" and args.action == "shopify-secret":
-        webhooks.set_shopify_secret(args.brand, args.secret)
-        return {"brand_id": args.brand, "shopify_secret": "set"}
+        webhooks.set_shopify_secret(args.brand, args.secret, args.shop)
+        shops = webhooks.get_shopify_settings(args.brand).shops
+        return {"brand_id": args.brand, "shopify_secret": "set", "shopify_shops": list(shops)}
     if args.group == "brands" and args.action == "origins":
         brand = brands.set_origins(brands.get_brand(args.brand).brand_id, args.origin or [])
         return {"brand_id": brand.brand_id, "origins": list(brand.origins)}
@@ -163,6 +166,12 @@ def parser() -> argparse.ArgumentParser:
     bs = b.add_parser("shopify-secret", help="set the secret Shopify signs webhooks with")
     bs.add_argument("--brand", required=True)
     bs.add_argument("--secret", required=True)
+    bs.add_argument(
+        "--shop",
+        action="append",
+        help="shop domain (name.myshopify.com) whose webhooks the brand accepts (repeatable; "
+        "replaces the list; without it the first signed delivery's domain is pinned)",
+    )
     bo = b.add_parser("origins", help="replace a brand's allowed origins")
     bo.add_argument("--brand", required=True)
     bo.add_argument("--origin", action="append")
@@ -203,6 +212,11 @@ def _migrate_parser(groups: Any) -> None:
     mo.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     mo.add_argument("--brand", default=None, help="one brand only (default: every brand)")
     mo.add_argument("--page-size", type=_positive, default=migration.PAGE_SIZE)
+    mp = m.add_parser(
+        "shopify-shops",
+        help="pin brands with Shopify orders to their shop domain (or require proof for it)",
+    )
+    mp.add_argument("--brand", default=None, help="one brand only (default: every brand)")
     ms = m.add_parser("seed-legacy", help="write legacy-shaped orders (local stack and tests)")
     ms.add_argument("--brand", required=True)
     ms.add_argument("--product", required=True)

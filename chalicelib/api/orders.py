@@ -12,11 +12,12 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
-from chalicelib.domain.order import OrderStatus
+from chalicelib.domain.order import OrderStatus, shopify_order_id
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.flows.orders import move_order
 from chalicelib.flows.views import OrderOut
 from chalicelib.store import orders, snapshots
+from chalicelib.store.webhooks import get_shopify_settings as shopify_settings
 
 bp = Blueprint(__name__)
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")]
@@ -124,6 +125,11 @@ def get_order(ctx: Ctx, order_id: str) -> OrderOut:
 
 class OrderQuery(QueryModel):
     status: OrderStatus | None = None
+    external_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Za-z_-]{1,64}$",
+        description="Shopify's order id: the order a Shopify webhook made for it (any shop)",
+    )
     cursor: str | None = Field(default=None, max_length=512)
     limit: int = Field(default=20, ge=1, le=100)
 
@@ -143,10 +149,20 @@ class OrderList(BaseModel):
     summary="List orders, optionally by status, with an opaque cursor",
 )
 def list_orders(ctx: Ctx, query: OrderQuery) -> OrderList:
+    if query.external_id is not None:
+        return OrderList(data=_by_external_id(ctx.brand_id, query), next_cursor=None)
     found, cursor = orders.list_orders(
         ctx.brand_id, status=query.status, limit=query.limit, cursor=query.cursor
     )
     return OrderList(data=[OrderOut.of(o) for o in found], next_cursor=cursor)
+
+
+def _by_external_id(brand_id: str, query: OrderQuery) -> list[OrderOut]:
+    """Shopify order ids map to order ids through the brand's shops (derived, no index)."""
+    shops = shopify_settings(brand_id).shops
+    candidates = (shopify_order_id(brand_id, shop, str(query.external_id)) for shop in shops)
+    found = [o for o in (orders.find_order(brand_id, oid) for oid in candidates) if o]
+    return [OrderOut.of(o) for o in found if query.status in (None, o.status)]
 
 
 class StatusIn(RequestModel):

@@ -36,6 +36,9 @@ class ItemOut(BaseModel):
 class OrderOut(BaseModel):
     order_id: str
     external_ref: str
+    external_id: str | None = Field(
+        default=None, description="Shopify's numeric order id (orders from Shopify webhooks)"
+    )
     source: str
     currency: str
     customer: dict[str, Any]
@@ -54,6 +57,7 @@ class OrderOut(BaseModel):
         return cls(
             order_id=o.order_id,
             external_ref=o.external_ref,
+            external_id=o.external_id,
             source=o.source,
             currency=o.currency,
             customer=o.customer,
