@@ -6,8 +6,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
-# Only tests need these (`make test`, `make e2e`): the widget's browser test drives Debian's Chromium.
-TEST_DEB_PACKAGES := chromium chromium-driver
+# Only tests need these (`make test`, `make e2e`): the widget's browser test drives Debian's Chromium;
+# typography tests compare with HarfBuzz's own CLI (hb-shape, hb-view), run Unicode's bidi
+# conformance file (unicode-data) and use Debian fonts as brand uploads (Arabic, Hebrew,
+# Devanagari, cursive Latin; cut-geometry tests weld Dancing Script).
+TEST_DEB_PACKAGES := chromium chromium-driver libharfbuzz-bin unicode-data fonts-hosny-amiri \
+  culmus fonts-lohit-deva fonts-dancingscript fonts-kaushanscript
 TEST_GOALS := $(filter test e2e,$(MAKECMDGOALS))
 STAGE  ?= prod
 

@@ -192,8 +192,11 @@ def missing_characters(font: LoadedFont, text: str) -> list[str]:
 class LoadedFont:
     """A parsed font with per-glyph caches; all metrics are in font units."""
 
-    def __init__(self, ttfont: Any, font_id: str, sha256: str) -> None:
+    def __init__(self, ttfont: Any, font_id: str, sha256: str, data: bytes | None = None) -> None:
         self.ttfont = ttfont
+        self._data = data  # the file itself, for HarfBuzz (spec version 2 shaping)
+        self._hb_font: Any = None
+        self._glyph_order: list[str] = ttfont.getGlyphOrder()
         self.font_id = font_id
         self.sha256 = sha256
         self.units_per_em = int(ttfont["head"].unitsPerEm)
@@ -213,7 +216,13 @@ class LoadedFont:
 
     @classmethod
     def from_bytes(cls, data: bytes, font_id: str) -> LoadedFont:
-        return cls(_parse(data), font_id, hashlib.sha256(data).hexdigest())
+        """Parse ``data``; any parsing failure is :class:`FontInvalid`, never a bare fontTools
+        error (tables such as glyf and post are read lazily, here rather than in ``_parse``)."""
+        ttfont = _parse(data)
+        try:
+            return cls(ttfont, font_id, hashlib.sha256(data).hexdigest(), data)
+        except Exception as exc:  # fontTools raises anything from struct.error to TTLibError
+            raise _unreadable(exc) from exc
 
     @classmethod
     def from_path(cls, path: Path, font_id: str) -> LoadedFont:
@@ -230,6 +239,26 @@ class LoadedFont:
         if glyph is None and ch.isspace():
             glyph = self.cmap.get(0x20)
         return glyph if glyph is not None else self.notdef
+
+    @property
+    def hb_font(self) -> Any:
+        """A HarfBuzz font on the same file bytes (scale = units per em), made on first use."""
+        if self._hb_font is None:
+            with self._lock:
+                if self._hb_font is None:
+                    if self._data is None:
+                        raise FontUnavailable(
+                            "this font was loaded without its file bytes",
+                            details={"font_id": self.font_id},
+                        )
+                    import uharfbuzz as hb
+
+                    self._hb_font = hb.Font(hb.Face(hb.Blob(self._data)))
+        return self._hb_font
+
+    def glyph_name(self, gid: int) -> str:
+        """The name fontTools draws for a glyph id HarfBuzz returned (same file, same order)."""
+        return self._glyph_order[gid]
 
     def advance(self, glyph: str) -> int:
         return int(self._hmtx[glyph][0])
@@ -268,10 +297,14 @@ def _parse(data: bytes) -> Any:
         for tag in ("head", "hhea", "hmtx", "maxp", "cmap"):
             font[tag]  # parse now: a broken table must fail here, not mid-render
     except Exception as exc:  # fontTools raises anything from struct.error to AssertionError
-        raise FontInvalid(
-            "not a readable TrueType/OpenType font", details={"reason": type(exc).__name__}
-        ) from exc
+        raise _unreadable(exc) from exc
     return font
+
+
+def _unreadable(exc: Exception) -> FontInvalid:
+    return FontInvalid(
+        "not a readable TrueType/OpenType font", details={"reason": type(exc).__name__}
+    )
 
 
 class _Kerning:
@@ -434,17 +467,26 @@ def verify_font_bytes(data: bytes, *, max_bytes: int = MAX_FONT_BYTES) -> FontFa
             "only TrueType (.ttf) and OpenType (.otf) files are accepted",
             details={"reason": "unsupported_format"},
         )
-    font = LoadedFont.from_bytes(data, "upload")
-    family, style = _names(font.ttfont)
-    embedding = _embedding(font.ttfont)
     try:
-        font.ttfont.ensureDecompiled()
-        for glyph in font.ttfont.getGlyphOrder():
-            font.glyph_bounds(glyph)
-    except Exception as exc:  # any fontTools failure here means a broken font
+        return _inspect(data, outline_format)
+    except ValidationFailed:  # FontInvalid, FontEmbeddingRestricted: already the file's fault
+        raise
+    except Exception as exc:
+        # fontTools parses tables lazily, so a truncated file or a table of garbage (OS/2 all
+        # 0xFF) fails wherever it is first read; every such failure is the file's, never a 500.
         raise FontInvalid(
             "font tables or outlines are corrupt", details={"reason": type(exc).__name__}
         ) from exc
+
+
+def _inspect(data: bytes, outline_format: OutlineFormat) -> FontFacts:
+    """Parse, name, check the licence and draw every glyph; fontTools errors propagate."""
+    font = LoadedFont.from_bytes(data, "upload")
+    family, style = _names(font.ttfont)
+    embedding = _embedding(font.ttfont)
+    font.ttfont.ensureDecompiled()
+    for glyph in font.ttfont.getGlyphOrder():
+        font.glyph_bounds(glyph)
     if not font.cmap:
         raise FontInvalid("font maps no Unicode characters", details={"reason": "no_cmap"})
     return FontFacts(

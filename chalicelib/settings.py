@@ -29,6 +29,11 @@ class Settings(BaseModel):
     endpoint_url: str | None = None
     log_level: str = "INFO"
     max_body_bytes: int = 1024 * 1024
+    # Outbound webhook URL rules. Strict (https, ports below, public addresses only) on every
+    # stage; only the local stack sets ``ATELIER_WEBHOOK_URL_POLICY=local`` (local/stack.py) to
+    # reach receivers on loopback over http. Any other value is strict: the switch fails closed.
+    webhook_strict_urls: bool = True
+    webhook_ports: tuple[int, ...] = (443, 80)
     # Physical resource names, keyed by logical name ("brands", "render-preview", ...). A name that
     # is not set here falls back to the stage-derived default of the resource definition.
     resource_names: dict[str, str] = {}
@@ -60,12 +65,22 @@ def _build(snapshot: tuple[tuple[str, str], ...]) -> Settings:
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         log_level=env.get("ATELIER_LOG_LEVEL", "INFO"),
         max_body_bytes=int(env.get("ATELIER_MAX_BODY_BYTES", str(1024 * 1024))),
+        webhook_strict_urls=env.get("ATELIER_WEBHOOK_URL_POLICY", "strict") != "local",
+        webhook_ports=_ports(env.get("ATELIER_WEBHOOK_PORTS", "443,80")),
         resource_names={
             k: v
             for k, v in env.items()
             if k.startswith(("ATELIER_TABLE_", "ATELIER_QUEUE_", "ATELIER_BUCKET_"))
         },
     )
+
+
+def _ports(text: str) -> tuple[int, ...]:
+    """``"443,8443"`` → (443, 8443); a port outside 1..65535 is a configuration error."""
+    ports = tuple(int(p) for p in text.split(",") if p.strip())
+    if not ports or any(not 0 < p < 65536 for p in ports):
+        raise ValueError(f"ATELIER_WEBHOOK_PORTS must list ports 1-65535: {text!r}")
+    return ports
 
 
 def get_settings() -> Settings:

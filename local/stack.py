@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -47,8 +48,13 @@ class LocalConfig:
         return f"http://{HOST}:{self.moto_port}"
 
     def aws_environment(self) -> dict[str, str]:
-        """What points boto3 and pynamodb at the local AWS (dummy credentials, fixed region)."""
+        """What points boto3 and pynamodb at the local AWS (dummy credentials, fixed region).
+
+        It also relaxes the webhook URL rules (http and loopback receivers allowed): the one
+        place that does, explicitly, so no deployed stage (``dev`` included) ever runs relaxed.
+        """
         return {
+            "ATELIER_WEBHOOK_URL_POLICY": "local",
             "AWS_ENDPOINT_URL": self.aws_url,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
@@ -118,6 +124,9 @@ def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
     demo = {
         "api_url": cfg.api_url,
         "aws_endpoint_url": cfg.aws_url,
+        # What the ops CLI (and anything else) needs to talk to this stack's AWS: the CLI reads
+        # it from here when no AWS settings are given.
+        "aws_environment": cfg.aws_environment(),
         **brand,
         "product_id": product_id,
         "demo_url": f"{cfg.api_url}/demo/{product_id}?key={brand['publishable_key']}",
@@ -222,6 +231,11 @@ def main() -> int:
     return 0
 
 
+def export_lines(cfg: LocalConfig) -> list[str]:
+    """``export NAME=value`` lines that point a shell (and the ops CLI) at this stack."""
+    return [f"export {k}={shlex.quote(v)}" for k, v in cfg.aws_environment().items()]
+
+
 def _announce(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> None:
     print(
         "\n".join(
@@ -236,6 +250,9 @@ def _announce(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> None
                 f"  widget demo shop:  {demo['demo_url']}",
                 f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",
                 f"  written to:        {cfg.state_dir / 'demo.json'}",
+                "The ops CLI (python -m chalicelib.cli) finds this stack through demo.json when",
+                "no AWS settings are given; other tools, or another shell, need:",
+                *export_lines(cfg),
                 "Ctrl-C stops everything.",
                 "",
             ]

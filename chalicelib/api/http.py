@@ -101,6 +101,9 @@ class Ctx:
     request_id: str
     principal_: Principal | None = None
     claim: Claim | None = None
+    # What a replay of this request answers instead of the result (same status): set by a
+    # handler whose answer holds a secret shown once, so the secret is never stored for replay.
+    replay: Any = None
 
     @property
     def principal(self) -> Principal:
@@ -123,7 +126,8 @@ class Ctx:
         with store_transaction(token) as transaction:
             yield transaction
             if self.claim is not None:
-                stored = stored_response(to_response(result, status))
+                replayed = result if self.replay is None else self.replay
+                stored = stored_response(to_response(replayed, status))
                 idempotency_store().complete_in(transaction, self.claim, stored, time.time())
         if self.claim is not None:
             self.claim.completed = True
@@ -288,7 +292,10 @@ def _run_idempotent(
     except BaseException:
         store.release(outcome)
         raise
-    finish(store, outcome, stored_response(response))
+    if ctx.replay is not None and 200 <= response.status_code < 300:
+        finish(store, outcome, stored_response(to_response(ctx.replay, response.status_code)))
+    else:
+        finish(store, outcome, stored_response(response))
     return response
 
 

@@ -14,14 +14,13 @@ from pydantic import BaseModel, Field
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.api.http import Ctx, Reply, RequestModel, route
-from chalicelib.api.personalization import visible_product
+from chalicelib.api.personalization import check_inputs, visible_product
 from chalicelib.domain import personalization as p13n
 from chalicelib.domain import spec as design
 from chalicelib.errors import ValidationFailed
 from chalicelib.flows.production import lock_and_announce
 from chalicelib.flows.views import SnapshotOut
 from chalicelib.store import snapshots, specs
-from chalicelib.store.catalog import BrandCatalog
 
 bp = Blueprint(__name__)
 
@@ -67,7 +66,7 @@ class SpecOut(BaseModel):
 )
 def create_spec(ctx: Ctx, body: SpecIn) -> Reply:
     product = visible_product(ctx, body.product_id)
-    result = p13n.validate_inputs(product.doc, body.inputs, BrandCatalog(ctx.brand_id))
+    result, _ = check_inputs(ctx, product, body.inputs)
     if not result.valid:
         raise ValidationFailed(
             "The inputs break the product's rules.",

@@ -12,8 +12,12 @@ Decisions a caller should know:
   ascender space mean nothing on an engraved ring, so the ink is what must fit.
 - Line spacing defaults to the font's own hhea ascender - descender + lineGap (about 1.2 × size
   for most fonts); ``line_height`` overrides it as a multiple of the font size.
-- One glyph per character (cmap), pair kerning from the font, no ligatures or other shaping.
-  Characters the font lacks are drawn as .notdef; check ``missing_characters`` first.
+- Two engines. Without ``LayoutOptions.shaping`` (spec version 1, kept for good so locked
+  snapshots re-lay out identically): one glyph per character (cmap), pair kerning from the
+  font, no other shaping; characters the font lacks are drawn as .notdef, so check
+  ``missing_characters`` first. With it (spec version 2): each line is shaped by HarfBuzz in
+  bidi/script runs (:mod:`chalicelib.domain.shaping`); glyphs the font lacks are listed in
+  ``Layout.missing`` and ``start``/``end`` alignment follows each line's paragraph direction.
 - The y axis points down from the zone's top-left corner, as in SVG.
 """
 
@@ -24,18 +28,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from chalicelib.domain.lines import Run, Shaping, UnitBox, break_lines, union
+from chalicelib.domain.shaping import RunInfo
 from chalicelib.errors import ValidationFailed
 from chalicelib.fonts import LoadedFont
 
-Align = Literal["left", "center", "right"]
+Align = Literal["left", "center", "right", "start", "end"]
 VAlign = Literal["top", "middle", "bottom"]
 FitMode = Literal["shrink", "none"]
 
 SIZE_STEP_MM = 0.01
 _DECIMALS = 4
 _EPS = 1e-9
-
-UnitBox = tuple[float, float, float, float]  # xMin, yMin, xMax, yMax in font units, y up
 
 
 class LayoutInvalid(ValidationFailed):
@@ -71,6 +75,7 @@ class LayoutOptions:
     wrap: bool = False
     line_height: float | None = None  # × font size; None: the font's hhea line spacing
     max_lines: int | None = None
+    shaping: Shaping | None = None  # None: the version 1 engine (cmap + pair kerning)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ class LineLayout:
     baseline_mm: float
     advance_mm: float  # sum of advances and kerning, for callers that need the typographic width
     ink: Box | None  # None for a blank line
+    rtl: bool = False  # paragraph direction of the line (version 2)
+    runs: tuple[RunInfo, ...] = ()  # shaped runs in visual order (version 2)
 
 
 @dataclass(frozen=True)
@@ -103,21 +110,7 @@ class Layout:
     height_mm: float  # ink height
     fits: bool
     problems: tuple[str, ...]  # "too_wide", "too_tall", "too_many_lines", "word_too_long"
-
-
-@dataclass(frozen=True)
-class _Run:
-    """A line shaped in font units: glyphs, pen positions and ink relative to its origin."""
-
-    text: str
-    glyphs: tuple[str, ...]
-    pen_x: tuple[int, ...]
-    advance: int
-    ink: UnitBox | None
-
-    @property
-    def ink_width(self) -> float:
-        return 0.0 if self.ink is None else self.ink[2] - self.ink[0]
+    missing: tuple[str, ...] = ()  # characters whose clusters shaped to .notdef (version 2)
 
 
 def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOptions) -> Layout:
@@ -126,7 +119,7 @@ def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOpti
     _check_size(size_mm, "size_mm")
     scale = size_mm / font.units_per_em
     max_width = options.width_mm / scale if options.wrap else None
-    return _place(font, _break_lines(font, text, max_width), size_mm, options)
+    return _place(font, break_lines(font, text, max_width, options.shaping), size_mm, options)
 
 
 def fit_text(
@@ -199,49 +192,7 @@ def _check_options(options: LayoutOptions) -> None:
         )
 
 
-def _shape(font: LoadedFont, text: str) -> _Run:
-    glyphs = tuple(font.glyph_for(ch) for ch in text)
-    pen_x: list[int] = []
-    x = 0
-    ink: UnitBox | None = None
-    for i, glyph in enumerate(glyphs):
-        pen_x.append(x)
-        bounds = font.glyph_bounds(glyph)
-        if bounds is not None:
-            ink = _union(ink, (x + bounds[0], bounds[1], x + bounds[2], bounds[3]))
-        x += font.advance(glyph)
-        if i + 1 < len(glyphs):
-            x += font.kerning(glyph, glyphs[i + 1])
-    return _Run(text, glyphs, tuple(pen_x), x, ink)
-
-
-def _break_lines(font: LoadedFont, text: str, max_width: float | None) -> list[_Run]:
-    """Hard breaks at newlines; with ``max_width`` (font units) greedy word wrap on spaces.
-
-    A word wider than the zone stays whole on its own line; the caller reports it.
-    """
-    runs: list[_Run] = []
-    for paragraph in text.split("\n"):
-        if max_width is None:
-            runs.append(_shape(font, paragraph))
-            continue
-        current: _Run | None = None
-        for word in paragraph.split(" "):
-            if current is not None:
-                candidate = _shape(font, f"{current.text} {word}")
-                if candidate.ink_width <= max_width + _EPS:
-                    current = candidate
-                    continue
-                runs.append(current)
-            current = _shape(font, word)
-        if current is not None:
-            runs.append(current)
-    return runs
-
-
-def _place(
-    font: LoadedFont, runs: Sequence[_Run], size_mm: float, options: LayoutOptions
-) -> Layout:
+def _place(font: LoadedFont, runs: Sequence[Run], size_mm: float, options: LayoutOptions) -> Layout:
     scale = size_mm / font.units_per_em
     pitch = (
         options.line_height * font.units_per_em
@@ -255,8 +206,14 @@ def _place(
         baseline = _r(first_baseline + index * pitch * scale)
         origin = _line_origin(run, scale, options)
         placed = [
-            GlyphPlacement(glyph, char, index, _r(origin + x * scale), baseline)
-            for glyph, char, x in zip(run.glyphs, run.text, run.pen_x, strict=True)
+            GlyphPlacement(glyph, char, index, _r(origin + x * scale), _r(baseline - y * scale))
+            for glyph, char, x, y in zip(
+                run.glyphs,
+                run.chars or tuple(run.text),
+                run.pen_x,
+                run.pen_y or (0,) * len(run.glyphs),
+                strict=True,
+            )
         ]
         glyphs.extend(placed)
         lines.append(
@@ -266,6 +223,8 @@ def _place(
                 baseline,
                 _r(run.advance * scale),
                 _ink_mm(font, placed, scale),
+                run.rtl,
+                run.runs,
             )
         )
     inks = [line.ink for line in lines if line.ink is not None]
@@ -291,10 +250,11 @@ def _place(
         height_mm=ink.height if ink else 0.0,
         fits=not problems,
         problems=problems,
+        missing=tuple(dict.fromkeys(ch for run in runs for ch in run.missing)),
     )
 
 
-def _block_extent(runs: Sequence[_Run], pitch: float) -> tuple[float, float] | None:
+def _block_extent(runs: Sequence[Run], pitch: float) -> tuple[float, float] | None:
     """Top and bottom of the block's ink in font units, y down from the first baseline."""
     tops = [i * pitch - r.ink[3] for i, r in enumerate(runs) if r.ink is not None]
     bottoms = [i * pitch - r.ink[1] for i, r in enumerate(runs) if r.ink is not None]
@@ -302,7 +262,7 @@ def _block_extent(runs: Sequence[_Run], pitch: float) -> tuple[float, float] | N
 
 
 def _first_baseline(
-    font: LoadedFont, runs: Sequence[_Run], pitch: float, scale: float, options: LayoutOptions
+    font: LoadedFont, runs: Sequence[Run], pitch: float, scale: float, options: LayoutOptions
 ) -> float:
     extent = _block_extent(runs, pitch)
     if extent is None:  # nothing drawn: place the font's line boxes instead
@@ -315,11 +275,14 @@ def _first_baseline(
     return (options.height_mm - (top + bottom) * scale) / 2
 
 
-def _line_origin(run: _Run, scale: float, options: LayoutOptions) -> float:
+def _line_origin(run: Run, scale: float, options: LayoutOptions) -> float:
     left, right = (run.ink[0], run.ink[2]) if run.ink is not None else (0.0, float(run.advance))
-    if options.align == "left":
+    align = options.align
+    if align in ("start", "end"):
+        align = "left" if (align == "start") != run.rtl else "right"
+    if align == "left":
         return -left * scale
-    if options.align == "right":
+    if align == "right":
         return options.width_mm - right * scale
     return (options.width_mm - (left + right) * scale) / 2
 
@@ -330,7 +293,7 @@ def _ink_mm(font: LoadedFont, placed: Sequence[GlyphPlacement], scale: float) ->
     for p in placed:
         b = font.glyph_bounds(p.glyph)
         if b is not None:
-            box = _union(
+            box = union(
                 box,
                 (
                     p.x_mm + b[0] * scale,
@@ -343,7 +306,7 @@ def _ink_mm(font: LoadedFont, placed: Sequence[GlyphPlacement], scale: float) ->
 
 
 def _problems(
-    runs: Sequence[_Run], pitch: float, scale: float, options: LayoutOptions
+    runs: Sequence[Run], pitch: float, scale: float, options: LayoutOptions
 ) -> tuple[str, ...]:
     problems: list[str] = []
     if max((r.ink_width for r in runs), default=0.0) * scale > options.width_mm + _EPS:
@@ -358,12 +321,6 @@ def _problems(
     if options.max_lines is not None and len(runs) > options.max_lines:
         problems.append("too_many_lines")
     return tuple(problems)
-
-
-def _union(a: UnitBox | None, b: UnitBox) -> UnitBox:
-    if a is None:
-        return b
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _r(value: float) -> float:

@@ -45,7 +45,11 @@ GENERATOR_NAME = "atelier"
 # Bump PACK_FORMAT when the same inputs would give other pack bytes (naming, manifest, zipping);
 # a renderer change shows through RENDERER_VERSION.
 PACK_FORMAT = "1"
-GENERATOR_VERSION = f"{PACK_FORMAT}+renderer.{RENDERER_VERSION}"
+# Which machine geometry the DXF/SVG cut layers carry (chalicelib.scene.machine): "clipper.1" is
+# Clipper booleans on a 1 µm grid with welded cut text. Packs already built keep the bytes and
+# the version they were built with; a re-export says which geometry made it.
+GEOMETRY_VERSION = "clipper.1"
+GENERATOR_VERSION = f"{PACK_FORMAT}+renderer.{RENDERER_VERSION}+geometry.{GEOMETRY_VERSION}"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -88,7 +92,7 @@ def pack_file_name(
 ) -> str:
     """``<pattern>[-<role>].<extension>``; ``role`` tells apart one item's files ("jobsheet",
     a zone id...). Everything outside ``A-Za-z0-9_.-`` becomes '-', as in the pattern."""
-    suffix = _UNSAFE.sub("-", role).strip("-.")
+    suffix = _UNSAFE.sub("-", role)[:40].strip("-.")
     stem = file_name(profile, **fields) + (f"-{suffix}" if suffix else "")
     name = f"{stem}.{_UNSAFE.sub('', extension.lower())}"
     if name == MANIFEST_NAME:

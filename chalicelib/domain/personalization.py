@@ -14,7 +14,9 @@ from typing import Annotated, Any, Protocol
 from pydantic import Field, PlainValidator, WithJsonSchema
 
 from chalicelib.domain.charsets import charset_issue, resolve_charset
-from chalicelib.domain.layout import Layout, LayoutOptions, fit_text
+from chalicelib.domain.features import ChoiceId, unknown_choices
+from chalicelib.domain.layout import Layout
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,
@@ -24,6 +26,12 @@ from chalicelib.domain.text import (
     normalize_text,
 )
 from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, StrictModel, TextZone
+from chalicelib.domain.zone_layout import (
+    LATEST_SPEC_VERSION,
+    fit_zone,
+    layout_summary,
+    zone_shaping,
+)
 from chalicelib.errors import AtelierError
 from chalicelib.fonts import LoadedFont, missing_characters
 
@@ -61,6 +69,9 @@ class ZoneInput(StrictModel):
     color: str | None = Field(default=None, max_length=16)
     size: float | None = Field(default=None, gt=0, le=1000, description="font size in mm")
     asset_id: str | None = Field(default=None, max_length=64)
+    features: list[ChoiceId] | None = Field(
+        default=None, max_length=10, description="ids of the zone's feature_choices"
+    )
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,8 @@ class Result:
     # What the spec builder needs beyond the JSON answer: exact layouts and verified images.
     layouts: dict[str, Layout] = field(default_factory=dict)
     images: dict[str, ImageInfo] = field(default_factory=dict)
+    shaping: dict[str, Shaping] = field(default_factory=dict)  # per text zone, version 2
+    spec_version: int = LATEST_SPEC_VERSION
 
     @property
     def valid(self) -> bool:
@@ -116,20 +129,19 @@ class Result:
         }
 
 
-def layout_summary(layout: Layout) -> dict[str, Any]:
-    return {
-        "font_size_mm": layout.font_size_mm,
-        "lines": [line.text for line in layout.lines],
-        "width_mm": layout.width_mm,
-        "height_mm": layout.height_mm,
-        "fits": layout.fits,
-        "problems": list(layout.problems),
-    }
+def validate_inputs(
+    product: ProductDoc,
+    inputs: dict[str, ZoneInput],
+    catalog: Catalog,
+    *,
+    spec_version: int = LATEST_SPEC_VERSION,
+) -> Result:
+    """Every error and warning for these inputs, the normalized inputs, and the layouts.
 
-
-def validate_inputs(product: ProductDoc, inputs: dict[str, ZoneInput], catalog: Catalog) -> Result:
-    """Every error and warning for these inputs, the normalized inputs, and the layouts."""
-    result = Result()
+    ``spec_version`` picks the layout engine; only tests and tools that reproduce version 1
+    specs pass 1.
+    """
+    result = Result(spec_version=spec_version)
     for zone_id in inputs:
         if product.zone(zone_id) is None:
             result.add(zone_id, "zone.unknown", "This product has no zone with this id.")
@@ -167,7 +179,7 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         if zone.required:
             result.add(zone.id, "zone.required", "This zone must be filled in.")
         return
-    _unexpected(zone.id, given, {"text", "font", "color", "size"}, result)
+    _unexpected(zone.id, given, {"text", "font", "color", "size", "features"}, result)
     try:
         norm = normalize_for_zone(zone, given.text)
     except TextTooLong as exc:
@@ -183,21 +195,30 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
     font_id = given.font or zone.font
     color = (given.color or zone.color).upper()
     ok = _choices(zone, font_id, color, given.size, result)
+    chosen = sorted(set(given.features or ()))
+    unknown = unknown_choices(zone.feature_choices, chosen)
+    if unknown:
+        result.add(
+            zone.id,
+            "zone.feature_not_allowed",
+            "These typographic options are not offered in this zone.",
+            features=unknown,
+            allowed=[c.id for c in zone.feature_choices],
+        )
+        ok = False
     font = _font(zone.id, font_id, catalog, result) if ok else None
     if font is None:
         return
-    missing = missing_characters(font, norm.normalized)
-    if missing:
-        result.add(
-            zone.id,
-            "text.missing_glyphs",
-            f"The font {font_id} cannot draw: {' '.join(missing)}",
-            characters=missing,
-            code_points=[f"U+{ord(c):04X}" for c in missing],
-            font=font_id,
-        )
+    shaping = zone_shaping(zone, result.spec_version, chosen)
+    # Version 1 checks code points before its layout would draw .notdef boxes.
+    missing = missing_characters(font, norm.normalized) if shaping is None else []
+    if _missing_glyphs(zone.id, font_id, missing, result):
         return
-    layout = fit_zone(zone, norm.normalized, font, given.size)
+    layout = fit_zone(zone, norm.normalized, font, given.size, shaping)
+    if _missing_glyphs(zone.id, font_id, list(layout.missing), result):
+        return
+    if shaping is not None:
+        result.shaping[zone.id] = shaping
     result.layout[zone.id] = layout_summary(layout)
     result.layouts[zone.id] = layout
     if not layout.fits:
@@ -213,31 +234,23 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         "font": font_id,
         "color": color,
         "size": layout.font_size_mm,
+        **({"features": chosen} if chosen else {}),
     }
 
 
-def zone_layout_options(zone: TextZone) -> LayoutOptions:
-    """How text is set in this zone; validation and the renderers share it so they agree."""
-    return LayoutOptions(
-        width_mm=zone.width_mm,
-        height_mm=zone.height_mm,
-        align=zone.align,
-        valign=zone.valign,
-        wrap=zone.wrap,
-        max_lines=zone.max_lines,
-    )
-
-
-def fit_zone(zone: TextZone, text: str, font: LoadedFont, size: float | None) -> Layout:
-    return fit_text(
-        text,
-        font,
-        zone_layout_options(zone),
-        min_size_mm=zone.min_size_mm,
-        max_size_mm=zone.max_size_mm,
-        size_mm=size or zone.size_mm,
-        fit=zone.fit,
-    )
+def _missing_glyphs(zone_id: str, font_id: str, missing: list[str], result: Result) -> bool:
+    """Report characters the font cannot draw (per code point in version 1, per shaped cluster
+    in version 2); true when there were any."""
+    if missing:
+        result.add(
+            zone_id,
+            "text.missing_glyphs",
+            f"The font {font_id} cannot draw: {' '.join(missing)}",
+            characters=missing,
+            code_points=[f"U+{ord(c):04X}" for c in missing],
+            font=font_id,
+        )
+    return bool(missing)
 
 
 def _text_rules(zone: TextZone, norm: NormalizedText, catalog: Catalog, result: Result) -> None:

@@ -5,21 +5,36 @@ exact font file by hash, colours, the measured layout, image content hashes); ne
 ids of requests or anything from the request itself. The same validated input therefore gives the
 same bytes under RFC 8785 and the same ``spec_hash``, in any process, on any day. Changing what
 goes in is a new ``SPEC_VERSION``, deliberately.
+
+Version 1 (cmap + pair kerning) is kept for good: locked snapshots and old drafts re-lay out with
+it. Version 2 shapes with HarfBuzz and records, per text zone, the paragraph direction, the
+OpenType feature switches and, per line, every shaped run (characters, script, direction,
+language, font id + sha256), so production can prove it shapes the same runs again. Later
+additions to version 2 are new optional fields, not a version 3.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
+from chalicelib.domain.layout import Layout
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.personalization import Result
 from chalicelib.domain.zone import HexColor, ImageZone, ProductDoc, Slug, StrictModel, TextZone
+from chalicelib.domain.zone_layout import LATEST_SPEC_VERSION
 from chalicelib.errors import field_errors
 
-SPEC_VERSION = 1
+SPEC_VERSION = LATEST_SPEC_VERSION
 SCHEMA_ID = "https://atelier.dev/schemas/design-spec.json"
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -44,12 +59,44 @@ class SpecLayout(StrictModel):
     height_mm: Mm
 
 
+class SpecRun(StrictModel):
+    """One HarfBuzz run of a line: characters ``start``..``end`` (logical, end exclusive)."""
+
+    start: int = Field(ge=0, le=4096)
+    end: int = Field(ge=0, le=4096)
+    script: str = Field(pattern=r"^[A-Z][a-z]{3}$")  # ISO 15924, as HarfBuzz takes it
+    direction: Literal["ltr", "rtl"]
+    language: str = Field(min_length=2, max_length=16)
+    font: FontRef
+
+
+class SpecShapedLine(StrictModel):
+    rtl: bool  # paragraph direction; start/end alignment follows it
+    runs: list[SpecRun]  # in visual order, leftmost first
+
+
+class SpecShaping(StrictModel):
+    engine: Literal["harfbuzz"]
+    direction: Literal["auto", "ltr", "rtl"]
+    features: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{4}$")], bool]
+    lines: list[SpecShapedLine]
+
+
 class TextZoneSpec(StrictModel):
     kind: Literal["text"]
     text: str = Field(min_length=1, max_length=4096)
     font: FontRef
     color: HexColor
     layout: SpecLayout
+    shaping: SpecShaping | None = None  # version 2 only
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_shaping(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A version 1 zone serializes exactly as it was stored: no ``shaping: null``."""
+        data: dict[str, Any] = handler(self)
+        if self.shaping is None:
+            data.pop("shaping", None)
+        return data
 
 
 class ImageZoneSpec(StrictModel):
@@ -70,10 +117,22 @@ ZoneSpec = Annotated[TextZoneSpec | ImageZoneSpec | ColorZoneSpec, Field(discrim
 class DesignSpec(StrictModel):
     """The published schema (``GET /v1/schemas/design-spec.json``)."""
 
-    spec_version: Literal[1]
+    spec_version: Literal[1, 2]
     product_id: str = Field(min_length=1, max_length=64)
     product_version: int = Field(ge=1)
     zones: dict[Slug, ZoneSpec]
+
+    @model_validator(mode="after")
+    def _shaping_matches_version(self) -> DesignSpec:
+        """Version 2 text zones record their shaping; version 1 ones cannot have any."""
+        for zone_id, zone in self.zones.items():
+            if isinstance(zone, TextZoneSpec) and (zone.shaping is None) != (
+                self.spec_version == 1
+            ):
+                raise ValueError(
+                    f"zone {zone_id}: shaping is required in spec version 2 and absent in 1"
+                )
+        return self
 
 
 def json_schema() -> dict[str, Any]:
@@ -105,6 +164,9 @@ def build_spec(
                     "height_mm": layout.height_mm,
                 },
             }
+            shaping = result.shaping.get(zone_id)
+            if shaping is not None:
+                zones[zone_id]["shaping"] = shaping_record(layout, shaping)
         elif isinstance(zone, ImageZone):
             zones[zone_id] = {
                 "kind": "image",
@@ -115,13 +177,40 @@ def build_spec(
         else:
             zones[zone_id] = {"kind": "color", "color": given["color"]}
     spec = {
-        "spec_version": SPEC_VERSION,
+        "spec_version": result.spec_version,
         "product_id": product_id,
         "product_version": product_version,
         "zones": zones,
     }
     DesignSpec.model_validate(spec)  # what we publish must pass our own schema
     return spec
+
+
+def shaping_record(layout: Layout, shaping: Shaping) -> dict[str, Any]:
+    """What a version 2 spec records of how its text was shaped (see :class:`SpecShaping`)."""
+    font = {"id": layout.font_id, "sha256": layout.font_sha256}
+    return {
+        "engine": "harfbuzz",
+        "direction": shaping.direction,
+        "features": dict(sorted(shaping.features)),
+        "lines": [
+            {
+                "rtl": line.rtl,
+                "runs": [
+                    {
+                        "start": run.start,
+                        "end": run.end,
+                        "script": run.script,
+                        "direction": run.direction,
+                        "language": run.language,
+                        "font": font,
+                    }
+                    for run in line.runs
+                ],
+            }
+            for line in layout.lines
+        ],
+    }
 
 
 def spec_hash(spec: dict[str, Any]) -> str:

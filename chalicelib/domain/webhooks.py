@@ -112,12 +112,45 @@ def parse_schedule(text: str) -> tuple[float, ...]:
 # --- endpoint URLs ------------------------------------------------------------------------------
 
 Resolver = Callable[[str], list[str]]
+DEFAULT_PORTS = (443, 80)
+
+# IPv6 forms that carry an IPv4 address a gateway or the host's own stack will reach: a public
+# looking name could point through them at 127.0.0.1 or 10.x. Receivers have no reason to use
+# them, so strict checking refuses them outright (IPv4-mapped addresses are unwrapped instead).
+_EMBEDDING_V4 = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "::/96",  # IPv4-compatible ::a.b.c.d (deprecated)
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "64:ff9b::/96",  # NAT64 well-known prefix
+        "64:ff9b:1::/48",  # NAT64 local-use prefix
+        "2002::/16",  # 6to4
+        "2001::/32",  # Teredo
+    )
+)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where one delivery goes: the URL's parts, and, when checked, the addresses to connect to.
+
+    The sender connects to ``addresses`` (the ones that were checked) instead of resolving the
+    name again, so a name that turns private after the check (DNS rebinding) is never reached.
+    Empty ``addresses`` (local stack only) means: resolve as usual.
+    """
+
+    scheme: str
+    host: str
+    port: int
+    target: str  # path and query, as sent on the request line
+    addresses: tuple[str, ...] = ()
 
 
 def resolve(host: str) -> list[str]:
-    """Every address ``host`` resolves to (the real resolver; tests inject their own)."""
+    """Every address of ``host``, IPv4 first (the real resolver; tests inject their own)."""
     infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    return sorted({str(info[4][0]) for info in infos})
+    found = {str(info[4][0]) for info in infos}
+    return sorted(found, key=lambda a: (":" in a, a))
 
 
 def _invalid(message: str, code: str) -> ValidationFailed:
@@ -125,18 +158,41 @@ def _invalid(message: str, code: str) -> ValidationFailed:
 
 
 def is_public(address: str) -> bool:
-    """False for loopback, private, link-local, CGNAT, multicast, reserved and unspecified."""
+    """False for loopback, private, link-local, CGNAT, multicast, reserved and unspecified, and
+    for IPv6 forms that embed an IPv4 address (NAT64, 6to4, Teredo, IPv4-compatible)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif any(ip in net for net in _EMBEDDING_V4):
+            return False
     return bool(ip.is_global) and not ip.is_multicast
 
 
-def check_url(url: str, *, strict: bool, resolver: Resolver = resolve) -> str:
-    """The URL if a brand may register it; 422 otherwise.
+def check_url(
+    url: str,
+    *,
+    strict: bool,
+    ports: Sequence[int] = DEFAULT_PORTS,
+    resolver: Resolver = resolve,
+) -> str:
+    """The URL if a brand may register it; 422 otherwise (see :func:`destination`)."""
+    destination(url, strict=strict, ports=ports, resolver=resolver)
+    return url
 
-    ``strict`` (every stage but local/dev) demands https and a host whose every address is
-    public: a webhook must not become a way to reach our own network (SSRF).
+
+def destination(
+    url: str,
+    *,
+    strict: bool,
+    ports: Sequence[int] = DEFAULT_PORTS,
+    resolver: Resolver = resolve,
+) -> Destination:
+    """Where ``url`` may be delivered; 422 when it may not.
+
+    ``strict`` (every deployed stage; only the local stack turns it off) demands https, a port
+    from ``ports`` and a host whose every address is public: a webhook must not become a way to
+    reach our own network (SSRF). The host is resolved once, here.
     """
     if len(url) > MAX_URL_CHARS:
         raise _invalid(f"The URL is longer than {MAX_URL_CHARS} characters.", "webhook.url_invalid")
@@ -152,16 +208,20 @@ def check_url(url: str, *, strict: bool, resolver: Resolver = resolve) -> str:
         raise _invalid("Webhook URLs must use https.", "webhook.url_not_https")
     if port == 0:
         raise _invalid("The URL's port is not valid.", "webhook.url_invalid")
-    if strict:
-        check_host(host, resolver)
-    return url
+    port = port or (443 if parts.scheme == "https" else 80)
+    if strict and port not in ports:
+        allowed = ", ".join(str(p) for p in ports)
+        raise _invalid(f"Webhook URLs may use port {allowed} only.", "webhook.url_port")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    addresses = tuple(check_host(host, resolver)) if strict else ()
+    return Destination(parts.scheme, host, port, target, addresses)
 
 
 def check_host(host: str, resolver: Resolver = resolve) -> list[str]:
     """The host's addresses when all are public; 422 ``webhook.url_private`` otherwise."""
     try:
         addresses = [host] if _is_ip(host) else resolver(host)
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:
         raise _invalid(f"{host} does not resolve.", "webhook.url_unresolvable") from exc
     if not addresses:
         raise _invalid(f"{host} does not resolve.", "webhook.url_unresolvable")

@@ -8,7 +8,9 @@ and overwrites the same key: a redelivery never leaves a second, different zip.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import aws
 from chalicelib.domain.pack import (
@@ -24,11 +26,14 @@ from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
 from chalicelib.domain.spec import DesignSpec, TextZoneSpec
 from chalicelib.domain.zone import ProductDoc
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ValidationFailed, field_errors
 from chalicelib.flows.packs import pack_key
 from chalicelib.jobs.render_worker import BrandSceneResources
 from chalicelib.store import packs, products, specs
 from chalicelib.store.models import PackModel
+
+if TYPE_CHECKING:
+    from chalicelib.scene.model import Scene
 
 CHECKS = (
     "spec hash recomputed from the stored canonical spec",
@@ -42,7 +47,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
     """Build, verify and upload the pack; the record's fields for a success."""
     spec = specs.get_spec(model.brand_id, model.spec_hash).spec
     product = products.get_version(model.brand_id, spec["product_id"], int(spec["product_version"]))
-    profile = ProfileDoc.model_validate(model.profile, strict=False)
+    profile = _profile(model)
     fields = {
         "pack": model.pack_id,
         "order": model.order_ref or model.snapshot_id,
@@ -52,7 +57,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         "sku": product.sku,
         "qty": str(int(model.quantity)),
     }
-    files, warnings = _files(model, spec, product, profile, fields)
+    files, warnings, checks = _files(model, spec, product, profile, fields)
     packs.set_progress(model, 80)
     folder = item_folder(profile, fields)
     manifest = build_manifest(
@@ -64,7 +69,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         profile=profile,
         folder=folder,
         files=files,
-        checks=CHECKS,
+        checks=checks,
         warnings=warnings,
     )
     data = zip_pack(files, manifest, folder)
@@ -87,13 +92,26 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
     }
 
 
+def _profile(model: PackModel) -> ProfileDoc:
+    """The profile copied onto the pack; one that no longer validates fails the pack with a
+    code at once (a retry would read the same record)."""
+    try:
+        return ProfileDoc.from_stored(dict(model.profile))
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            "The pack's manufacturing profile is not valid.",
+            code="pack.profile_invalid",
+            details=field_errors(exc),
+        ) from exc
+
+
 def _files(
     model: PackModel,
     spec: dict[str, Any],
     product: ProductDoc,
     profile: ProfileDoc,
     fields: dict[str, str],
-) -> tuple[list[PackFile], list[str]]:
+) -> tuple[list[PackFile], list[str], tuple[str, ...]]:
     from chalicelib.scene.build import build_scene
     from chalicelib.scene.checks import image_dpi_report
     from chalicelib.scene.dxf import to_dxf
@@ -131,15 +149,43 @@ def _files(
         for r in image_dpi_report(scene, profile.print_dpi)
         if r["status"] == "low"
     ]
+    cut_notes = _cut_checks(scene, spec, profile, warnings)
+    checks: tuple[str, ...] = CHECKS
+    if cut_notes:
+        checks += (
+            "cut zones: pieces counted, strokes and gaps against the profile's minimum "
+            f"feature ({profile.min_feature_mm:g} mm), holes against the kerf, inside the product",
+        )
     mockup = build_scene(spec, product, resources, mockup=True)
     thumb = render_preview(mockup, PreviewOptions(long_side_px=600, format="png"), rasterizer)
     add(
-        _job_sheet(model, spec, product, profile, thumb.data, warnings),
+        _job_sheet(model, spec, product, profile, thumb.data, warnings, checks, cut_notes),
         "pdf",
         "application/pdf",
         role="jobsheet",
     )
-    return out, warnings
+    return out, warnings, checks
+
+
+def _cut_checks(
+    scene: Scene, spec: dict[str, Any], profile: ProfileDoc, warnings: list[str]
+) -> dict[str, str]:
+    """Validate's manufacturability checks again, on the scene the files are drawn from: each
+    finding becomes a pack warning; the result is a note per cut zone for the job sheet."""
+    from chalicelib.scene.cut_checks import check_cut_item
+    from chalicelib.scene.model import TextItem
+
+    parsed = DesignSpec.model_validate(spec)
+    notes = {}
+    for item in scene.items:
+        given = parsed.zones.get(item.zone_id)
+        if not (isinstance(item, TextItem) and item.process == "cut"):
+            continue
+        text = given.text if isinstance(given, TextZoneSpec) else ""
+        report = check_cut_item(item, text, profile, (scene.width_mm, scene.height_mm))
+        notes[item.zone_id] = f"{report.parts} part(s), {report.connect}"
+        warnings.extend(f"zone {item.zone_id}: {f.message}" for f in report.findings)
+    return notes
 
 
 def _job_sheet(
@@ -149,6 +195,8 @@ def _job_sheet(
     profile: ProfileDoc,
     thumbnail: bytes,
     warnings: list[str],
+    checks: tuple[str, ...],
+    cut_notes: dict[str, str],
 ) -> bytes:
     from chalicelib.scene.jobsheet import JobSheet, SheetZone, job_sheet_pdf
 
@@ -172,7 +220,9 @@ def _job_sheet(
                 text=text.text if text else None,
                 font_id=text.font.id if text else None,
                 color=getattr(given, "color", None),
-                note=f"{given.effective_dpi:.0f} DPI" if given.kind == "image" else "",
+                note=f"{given.effective_dpi:.0f} DPI"
+                if given.kind == "image"
+                else cut_notes.get(zone.id, ""),
             )
         )
     return job_sheet_pdf(
@@ -186,7 +236,7 @@ def _job_sheet(
             product_version=parsed.product_version,
             profile_name=profile.name,
             zones=tuple(zones),
-            checks=CHECKS,
+            checks=checks,
             warnings=tuple(warnings),
             thumbnail=thumbnail,
             generator=f"atelier {GENERATOR_VERSION}",

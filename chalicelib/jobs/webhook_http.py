@@ -1,42 +1,36 @@
-"""One signed POST of an event to an endpoint (stdlib urllib), and the knobs that govern it.
+"""One signed POST of an event to an endpoint (stdlib http.client), and the knobs that govern it.
 
 Redirects are not followed (a 3xx is a failed attempt): following one would let an endpoint
-send our signed request, or our worker, somewhere the URL check never saw. Outside local/dev
-the host is resolved and checked again right before each attempt, so an endpoint whose DNS
-later points inside our network is refused at delivery time too.
+send our signed request, or our worker, somewhere the URL check never saw. Except on the local
+stack, the host is resolved and checked again right before each attempt, and the connection goes
+to exactly the addresses that were checked: resolving the name a second time would let a DNS
+answer that changed in between (rebinding) send us to 127.0.0.1. The Host header, TLS SNI and
+certificate verification still use the name.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
+from functools import partial
 
 from chalicelib.domain.webhooks import (
     SIGNATURE_HEADER,
+    Destination,
     RetryPolicy,
-    check_host,
+    destination,
     parse_schedule,
     signature_header,
 )
 from chalicelib.errors import ValidationFailed
 from chalicelib.settings import get_settings
 
-LOCAL_STAGES = ("local", "dev")
 USER_AGENT = "Atelier-Webhooks/1"
 MAX_ERROR_CHARS = 300
-
-
-def strict_urls() -> bool:
-    """https and public addresses only, except on local/dev (``ATELIER_WEBHOOK_URL_POLICY``)."""
-    policy = os.environ.get("ATELIER_WEBHOOK_URL_POLICY", "")
-    if policy in ("strict", "local"):
-        return policy == "strict"
-    return get_settings().stage not in LOCAL_STAGES
 
 
 def retry_policy() -> RetryPolicy:
@@ -57,14 +51,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # urllib then raises HTTPError with the 3xx
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def headers_for(
@@ -88,18 +74,51 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> Ou
         latency = round((time.perf_counter() - started) * 1000, 1)
         return Outcome(code, latency, error[:MAX_ERROR_CHARS] if error else None)
 
+    settings = get_settings()
     try:
-        if strict_urls():
-            check_host(urlsplit(url).hostname or "")
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-        with _OPENER.open(request, timeout=timeout_s) as response:
-            response.read(4096)
-            return done(int(response.status), None)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return done(int(exc.code), f"HTTP {exc.code}")
+        where = destination(url, strict=settings.webhook_strict_urls, ports=settings.webhook_ports)
+        status = _send(where, body, headers, timeout_s)
     except ValidationFailed as exc:
         return done(None, exc.message)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return done(None, f"{type(exc).__name__}: {reason}")
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return done(None, f"{type(exc).__name__}: {exc}")
+    return done(status, None if 200 <= status < 300 else f"HTTP {status}")
+
+
+def _send(where: Destination, body: bytes, headers: dict[str, str], timeout_s: float) -> int:
+    """The response status of one POST to ``where`` (only the first 4 KiB of the body is read)."""
+    connection: http.client.HTTPConnection
+    if where.scheme == "https":
+        context = ssl.create_default_context()  # verifies the certificate against the name
+        connection = http.client.HTTPSConnection(
+            where.host, where.port, timeout=timeout_s, context=context
+        )
+    else:
+        connection = http.client.HTTPConnection(where.host, where.port, timeout=timeout_s)
+    if where.addresses:
+        # http.client opens its socket through this attribute; the name stays in Host and SNI.
+        connection._create_connection = partial(_connect_pinned, where.addresses)  # type: ignore[attr-defined]
+    try:
+        connection.request("POST", where.target, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(4096)
+        return int(response.status)
+    finally:
+        connection.close()
+
+
+def _connect_pinned(
+    addresses: tuple[str, ...],
+    address: tuple[str, int],
+    timeout: float | None = None,
+    source_address: tuple[str, int] | None = None,
+) -> socket.socket:
+    """A TCP connection to the first of the checked ``addresses`` that answers, on the URL's
+    port; ``address[0]`` (the name) is deliberately not resolved again."""
+    last: OSError | None = None
+    for ip in addresses:
+        try:
+            return socket.create_connection((ip, address[1]), timeout, source_address)
+        except OSError as exc:
+            last = exc
+    raise last or OSError("no address to connect to")

@@ -26,7 +26,7 @@ from chalicelib.domain.imaging import (
     verify_image_bytes,
 )
 from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
-from chalicelib.domain.personalization import zone_layout_options
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.spec import (
     ColorZoneSpec,
     DesignSpec,
@@ -34,8 +34,10 @@ from chalicelib.domain.spec import (
     ImageZoneSpec,
     SpecLayout,
     TextZoneSpec,
+    shaping_record,
 )
 from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, TextZone, ZoneBase
+from chalicelib.domain.zone_layout import zone_layout_options
 from chalicelib.errors import AtelierError, field_errors
 from chalicelib.fonts import LoadedFont
 from chalicelib.scene.model import (
@@ -101,7 +103,7 @@ def build_scene(
         if given is None:
             continue
         if isinstance(zone, TextZone) and isinstance(given, TextZoneSpec):
-            items.append(_text_item(zone, given, resources))
+            items.append(_text_item(zone, given, resources, parsed.spec_version))
         elif isinstance(zone, ImageZone) and isinstance(given, ImageZoneSpec):
             items.append(_image_item(zone, given, resources))
         elif isinstance(zone, ColorZone) and isinstance(given, ColorZoneSpec):
@@ -168,10 +170,20 @@ def _font(zone_id: str, ref: FontRef, resources: SceneResources) -> LoadedFont:
     return font
 
 
-def _text_item(zone: TextZone, given: TextZoneSpec, resources: SceneResources) -> TextItem:
+def _text_item(
+    zone: TextZone, given: TextZoneSpec, resources: SceneResources, spec_version: int
+) -> TextItem:
+    """Version 1 specs re-lay out with the version 1 engine, version 2 with HarfBuzz and the
+    direction and features the spec recorded."""
     font = _font(zone.id, given.font, resources)
+    shaping = (
+        Shaping(given.shaping.direction, tuple(sorted(given.shaping.features.items())))
+        if spec_version >= 2 and given.shaping is not None
+        else None
+    )
+    options = zone_layout_options(zone, shaping)
     try:
-        layout = layout_text(given.text, font, given.layout.font_size_mm, zone_layout_options(zone))
+        layout = layout_text(given.text, font, given.layout.font_size_mm, options)
     except LayoutInvalid as exc:
         raise RenderError(
             "The spec's layout cannot be reproduced.",
@@ -179,13 +191,30 @@ def _text_item(zone: TextZone, given: TextZoneSpec, resources: SceneResources) -
             details={"zone_id": zone.id},
         ) from exc
     _check_layout(zone.id, layout, given.layout)
+    if shaping is not None and given.shaping is not None:
+        _check_runs(zone.id, shaping_record(layout, shaping), given.shaping.model_dump())
+    return text_item(zone, layout, font, given.color)
+
+
+def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> TextItem:
+    """The zone's laid-out text as a scene item: outlines on the artboard, plus what the cut
+    connectors need (the zone's frame, baselines and cut options)."""
     frame = _zone_frame(zone)
     outline = outline_layout(layout, font)
     moved = tuple(
         GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
         for g in outline.glyphs
     )
-    return TextItem(zone.id, zone.process, given.color, TextOutline(moved))
+    return TextItem(
+        zone.id,
+        zone.process,
+        color,
+        TextOutline(moved),
+        zone.rotation_deg,
+        frame,
+        tuple(line.baseline_mm for line in layout.lines),
+        zone.cut if zone.process == "cut" else None,
+    )
 
 
 def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:
@@ -217,6 +246,16 @@ def _check_layout(zone_id: str, layout: Layout, recorded: SpecLayout) -> None:
                 "recorded": [list(line) for line in spec],
                 "fresh": [list(line) for line in fresh],
             },
+        )
+
+
+def _check_runs(zone_id: str, fresh: dict[str, object], recorded: dict[str, object]) -> None:
+    """Version 2: shaping again must give the very runs (scripts, directions, fonts) recorded."""
+    if fresh["lines"] != recorded["lines"]:
+        raise RenderError(
+            "Shaping the text again does not give the runs the spec recorded.",
+            code="render.layout_mismatch",
+            details={"zone_id": zone_id, "recorded": recorded["lines"], "fresh": fresh["lines"]},
         )
 
 

@@ -10,11 +10,9 @@ What a workshop expects (see the manufacturing reference) drives every choice he
   and fonts), colour zones are their rectangles, turned like the zone. Nothing else is written:
   no notes layer, no frame, and **no images** (a raster has no place in a cut file; an image
   zone is printed or raster-engraved from the PNG/PDF of the pack instead).
-- Order of operations: print, engrave, score, then cut; within cut, holes before outlines (a
-  part that drops out of the sheet cannot be cut again), deepest first.
+- The geometry is :func:`chalicelib.scene.machine.machine_paths`: welded cut text, kerf and
+  stencil bridges per profile, holes before outlines; the machine SVG draws the same paths.
 - Identical polylines on a layer are written once (a double cut burns twice).
-- Kerf compensation and stencil bridges when the profile asks (cut only; see
-  :mod:`chalicelib.scene.polygon_ops`).
 - ``doc.audit()`` must find nothing, and the same scene gives the same bytes (fixed handles,
   fixed dates and GUIDs).
 
@@ -29,13 +27,12 @@ import io
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
+from chalicelib.domain.profile import ProfileDoc
 from chalicelib.scene import flatten as geo
-from chalicelib.scene.model import ColorItem, Scene, TextItem, hex_rgb
-from chalicelib.scene.polygon_ops import kerf_offset, stencil_bridges
+from chalicelib.scene.machine import RUN_ORDER, machine_paths
+from chalicelib.scene.model import Scene, hex_rgb
 
 if TYPE_CHECKING:
     from ezdxf.document import Drawing
@@ -43,61 +40,10 @@ if TYPE_CHECKING:
 DXF_VERSION = "R2010"
 INSUNITS = {"mm": 4, "in": 1}
 MEASUREMENT = {"mm": 1, "in": 0}  # 1 metric, 0 imperial
-# The order a machine runs them: engrave while the part is still held by the sheet, cut last.
-RUN_ORDER: tuple[OperationName, ...] = ("print", "engrave", "score", "cut")
 
 
 class DxfAuditFailed(RuntimeError):
     """ezdxf's audit found errors in a file we made: a bug, never the shopper's doing."""
-
-
-@dataclass(frozen=True)
-class MachinePath:
-    """One closed path for the machine, in scene millimetres (y down), with its nesting depth
-    among its item's contours (0 outline, 1 hole, ...)."""
-
-    operation: OperationName
-    ring: geo.Ring
-    depth: int
-
-
-def machine_paths(scene: Scene, profile: ProfileDoc) -> list[MachinePath]:
-    """Every path a machine file holds, in the order the machine should run them.
-
-    Shared by the DXF and the machine SVG so both carry the same kerf and bridges. Image items
-    give no path (see the module docstring).
-    """
-    paths: list[MachinePath] = []
-    for item in scene.items:
-        if isinstance(item, TextItem):
-            paths.extend(_text_paths(item, profile))
-        elif isinstance(item, ColorItem):
-            operation = OPERATION_OF_PROCESS[item.process]
-            rings = [geo.rect_ring(item.rect, item.transform)]
-            if operation == "cut" and profile.kerf_mm > 0:
-                rings = kerf_offset(rings, profile.kerf_mm)
-            paths.extend(MachinePath(operation, ring, 0) for ring in rings)
-    return sorted(paths, key=_run_key)
-
-
-def _text_paths(item: TextItem, profile: ProfileDoc) -> list[MachinePath]:
-    operation = OPERATION_OF_PROCESS[item.process]
-    rings = geo.flatten_all(item.contours)
-    if operation == "cut":
-        if profile.stencil_bridges:
-            rings = stencil_bridges(rings, profile.bridge_width_mm)
-        if profile.kerf_mm > 0:
-            rings = kerf_offset(rings, profile.kerf_mm, part_is_fill=not profile.stencil_bridges)
-    return [
-        MachinePath(operation, ring, depth)
-        for ring, depth in zip(rings, geo.depths(rings), strict=True)
-    ]
-
-
-def _run_key(path: MachinePath) -> tuple[int, int]:
-    """Operation first; holes before outlines within cut. ``sorted`` is stable, so the scene's
-    order is kept otherwise."""
-    return RUN_ORDER.index(path.operation), -path.depth if path.operation == "cut" else 0
 
 
 def to_dxf(scene: Scene, profile: ProfileDoc) -> bytes:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 from chalicelib.errors import ValidationFailed
 
 if TYPE_CHECKING:
+    from chalicelib.domain.zone import CutOptions
     from chalicelib.scene.outline import Contour, TextOutline
 
 Process = Literal["print", "engrave", "cut"]
@@ -109,6 +110,10 @@ class TextItem:
     process: Process
     color: str  # "#RRGGBB"
     outline: TextOutline  # artboard coordinates, fill with the nonzero rule
+    angle_deg: float = 0.0  # the zone's rotation: the text's vertical, for stencil bridges
+    frame: Affine = Affine()  # zone-local mm (origin top-left, y down) to artboard, for connectors
+    baselines_mm: tuple[float, ...] = ()  # each line's baseline, zone-local y
+    cut: CutOptions | None = None  # connectors and ring of a cut zone; None: weld
 
     @property
     def contours(self) -> tuple[Contour, ...]:

@@ -14,9 +14,9 @@ way a machine reads it:
   picks power by colour), print with the shopper's colour.
 - Images go to the print group, or to the engrave group for a raster-engraved zone; never to
   cut or score (a raster has no place there).
-- With kerf or stencil bridges in the profile, the cut layer is the DXF's cut geometry (the
-  flattened, offset, bridged polygons from :func:`chalicelib.scene.dxf.machine_paths`), so
-  both files cut the same part; otherwise it is the exact curves.
+- The cut layer is always the DXF's cut geometry (the flattened, welded, offset, bridged
+  polygons from :func:`chalicelib.scene.machine.machine_paths`), so both files cut the same
+  part and no two cut paths overlap; engrave and print keep the exact curves.
 - ``mirror`` flips every layer about the artboard's vertical centre.
 
 Safe and deterministic like the picture SVG: only numbers, validated colours and layer names
@@ -28,8 +28,8 @@ from __future__ import annotations
 import dataclasses
 
 from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
-from chalicelib.scene.dxf import RUN_ORDER, machine_paths
 from chalicelib.scene.flatten import MM_PER_INCH, Ring
+from chalicelib.scene.machine import RUN_ORDER, machine_paths
 from chalicelib.scene.model import ColorItem, ImageItem, Scene, TextItem
 from chalicelib.scene.model import fmt_number as _n
 from chalicelib.scene.outline import to_svg_path_d
@@ -79,7 +79,6 @@ def _paint(name: OperationName, profile: ProfileDoc) -> str:
 
 def _bodies(scene: Scene, profile: ProfileDoc, clips: list[str]) -> dict[OperationName, list[str]]:
     bodies: dict[OperationName, list[str]] = {name: [] for name in RUN_ORDER}
-    polygon_cut = profile.kerf_mm > 0 or profile.stencil_bridges
     cut_items = []
     for item in scene.items:
         name = OPERATION_OF_PROCESS[item.process]
@@ -87,7 +86,7 @@ def _bodies(scene: Scene, profile: ProfileDoc, clips: list[str]) -> dict[Operati
         if isinstance(item, ImageItem):
             if name in ("print", "engrave"):
                 bodies[name].append(_image(item.image, clips, None))
-        elif name == "cut" and polygon_cut:
+        elif name == "cut":
             cut_items.append(item)
         elif isinstance(item, TextItem):
             d = to_svg_path_d(item.outline, decimals=DECIMALS)
@@ -99,7 +98,8 @@ def _bodies(scene: Scene, profile: ProfileDoc, clips: list[str]) -> dict[Operati
             bodies[name].append(_group(item.transform, _rect(item.rect, paint)))
     if cut_items:
         cut_scene = dataclasses.replace(scene, base_image=None, items=tuple(cut_items))
-        bodies["cut"] = [_polygon(path.ring) for path in machine_paths(cut_scene, profile)]
+        for path in machine_paths(cut_scene, profile):  # cut, and an outline's engraved text
+            bodies[path.operation].append(_polygon(path.ring))
     return bodies
 
 

@@ -65,12 +65,17 @@ def transaction(client_request_token: str | None = None) -> TransactWrite:
     )
 
 
+def condition_failed(exc: Exception) -> bool:
+    """Whether a single-item write failed its condition (and not for any other reason)."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
 def save_once(model: Model, condition: Condition) -> bool:
     """Write a record that must exist at most once; False when an earlier write made it."""
     try:
         model.save(condition=condition)
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True

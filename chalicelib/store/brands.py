@@ -1,21 +1,28 @@
 """Brands and their API keys in DynamoDB.
 
 Keys are written with a conditional put on a fresh id, so a (vanishingly unlikely) id collision
-fails loudly instead of overwriting another brand's key.
+fails loudly instead of overwriting another brand's key. Only a failed condition is a collision:
+any other error (no credentials, no table, throttling) propagates and names itself.
+
+A brand always keeps one active secret key (without one it could not manage its account). The
+brand record counts its active secret keys; every secret key creation and revocation changes the
+count in the same transaction, and a revocation is conditional on the count being above 1, so
+two keys revoking each other at the same moment cannot both succeed.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib import auth
 from chalicelib.errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from chalicelib.store.base import utcnow
+from chalicelib.store.base import condition_failed, transaction, utcnow
 from chalicelib.store.models import ApiKeyModel, BrandModel
 
 
@@ -80,11 +87,16 @@ def create_brand(name: str, origins: list[str]) -> Brand:
     if not name:
         raise ValidationFailed("A brand needs a name.", code="brand.invalid_name")
     model = BrandModel(
-        brand_id=f"br_{secrets.token_hex(8)}", name=name, origins=list(clean_origins(origins))
+        brand_id=f"br_{secrets.token_hex(8)}",
+        name=name,
+        origins=list(clean_origins(origins)),
+        active_secret_keys=0,
     )
     try:
         model.save(condition=BrandModel.brand_id.does_not_exist())
     except PutError as exc:
+        if not condition_failed(exc):
+            raise
         raise Conflict("Brand id collision; retry.", code="brand.id_collision") from exc
     return _brand(model)
 
@@ -142,17 +154,74 @@ def set_quota(brand_id: str, kind: str, per_day: int) -> Brand:
 
 
 def create_key(brand_id: str, kind: auth.KeyKind, label: str = "") -> tuple[ApiKey, str]:
-    """A new key for the brand; the plaintext is returned once and never stored."""
+    """A new key for the brand; the plaintext is returned once and never stored.
+
+    A secret key is written with the brand's count + 1 in one transaction.
+    """
     get_brand(brand_id)
     new = auth.generate_key(kind)
     model = ApiKeyModel(
         key_id=new.key_id, brand_id=brand_id, kind=kind, secret_hash=new.secret_hash, label=label
     )
+    collision = Conflict("Key id collision; retry.", code="key.id_collision")
+    if kind != "secret":
+        try:
+            model.save(condition=ApiKeyModel.key_id.does_not_exist())
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
+            raise collision from exc
+        return _key(model), new.plaintext
+    secret_key_count(brand_id)  # a brand from before the count gets it first
     try:
-        model.save(condition=ApiKeyModel.key_id.does_not_exist())
-    except PutError as exc:
-        raise Conflict("Key id collision; retry.", code="key.id_collision") from exc
+        with transaction() as tx:
+            tx.save(model, condition=ApiKeyModel.key_id.does_not_exist())
+            tx.update(
+                BrandModel(brand_id),
+                actions=[BrandModel.active_secret_keys.add(1)],
+                condition=BrandModel.active_secret_keys.exists(),
+            )
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise collision from exc
+        raise
     return _key(model), new.plaintext
+
+
+def secret_key_count(brand_id: str) -> int:
+    """The brand's active secret keys, counting and storing them first if the brand predates
+    the count. The stored count is written only when absent, and key changes require it to
+    exist, so the first count is taken while no key of the brand can change.
+    """
+    try:
+        model = BrandModel.get(brand_id, consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFound("No such brand.", code="brand.not_found") from exc
+    if model.active_secret_keys is not None:
+        return int(model.active_secret_keys)
+    count = sum(1 for k in list_keys(brand_id) if k.kind == "secret" and not k.revoked)
+    try:
+        model.update(
+            actions=[BrandModel.active_secret_keys.set(count)],
+            condition=BrandModel.brand_id.exists() & BrandModel.active_secret_keys.does_not_exist(),
+        )
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+        return secret_key_count(brand_id)  # another call stored it first: read theirs
+    return count
+
+
+def backfill_secret_key_counts(page_size: int = 100) -> dict[str, int]:
+    """The migration for brands written before the count (idempotent: counted ones are kept)."""
+    report = {"brands": 0, "backfilled": 0}
+    for model in BrandModel.scan(consistent_read=True, page_size=page_size):
+        report["brands"] += 1
+        if model.active_secret_keys is None:
+            secret_key_count(model.brand_id)
+            report["backfilled"] += 1
+    return report
 
 
 def _owned_key(brand_id: str, key_id: str) -> ApiKeyModel:
@@ -171,13 +240,50 @@ def get_key(brand_id: str, key_id: str) -> ApiKey:
 
 
 def revoke_key(brand_id: str, key_id: str) -> ApiKey:
+    """Revoke at once; 409 ``key.last_secret_key`` when it is the brand's last secret key.
+
+    Revoking a revoked key answers it as it is (a retry, or two revokes of the same key).
+    """
     model = _owned_key(brand_id, key_id)
-    if not model.revoked:
-        model.update(
-            actions=[ApiKeyModel.revoked.set(True), ApiKeyModel.revoked_at.set(utcnow())],
-            condition=ApiKeyModel.brand_id == brand_id,
-        )
-    return _key(model)
+    if model.revoked:
+        return _key(model)
+    if model.kind == "secret":
+        secret_key_count(brand_id)
+    now = utcnow()
+    actions: list[Action] = [ApiKeyModel.revoked.set(True), ApiKeyModel.revoked_at.set(now)]
+    condition = (ApiKeyModel.brand_id == brand_id) & (ApiKeyModel.revoked == False)  # noqa: E712
+    try:
+        if model.kind != "secret":
+            model.update(actions=actions, condition=condition)
+            return _key(model)
+        with transaction() as tx:
+            tx.update(model, actions=actions, condition=condition)
+            tx.update(
+                BrandModel(brand_id),
+                actions=[BrandModel.active_secret_keys.add(-1)],
+                condition=BrandModel.active_secret_keys > 1,
+            )
+    except (UpdateError, TransactWriteError) as exc:
+        return _revoke_refused(brand_id, key_id, exc)
+    return replace(_key(model), revoked=True, revoked_at=now)
+
+
+def _revoke_refused(brand_id: str, key_id: str, exc: UpdateError | TransactWriteError) -> ApiKey:
+    """Why a revocation's condition failed: the key was revoked meanwhile (answer it), or it is
+    the last active secret key (409)."""
+    if isinstance(exc, UpdateError):
+        if not condition_failed(exc):
+            raise exc
+        return get_key(brand_id, key_id)
+    reasons = exc.cancellation_reasons or []
+    if len(reasons) != 2 or not any(reasons):
+        raise exc
+    if reasons[0] is not None:
+        return get_key(brand_id, key_id)
+    raise Conflict(
+        "This is the brand's last active secret key; create another one first.",
+        code="key.last_secret_key",
+    ) from exc
 
 
 def list_keys(brand_id: str) -> list[ApiKey]:

@@ -37,6 +37,11 @@ class BrandModel(Model):
     # Per-brand rate limit overrides: {"publishable": {"read": [capacity, per_seconds]}, ...}
     rate_limits = JSONAttribute(null=True)
     quotas = JSONAttribute(null=True)  # {"preview": renders per day, "final": renders per day}
+    # How many unrevoked secret keys the brand has. Written in the same transaction as every
+    # secret key creation and revocation, so "never revoke the last one" is one condition
+    # (``> 1``) that two concurrent revokes cannot both pass. None on brands from before the
+    # count: ``migrate secret-key-counts`` (or the first key change) writes it.
+    active_secret_keys = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
 
 

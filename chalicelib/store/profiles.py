@@ -30,7 +30,7 @@ class Profile:
 def _profile(m: ProfileModel) -> Profile:
     return Profile(
         m.profile_id,
-        ProfileDoc.model_validate(m.document, strict=False),
+        ProfileDoc.from_stored(dict(m.document)),
         False,
         int(m.version),
         m.created_at,

@@ -20,6 +20,8 @@ FAKE_AWS = {
     "AWS_REGION": "us-east-1",
     # Chalice's client applies the dev stage's variables during calls; provision the same names.
     "ATELIER_STAGE": "dev",
+    # What local/stack.py sets: receivers on loopback over http (strict tests set "strict").
+    "ATELIER_WEBHOOK_URL_POLICY": "local",
 }
 
 

@@ -304,6 +304,24 @@ def test_image_bytes_uploaded_as_a_font_are_invalid(client: Client, brand: dict[
     assert body(r)["error"]["code"] == "font.invalid"
 
 
+@pytest.mark.parametrize("malformed", ["truncated", "os2_all_ff"])
+def test_malformed_font_is_422_font_invalid_and_the_asset_failed(
+    client: Client, brand: dict[str, Any], malformed: str
+) -> None:
+    from tests.unit.test_fonts import os2_garbage_font_bytes, truncated_font_bytes
+
+    data = {"truncated": truncated_font_bytes, "os2_all_ff": os2_garbage_font_bytes}[malformed]()
+    asset_id = upload(client, brand["secret_key"], data, "font", "font/ttf")
+    r = complete(client, brand["secret_key"], asset_id)
+    assert r.status_code == 422, r.body  # was a 500, the asset left pending
+    assert body(r)["error"]["code"] == "font.invalid"
+    got = body(client.http.get(f"/v1/assets/{asset_id}", headers=bearer(brand["secret_key"])))
+    assert got["status"] == "failed" and got["error"]["code"] == "font.invalid"
+    assert [k for k in bucket_keys() if asset_id in k] == []  # raw upload gone, nothing stored
+    again = complete(client, brand["secret_key"], asset_id)
+    assert again.status_code == 422 and body(again)["error"] == body(r)["error"]
+
+
 def test_bundled_fonts_are_listed_for_every_brand(client: Client, brand: dict[str, Any]) -> None:
     from chalicelib import fonts
 

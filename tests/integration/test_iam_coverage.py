@@ -116,6 +116,9 @@ def api_flows(client: Client, shop: dict[str, Any]) -> tuple[str, str]:
     ok(post(client, f"/v1/keys/{key['key']['key_id']}/revoke", sk))
     ok(http.get("/v1/keys", headers=bearer(sk)))
     ok(http.get(f"/v1/keys/{key['key']['key_id']}", headers=bearer(sk)))
+    # A secret key: created and revoked in transactions with the brand's active-key count.
+    second = ok(post(client, "/v1/keys", sk, {"kind": "secret", "label": "iam"}), 201)
+    ok(post(client, f"/v1/keys/{second['key']['key_id']}/revoke", sk))
     pid = shop["product_id"]
     ok(http.get(f"/v1/products/{pid}", headers=bearer(sk)))
     ok(http.get("/v1/products", headers=bearer(sk)))

@@ -220,3 +220,40 @@ def test_export_by_order_packs_every_item(client: Client, shop: dict[str, Any]) 
         body=json.dumps({"order_id": draft_order["order_id"]}),
     )
     assert r.status_code == 409 and body(r)["error"]["code"] == "snapshot.not_locked"
+
+
+def _stored_profile(shop: dict[str, Any], pack_id: str, **changes: Any) -> None:
+    """Rewrite the profile copied onto a queued pack, as a record from before a rule change."""
+    from chalicelib.store.models import PackModel
+
+    model = PackModel.get(shop["brand_id"], pack_id)
+    model.update(actions=[PackModel.profile.set({**dict(model.profile), **changes})])
+
+
+def test_a_pack_whose_profile_predates_the_pattern_check_builds_with_plain_names(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    sid = locked_snapshot(client, shop, "Old pattern")
+    pack_id = body(export(client, shop, sid, formats=["svg"]))["pack_id"]
+    # Once a KeyError inside str.format, retried for hours with the pack showing "running".
+    _stored_profile(shop, pack_id, file_name_pattern="{order:{__class__}}-{item:x>99}")
+    drain("export-manufacturing")
+    done = pack_status(client, shop, pack_id)
+    assert done["status"] == "succeeded" and done["attempts"] == 1, done
+    _, archive = open_zip(done["url"])
+    assert sorted(archive.namelist()) == [
+        f"{sid}-1/manifest.json",
+        f"{sid}-1/{sid}-1-jobsheet.pdf",
+        f"{sid}-1/{sid}-1.svg",
+    ]
+
+
+def test_a_pack_whose_profile_no_longer_validates_fails_at_once_with_a_code(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    pack_id = body(export(client, shop, locked_snapshot(client, shop, "Bad profile")))["pack_id"]
+    _stored_profile(shop, pack_id, operations={})
+    assert drain("export-manufacturing") == 1
+    failed = pack_status(client, shop, pack_id)
+    assert failed["status"] == "failed" and failed["attempts"] == 1
+    assert failed["error"]["code"] == "pack.profile_invalid"

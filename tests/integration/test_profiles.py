@@ -89,6 +89,42 @@ def test_invalid_profiles_are_422(client: Client, brand: dict[str, Any]) -> None
         assert post_profile(client, brand["secret_key"], bad).status_code == 422
 
 
+def test_a_format_spec_in_the_file_name_pattern_is_422_naming_the_field(
+    client: Client, brand: dict[str, Any]
+) -> None:
+    created = body(post_profile(client, brand["secret_key"], profile_doc()))
+    for pattern in ("{order:x>9999999999}", "{order:{__class__}}", "{order!r}"):
+        r = post_profile(client, brand["secret_key"], profile_doc(file_name_pattern=pattern))
+        assert r.status_code == 422, r.body
+        [detail] = body(r)["error"]["details"]
+        assert detail["field"] == "file_name_pattern"
+        assert detail["code"] == "profile.file_name_pattern_invalid"
+        assert "{order}" in detail["message"]
+        replaced = client.http.put(
+            f"/v1/manufacturing/profiles/{created['profile_id']}",
+            headers=bearer(brand["secret_key"]),
+            body=json.dumps(profile_doc(file_name_pattern=pattern)),
+        )
+        assert replaced.status_code == 422
+    kept = client.http.get(
+        f"/v1/manufacturing/profiles/{created['profile_id']}", headers=bearer(brand["secret_key"])
+    )
+    assert body(kept)["version"] == 1
+
+
+def test_a_profile_stored_before_the_check_reads_back_in_its_plain_form(
+    client: Client, brand: dict[str, Any]
+) -> None:
+    from chalicelib.store.models import ProfileModel
+
+    pid = body(post_profile(client, brand["secret_key"], profile_doc()))["profile_id"]
+    old = profile_doc(file_name_pattern="{order:{__class__}}_{qty:>4}")
+    ProfileModel.get(brand["brand_id"], pid).update(actions=[ProfileModel.document.set(old)])
+    r = client.http.get(f"/v1/manufacturing/profiles/{pid}", headers=bearer(brand["secret_key"]))
+    assert r.status_code == 200, r.body
+    assert body(r)["profile"]["file_name_pattern"] == "{order}_{qty}"
+
+
 def test_product_may_name_only_known_profiles(client: Client, brand: dict[str, Any]) -> None:
     ok = create(client, brand["secret_key"], manufacturing_profile_id="print-default")
     assert ok.status_code == 201

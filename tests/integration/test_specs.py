@@ -65,7 +65,8 @@ def test_first_spec_is_201_then_200_with_the_same_body(
     out = body(first)
     assert len(out["spec_hash"]) == 64 and out["spec_hash"] == out["spec_hash"].lower()
     spec = out["spec"]
-    assert spec["spec_version"] == 1 and spec["product_version"] == 1
+    assert spec["spec_version"] == 2 and spec["product_version"] == 1
+    assert spec["zones"]["name"]["shaping"]["engine"] == "harfbuzz"
     assert spec["zones"]["name"]["font"]["id"] == "lato-regular"
     assert len(spec["zones"]["name"]["font"]["sha256"]) == 64
     assert spec["zones"]["cord"] == {"kind": "color", "color": "#0000FF"}
@@ -143,7 +144,7 @@ def test_spec_validate_and_schema(client: Client, shop: dict[str, Any]) -> None:
         body=json.dumps({"spec": out["spec"]}),
     )
     assert body(r) == {"valid": True, "errors": [], "spec_hash": out["spec_hash"]}
-    broken = {**out["spec"], "spec_version": 2, "zones": {"name": {"kind": "text"}}}
+    broken = {**out["spec"], "spec_version": 3, "zones": {"name": {"kind": "text"}}}
     r = body(
         client.http.post(
             "/v1/specs/validate",

@@ -20,7 +20,6 @@ from chalicelib.domain.layout import Box
 from chalicelib.domain.personalization import ZoneInput
 from chalicelib.domain.profile import BUILTIN, Operation, ProfileDoc
 from chalicelib.scene import flatten as geo
-from chalicelib.scene import polygon_ops as ops
 from chalicelib.scene.dxf import prepare_ezdxf_import, to_dxf
 from chalicelib.scene.model import ColorItem, Scene, TextItem
 from chalicelib.scene.outline import Segment, bounds
@@ -355,96 +354,6 @@ def test_zero_length_segments_and_repeated_points_are_dropped() -> None:
     assert written is not None and written[0] == (0.0, 20.0)
     assert all(a != b for a, b in zip(written, (*written[1:], written[0]), strict=True))
     assert (10.0, 19.999) not in written and (10.0, 20.0) in written
-
-
-# --- kerf offsets -------------------------------------------------------------------------
-
-
-def square(x: float, y: float, size: float, clockwise: bool = False) -> geo.Ring:
-    ring = ((x, y), (x + size, y), (x + size, y + size), (x, y + size))
-    return (ring[0], *reversed(ring[1:])) if clockwise else ring
-
-
-@pytest.mark.parametrize("hole_clockwise", [True, False])  # whatever the fonts' winding
-def test_kerf_grows_an_outer_square_and_shrinks_its_hole(hole_clockwise: bool) -> None:
-    outer, hole = square(0, 0, 10), square(3, 3, 4, clockwise=hole_clockwise)
-    grown, shrunk = ops.kerf_offset([outer, hole], 0.2)
-    assert geo.bbox(grown) == pytest.approx((-0.1, -0.1, 10.1, 10.1))
-    assert geo.bbox(shrunk) == pytest.approx((3.1, 3.1, 6.9, 6.9))
-    stencil_hole, stencil_outer = ops.kerf_offset([hole, outer], 0.2, part_is_fill=False)
-    assert geo.bbox(stencil_outer) == pytest.approx((0.1, 0.1, 9.9, 9.9))
-    assert geo.bbox(stencil_hole) == pytest.approx((2.9, 2.9, 7.1, 7.1))
-
-
-def test_a_hole_smaller_than_the_kerf_is_refused_with_a_code() -> None:
-    with pytest.raises(geo.GeometryError) as caught:
-        ops.kerf_offset([square(0, 0, 10), square(5, 5, 0.1)], 0.3)
-    assert caught.value.code == "geometry.hole_smaller_than_kerf"
-
-
-def test_a_slot_narrower_than_the_kerf_closes_instead_of_crossing_itself() -> None:
-    comb = ((0, 0), (10, 0), (10, 5), (5.05, 5), (5.05, 1), (4.95, 1), (4.95, 5), (0, 5))
-    (grown,) = ops.offset_ring(tuple((float(x), float(y)) for x, y in comb), 0.2)
-    assert crossings(grown) == 0
-    assert geo.bbox(grown) == pytest.approx((-0.2, -0.2, 10.2, 5.2))
-
-
-def crossings(ring: Sequence[tuple[float, float]]) -> int:
-    """Pairs of non-adjacent edges that cross (an independent O(n²) check)."""
-
-    def side(a: Any, b: Any, c: Any) -> float:
-        return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
-
-    n, count = len(ring), 0
-    for i in range(n):
-        a, b = ring[i], ring[(i + 1) % n]
-        for j in range(i + 2, n - (i == 0)):
-            c, d = ring[j], ring[(j + 1) % n]
-            if side(c, d, a) * side(c, d, b) < 0 and side(a, b, c) * side(a, b, d) < 0:
-                count += 1
-    return count
-
-
-def test_kerf_offsets_of_glyphs_are_simple_polygons() -> None:
-    for font in ("lato-regular", "source-serif-pro-regular"):
-        scene = scene_for(
-            {**CUT_TEXT, "fonts": [font], "charset": ["latin", "digits"], "charset_extra": "&@"},
-            inputs={"name": ZoneInput(text="Rage&@ 8", font=font)},
-        )
-        rings = geo.flatten_all(text_item(scene).contours)
-        for kerf in (0.1, 0.3):
-            moved = ops.kerf_offset(rings, kerf)
-            assert len(moved) == len(rings)
-            assert all(crossings(r) == 0 for r in moved)
-
-
-# --- stencil bridges ------------------------------------------------------------------------
-
-
-def test_every_counter_of_the_stencil_letters_is_bridged() -> None:
-    for font in ("lato-regular", "caladea-regular", "source-serif-pro-regular"):
-        scene = scene_for(
-            {**CUT_TEXT, "fonts": [font]}, inputs={"name": ZoneInput(text=COUNTERS, font=font)}
-        )
-        rings = geo.flatten_all(text_item(scene).contours)
-        assert any(d % 2 for d in geo.depths(rings))
-        bridged = ops.stencil_bridges(rings, 1.5)
-        assert geo.depths(bridged) == [0] * len(bridged), font
-        assert all(crossings(r) == 0 for r in bridged)
-
-
-def test_an_o_becomes_two_halves_a_bridge_width_apart() -> None:
-    scene = scene_for(CUT_TEXT, inputs={"name": ZoneInput(text="O")})
-    rings = geo.flatten_all(text_item(scene).contours)
-    left, right = sorted(ops.stencil_bridges(rings, 1.5), key=lambda r: geo.bbox(r)[0])
-    assert geo.bbox(right)[0] - geo.bbox(left)[2] == pytest.approx(1.5, abs=1e-4)
-    ink = abs(
-        sum(
-            geo.signed_area(geo.oriented(r, d))
-            for r, d in zip(rings, geo.depths(rings), strict=True)
-        )
-    )
-    assert geo.signed_area(left) + geo.signed_area(right) < ink
 
 
 def test_every_process_writes_the_same_bytes() -> None:

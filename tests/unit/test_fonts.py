@@ -6,6 +6,7 @@ import hashlib
 import importlib.resources
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,6 +59,44 @@ def set_fs_type(value: int) -> Callable[[Any], None]:
         font["OS/2"].fsType = value
 
     return edit
+
+
+# Debian's fonts-dejavu-core (Makefile DEB_PACKAGES): a real font file that is no bundled font.
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def dejavu_bytes() -> bytes:
+    return DEJAVU.read_bytes()
+
+
+def truncated_font_bytes() -> bytes:
+    """DejaVu Sans as a download cut short: its tables rewritten with glyf last (where many
+    fonts keep it), then the file cut halfway through glyf. Every table the loader reads at
+    once (head, hhea, hmtx, maxp, cmap, post) is whole; glyf is read lazily, later."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.sfnt import SFNTWriter
+
+    font = TTFont(io.BytesIO(dejavu_bytes()))
+    tags = sorted(font.reader.keys(), key=lambda tag: tag == "glyf")
+    out = io.BytesIO()
+    writer = SFNTWriter(out, len(tags), font.sfntVersion)
+    for tag in tags:  # the writer lays tables out in the order they are given
+        writer[tag] = font.reader[tag]
+    writer.close()
+    data = out.getvalue()
+    glyf = TTFont(io.BytesIO(data)).reader.tables["glyf"]
+    assert glyf.offset + glyf.length == len(data)
+    return data[: glyf.offset + glyf.length // 2]
+
+
+def os2_garbage_font_bytes() -> bytes:
+    """DejaVu Sans with every byte of its OS/2 table overwritten with 0xFF (version 65535)."""
+    from fontTools.ttLib import TTFont
+
+    data = bytearray(dejavu_bytes())
+    os2 = TTFont(io.BytesIO(bytes(data))).reader.tables["OS/2"]
+    data[os2.offset : os2.offset + os2.length] = b"\xff" * os2.length
+    return bytes(data)
 
 
 def test_registry_offers_sans_serif_and_display_fonts_under_free_licences() -> None:
@@ -219,6 +258,30 @@ def test_verify_rejects_bytes_that_are_not_a_font(data: bytes) -> None:
         verify_font_bytes(data)
     assert caught.value.code == "font.invalid"
     assert isinstance(caught.value, ValidationFailed)
+
+
+def test_dejavu_itself_passes_verification() -> None:
+    """The malformed fonts below are broken by their edit, not by their source."""
+    assert verify_font_bytes(dejavu_bytes()).family == "DejaVu Sans"
+
+
+@pytest.mark.parametrize(
+    "build", [truncated_font_bytes, os2_garbage_font_bytes], ids=["truncated", "os2_all_ff"]
+)
+def test_verify_rejects_a_malformed_real_font_as_font_invalid(
+    build: Callable[[], bytes],
+) -> None:
+    # Both once escaped as a bare fontTools TTLibError (a 500 leaving the asset pending): the
+    # broken table is parsed lazily, outside the checks that caught the other cases.
+    with pytest.raises(FontInvalid) as caught:
+        verify_font_bytes(build())
+    assert caught.value.code == "font.invalid"
+    assert caught.value.details["reason"] == "TTLibError"
+
+
+def test_loading_a_truncated_font_is_font_invalid_not_a_fonttools_error() -> None:
+    with pytest.raises(FontInvalid):
+        LoadedFont.from_bytes(truncated_font_bytes(), "cut")
 
 
 def test_verify_rejects_a_font_whose_licence_restricts_embedding() -> None:

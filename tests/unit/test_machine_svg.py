@@ -88,10 +88,14 @@ def test_text_is_the_scene_outline_as_paths_never_text() -> None:
     assert path.get("d") == to_svg_path_d(item.outline, decimals=DECIMALS)
 
 
-def test_cut_text_is_a_hairline_outline_in_the_cut_group() -> None:
+def test_cut_text_is_the_welded_polygons_as_hairlines_in_the_cut_group() -> None:
     root = parse(to_machine_svg(LETTERS, LASER))
-    (path,) = layer(root, "CUT").findall("svg:path", NS)
-    assert path.get("fill") is None and path.get("stroke") is None  # the layer's hairline
+    paths = layer(root, "CUT").findall("svg:path", NS)
+    cut = [p for p in machine_paths(LETTERS, LASER) if p.operation == "cut"]
+    assert len(paths) == len(cut) > 8  # one closed path per contour, as the DXF cuts them
+    for path in paths:
+        assert path.get("fill") is None and path.get("stroke") is None  # the layer's hairline
+        assert not re.search("[CQ]", path.get("d") or "")
     assert not layer(root, "ENGRAVE").findall("svg:path", NS)
 
 

@@ -225,6 +225,77 @@ def test_file_names_follow_the_profile_pattern_and_are_sanitized() -> None:
     assert all(name.startswith("1001-A-2-PEND-HEART/1001-A-2-PEND-HEART") for name in entries)
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "{order:x>9999999999}",  # once allocated 10 GB while building the name
+        "{order:{__class__}}",  # once raised KeyError inside the pack worker
+        "{order!r}-{item}",
+        "{order.__class__}",
+        "{order[0]}",
+        "{0}",
+        "{order",
+        "x}",
+    ],
+)
+def test_file_name_patterns_allow_only_plain_placeholders(pattern: str) -> None:
+    from pydantic import ValidationError
+
+    from chalicelib.domain.profile import FILE_NAME_PATTERN_CODE, ProfileDoc
+
+    with pytest.raises(ValidationError) as caught:
+        ProfileDoc.model_validate({**PROFILE.model_dump(), "file_name_pattern": pattern})
+    [error] = caught.value.errors()
+    assert error["loc"] == ("file_name_pattern",) and error["type"] == FILE_NAME_PATTERN_CODE
+
+
+@pytest.mark.parametrize(
+    ("pattern", "stem"),
+    [
+        ("{order:x>100000}", "1001-A"),
+        ("{order:{__class__}}-{item}", "1001-A-2"),
+        ("{order!r}_{qty}", "1001-A_3"),
+    ],
+)
+def test_a_pattern_stored_before_the_check_expands_as_its_plain_form(
+    pattern: str, stem: str
+) -> None:
+    """Pack records copy their profile: one written before the check still names its files,
+    and a format spec in it costs nothing (it is never handed to ``str.format``)."""
+    from chalicelib.domain.profile import ProfileDoc
+
+    stored = ProfileDoc.from_stored({**PROFILE.model_dump(), "file_name_pattern": pattern})
+    assert item_folder(stored, FIELDS) == stem
+    unchecked = PROFILE.model_copy(update={"file_name_pattern": pattern})
+    assert item_folder(unchecked, FIELDS) == stem
+
+
+def test_expanded_file_names_are_capped_and_still_zip() -> None:
+    from chalicelib.domain.profile import MAX_FILE_STEM
+
+    greedy = PROFILE.model_copy(update={"file_name_pattern": "{order}" * 17})  # 119 chars
+    fields = {**FIELDS, "order": "O" * 300}
+    folder = item_folder(greedy, fields)
+    assert folder == "O" * MAX_FILE_STEM
+    files = [
+        PackFile(pack_file_name(greedy, fields, "svg", role="z" * 90), b"<svg/>", "image/svg+xml")
+    ]
+    assert files[0].name == "O" * MAX_FILE_STEM + "-" + "z" * 40 + ".svg"
+    manifest = {
+        "folder": folder,
+        "files": [
+            {
+                "name": files[0].name,
+                "bytes": 6,
+                "sha256": files[0].sha256,
+                "content_type": "image/svg+xml",
+            }
+        ],
+    }
+    with zipfile.ZipFile(io.BytesIO(zip_pack(files, manifest, folder))) as archive:
+        assert f"{folder}/{files[0].name}" in archive.namelist()
+
+
 def test_zip_pack_refuses_unsafe_names_unknown_formats_and_a_stale_manifest() -> None:
     _, manifest = _pack()
     files = _files()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -11,8 +12,10 @@ from chalicelib.domain.webhooks import (
     RetryPolicy,
     check_url,
     default_schedule,
+    destination,
     event_id,
     parse_schedule,
+    resolve,
     signature_header,
 )
 from chalicelib.errors import ValidationFailed
@@ -141,6 +144,15 @@ def test_strict_urls_must_be_https() -> None:
         "[::ffff:127.0.0.1]",
         "[fd00::1]",
         "224.0.0.1",
+        # IPv6 forms that embed an IPv4 address (issue 22, finding 4)
+        "[64:ff9b::7f00:1]",  # NAT64 of 127.0.0.1
+        "[64:ff9b::5db8:d822]",  # NAT64 of a public address: refused all the same
+        "[64:ff9b:1::a00:1]",  # local-use NAT64
+        "[2002:7f00:1::1]",  # 6to4 of 127.0.0.1
+        "[::127.0.0.1]",  # IPv4-compatible
+        "[::a00:5]",  # IPv4-compatible 10.0.0.5
+        "[::ffff:0:a00:5]",  # IPv4-translated
+        "[2001:0:4136:e378:8000:63bf:3fff:fdd2]",  # Teredo
     ],
 )
 def test_private_and_reserved_addresses_are_refused(host: str) -> None:
@@ -160,6 +172,43 @@ def test_a_name_is_resolved_and_every_address_checked() -> None:
         raise OSError("no such host")
 
     assert code_of("https://gone.example/x", resolver=unresolvable) == "webhook.url_unresolvable"
+
+
+def test_a_name_resolving_to_an_embedded_ipv4_form_is_refused() -> None:
+    def resolver(host: str) -> list[str]:
+        return ["93.184.216.34", "64:ff9b::a9fe:a9fe"]  # NAT64 of 169.254.169.254
+
+    assert code_of("https://sneaky.example/x", resolver=resolver) == "webhook.url_private"
+
+
+def test_strict_urls_use_allowed_ports_only() -> None:
+    assert code_of("https://93.184.216.34:8080/hook") == "webhook.url_port"
+    assert code_of("https://93.184.216.34:22/hook") == "webhook.url_port"
+    assert check_url("https://93.184.216.34:443/hook", strict=True)
+    assert check_url("https://93.184.216.34:80/hook", strict=True)
+    assert check_url("https://93.184.216.34:8443/h", strict=True, ports=(443, 8443))
+    assert check_url("http://127.0.0.1:9000/hooks", strict=False)  # the local stack: any port
+
+
+def test_the_destination_is_the_checked_addresses_and_the_name() -> None:
+    calls: list[str] = []
+
+    def resolver(host: str) -> list[str]:
+        calls.append(host)
+        return ["2606:2800:220:1::1", "93.184.216.34"]
+
+    where = destination("https://good.example/in?x=1", strict=True, resolver=resolver)
+    assert (where.host, where.port, where.target) == ("good.example", 443, "/in?x=1")
+    assert where.addresses == ("2606:2800:220:1::1", "93.184.216.34") and calls == ["good.example"]
+    assert destination("http://127.0.0.1:9000", strict=False).addresses == ()
+
+
+def test_the_real_resolver_lists_ipv4_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(host: str, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        return [(0, 0, 0, "", (a, 0)) for a in ("2606:2800:220:1::1", "93.184.216.34")]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    assert resolve("x.example") == ["93.184.216.34", "2606:2800:220:1::1"]
 
 
 @pytest.mark.parametrize(
