@@ -26,12 +26,13 @@ from chalicelib.domain.text import (
     normalize_text,
 )
 from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, StrictModel, TextZone
-from chalicelib.domain.zone_layout import (
-    LATEST_SPEC_VERSION,
-    fit_zone,
-    layout_summary,
-    zone_shaping,
-)
+
+# Re-exported: callers set zone text through this module since before zone_layout existed.
+from chalicelib.domain.zone_layout import LATEST_SPEC_VERSION as LATEST_SPEC_VERSION
+from chalicelib.domain.zone_layout import fit_zone as fit_zone
+from chalicelib.domain.zone_layout import layout_summary as layout_summary
+from chalicelib.domain.zone_layout import zone_layout_options as zone_layout_options
+from chalicelib.domain.zone_layout import zone_shaping as zone_shaping
 from chalicelib.errors import AtelierError
 from chalicelib.fonts import LoadedFont, missing_characters
 

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.layout import layout_text
-from chalicelib.domain.personalization import ZoneInput, zone_layout_options
+from chalicelib.domain.personalization import ZoneInput
 from chalicelib.domain.profile import BUILTIN
 from chalicelib.domain.zone import TextZone
+from chalicelib.domain.zone_layout import zone_layout_options
 from chalicelib.fonts import LoadedFont
 from chalicelib.scene import flatten as geo
 from chalicelib.scene import polygon_ops as ops
