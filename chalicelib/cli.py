@@ -74,6 +74,8 @@ class ProgressBar:
 
 
 def _migrate(args: argparse.Namespace) -> Any:
+    if args.action == "shopify-shops":
+        return webhooks.record_shop_pins(args.brand)
     if args.action == "secret-key-counts":
         return brands.backfill_secret_key_counts()
     if args.action == "seed-legacy":
@@ -130,8 +132,9 @@ def _run(args: argparse.Namespace) -> Any:
         brand = brands.set_quota(args.brand, args.kind, args.per_day)
         return {"brand_id": brand.brand_id, "quotas": brand.quotas}
     if args.group == "brands" and args.action == "shopify-secret":
-        webhooks.set_shopify_secret(args.brand, args.secret)
-        return {"brand_id": args.brand, "shopify_secret": "set"}
+        webhooks.set_shopify_secret(args.brand, args.secret, args.shop)
+        shops = webhooks.get_shopify_settings(args.brand).shops
+        return {"brand_id": args.brand, "shopify_secret": "set", "shopify_shops": list(shops)}
     if args.group == "brands" and args.action == "origins":
         brand = brands.set_origins(brands.get_brand(args.brand).brand_id, args.origin or [])
         return {"brand_id": brand.brand_id, "origins": list(brand.origins)}
@@ -171,6 +174,12 @@ def parser() -> argparse.ArgumentParser:
     bs = b.add_parser("shopify-secret", help="set the secret Shopify signs webhooks with")
     bs.add_argument("--brand", required=True)
     bs.add_argument("--secret", required=True)
+    bs.add_argument(
+        "--shop",
+        action="append",
+        help="shop domain (name.myshopify.com) whose webhooks the brand accepts (repeatable; "
+        "replaces the list; without it the first signed delivery's domain is pinned)",
+    )
     bo = b.add_parser("origins", help="replace a brand's allowed origins")
     bo.add_argument("--brand", required=True)
     bo.add_argument("--origin", action="append")
@@ -211,6 +220,11 @@ def _migrate_parser(groups: Any) -> None:
     mo.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     mo.add_argument("--brand", default=None, help="one brand only (default: every brand)")
     mo.add_argument("--page-size", type=_positive, default=migration.PAGE_SIZE)
+    mp = m.add_parser(
+        "shopify-shops",
+        help="pin brands with Shopify orders to their shop domain (or require proof for it)",
+    )
+    mp.add_argument("--brand", default=None, help="one brand only (default: every brand)")
     m.add_parser(
         "secret-key-counts",
         help="store each brand's active secret key count (brands from before it; idempotent)",

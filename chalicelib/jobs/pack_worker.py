@@ -27,7 +27,7 @@ from chalicelib.domain.render_options import FinalOptions, PreviewOptions
 from chalicelib.domain.spec import DesignSpec, TextZoneSpec
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import ValidationFailed, field_errors
-from chalicelib.jobs.packs import pack_key
+from chalicelib.flows.packs import pack_key
 from chalicelib.jobs.render_worker import BrandSceneResources
 from chalicelib.store import packs, products, specs
 from chalicelib.store.models import PackModel
