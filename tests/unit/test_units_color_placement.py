@@ -8,7 +8,7 @@ from chalicelib.domain import color, placement, units
 
 
 def test_points_and_pixels_follow_the_inch() -> None:
-    assert units.PT_PER_MM * 25.4 == pytest.approx(72.0)
+    assert pytest.approx(72.0 / 25.4) == units.PT_PER_MM
     assert units.px_per_mm(300) * 25.4 == pytest.approx(300)
     assert units.dpi_of(1200, 101.6) == pytest.approx(300)
 
