@@ -28,6 +28,7 @@ from chalicelib.domain.imaging import (
 )
 from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
 from chalicelib.domain.lines import Shaping
+from chalicelib.domain.placement import fit_scale
 from chalicelib.domain.spec import (
     ColorZoneSpec,
     DesignSpec,
@@ -314,8 +315,7 @@ def clear_verified_cache() -> None:
 
 def _fitted(width_px: int, height_px: int, box: Rect, mode: str) -> Rect:
     """The image's rect inside ``box``, centred: ``cover`` fills it, ``contain`` fits inside."""
-    sx, sy = box.width / width_px, box.height / height_px
-    scale = max(sx, sy) if mode == "cover" else min(sx, sy)
+    scale = fit_scale(width_px, height_px, box.width, box.height, mode)
     w, h = width_px * scale, height_px * scale
     return Rect(box.x + (box.width - w) / 2, box.y + (box.height - h) / 2, w, h)
 

@@ -13,6 +13,7 @@ import io
 import sys
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.color import unit_rgb
 from chalicelib.scene.model import Affine, ColorItem, ImageItem, PlacedImage, Scene, TextItem
 from chalicelib.scene.svg import at_resolution
 
@@ -75,8 +76,7 @@ def draw(
 
 
 def _fill(ctx: Any, color: str) -> None:
-    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    ctx.set_source_rgb(r, g, b)
+    ctx.set_source_rgb(*unit_rgb(color))
     ctx.fill()
 
 

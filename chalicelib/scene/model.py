@@ -163,12 +163,6 @@ class Scene:
     items: tuple[Item, ...]
 
 
-def hex_rgb(color: str) -> tuple[int, int, int]:
-    """``#RRGGBB`` as integers; the spec schema guarantees the format."""
-    value = int(color[1:7], 16)
-    return value >> 16, (value >> 8) & 0xFF, value & 0xFF
-
-
 def fmt_number(value: float, decimals: int = 4) -> str:
     """Fixed decimals, trailing zeros dropped, no "-0": the SVG and PDF writers share it so the
     same scene gives the same bytes (4 decimals of a mm is 0.1 µm)."""

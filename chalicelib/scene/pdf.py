@@ -27,10 +27,10 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.units import PT_PER_MM
 from chalicelib.scene.model import ColorItem, ImageItem, PlacedImage, Scene, TextItem
 from chalicelib.scene.model import fmt_number as _n
 from chalicelib.scene.pdfdoc import (
-    PT_PER_MM,
     Box,
     cm,
     fill_contours,

@@ -16,8 +16,8 @@ import base64
 import functools
 import hashlib
 import io
-import re
 
+from chalicelib.domain.color import normalize as normalize_color
 from chalicelib.scene.model import (
     Affine,
     ColorItem,
@@ -32,7 +32,6 @@ from chalicelib.scene.outline import GlyphOutline, TextOutline, to_svg_path_d
 
 DECIMALS = 4  # 0.1 µm: far below any machine's resolution, and stable across platforms
 _MATRIX_DECIMALS = 8  # rotation terms: an error of 1e-8 over a 5 m artboard is 0.05 µm
-_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 def to_svg(
@@ -170,6 +169,4 @@ def _rect(r: Rect, fill: str | None) -> str:
 
 def _color(color: str) -> str:
     """Colours come from the validated spec; checked again because they are written verbatim."""
-    if not _HEX.match(color):
-        raise ValueError(f"not a #RRGGBB colour: {color!r}")
-    return color.upper()
+    return normalize_color(color)
