@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
+from chalicelib.domain.color import hex_rgb
 from chalicelib.errors import ValidationFailed
 
 if TYPE_CHECKING:
