@@ -13,7 +13,9 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import Field, PlainValidator, WithJsonSchema
 
+from chalicelib.domain import placement
 from chalicelib.domain.charsets import charset_issue, resolve_charset
+from chalicelib.domain.color import canonical as canonical_color
 from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
@@ -194,7 +196,7 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         return
     _text_rules(zone, norm, catalog, result)
     font_id = given.font or zone.font
-    color = (given.color or zone.color).upper()
+    color = canonical_color(given.color or zone.color)
     ok = _choices(zone, font_id, color, given.size, result)
     chosen = sorted(set(given.features or ()))
     unknown = unknown_choices(zone.feature_choices, chosen)
@@ -344,15 +346,11 @@ def _font(zone_id: str, font_id: str, catalog: Catalog, result: Result) -> Loade
 
 
 def effective_dpi(zone: ImageZone, image: ImageInfo) -> float:
-    """Pixels per inch once the image is scaled to cover (or fit inside) the zone.
-
-    Cover scales until both sides reach the zone, so the tighter side sets the resolution;
-    contain scales until one side reaches it, so the looser side does.
-    """
-    per_mm_w = image.width_px / zone.width_mm
-    per_mm_h = image.height_px / zone.height_mm
-    per_mm = min(per_mm_w, per_mm_h) if zone.image_fit == "cover" else max(per_mm_w, per_mm_h)
-    return round(per_mm * 25.4, 2)
+    """Pixels per inch once the image is scaled to cover (or fit inside) the zone."""
+    dpi = placement.effective_dpi(
+        image.width_px, image.height_px, zone.width_mm, zone.height_mm, zone.image_fit
+    )
+    return round(dpi, 2)
 
 
 def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: Result) -> None:
@@ -417,7 +415,7 @@ def _color(zone: ColorZone, given: ZoneInput | None, result: Result) -> None:
         result.normalized_inputs[zone.id] = {"color": zone.color}
         return
     _unexpected(zone.id, given, {"color"}, result)
-    color = given.color.upper()
+    color = canonical_color(given.color)
     if color not in zone.colors:
         result.add(
             zone.id,

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.charsets import CHARSETS
+from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
 from chalicelib.fonts import DEFAULT_FONT_ID
 
@@ -29,12 +30,8 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
-def _upper(value: str) -> str:
-    return value.upper()
-
-
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$"), AfterValidator(_upper)]
+HexColor = Annotated[str, StringConstraints(pattern=HEX_COLOR_PATTERN), AfterValidator(canonical)]
 Mm = Annotated[float, Field(ge=0, le=5000)]
 PositiveMm = Annotated[float, Field(gt=0, le=5000)]
 FontSize = Annotated[float, Field(gt=0, le=1000)]

@@ -119,7 +119,23 @@ def _indexed(fills: list[tuple[GlyphOutline, ops.Region]], text: str) -> list[_G
 
 
 def _touching(region: ops.Region, glyphs: list[_Glyph]) -> list[_Glyph]:
-    return [g for g in glyphs if ops.intersection(g.fill, region)]
+    """The glyphs whose fill overlaps ``region`` (boxes first: most glyphs are far away)."""
+    if not region:
+        return []
+    box = _box(region)
+    return [
+        g for g in glyphs if _boxes_meet(box, _box(g.fill)) and ops.intersection(g.fill, region)
+    ]
+
+
+def _box(region: ops.Region) -> tuple[int, int, int, int]:
+    xs = [x for path in region for x, _ in path]
+    ys = [y for path in region for _, y in path]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _boxes_meet(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
 def _islands(pieces: list[ops.Part], glyphs: list[_Glyph], *, one_part: bool) -> list[Finding]:
@@ -186,7 +202,10 @@ def _features(shape: ops.Region, glyphs: list[_Glyph], min_mm: float) -> list[Fi
         spots = [p for p in ops.parts(region) if ops.area_mm2(p.region) >= noise]
         if not spots:
             continue
-        chars = _touching(ops.union(*(ops.offset(s.region, 0.01) for s in spots)), glyphs)
+        found = ops.union(*(s.region for s in spots))
+        if not error:  # a gap lies between glyphs: grow it a little to reach them
+            found = ops.offset(found, 0.01)
+        chars = _touching(found, glyphs)
         worst = max(spots, key=lambda p: ops.area_mm2(p.region))
         x0, y0, x1, y1 = geo.bbox(ops.to_ring(worst.outer))
         findings.append(

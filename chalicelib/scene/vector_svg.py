@@ -28,7 +28,8 @@ from __future__ import annotations
 import dataclasses
 
 from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
-from chalicelib.scene.flatten import MM_PER_INCH, Ring
+from chalicelib.domain.units import MM_PER_INCH
+from chalicelib.scene.flatten import Ring
 from chalicelib.scene.machine import RUN_ORDER, machine_paths
 from chalicelib.scene.model import ColorItem, ImageItem, Scene, TextItem
 from chalicelib.scene.model import fmt_number as _n

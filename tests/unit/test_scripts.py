@@ -197,3 +197,16 @@ def test_unknown_direction_and_unknown_charset_are_refused_naming_them() -> None
     assert [(i["code"], i["params"]["charsets"]) for i in issues] == [
         ("zone.unknown_charset", ["klingon"])
     ]
+
+
+def test_specimen_is_in_the_script_the_zone_allows_and_shaped() -> None:
+    from chalicelib.scene.specimen import specimen_svg, specimen_text
+
+    amiri = debian_font("amiri")
+    assert specimen_text(amiri, "Amiri", ["latin", "arabic"]) == "أحمد"
+    assert specimen_text(amiri, "Amiri", ["latin", "hebrew"]) == "Amiri"  # no Hebrew in Amiri
+    assert specimen_text(debian_font("lohit"), "Lohit", ["devanagari"]) == "प्रिया"
+    shaped = specimen_svg(amiri, "أحمد")
+    assert shaped.startswith("<svg") and "<path d=" in shaped
+    isolated = specimen_svg(amiri, "أ ح م د")  # letters apart, unjoined: another drawing
+    assert shaped != isolated
