@@ -12,6 +12,7 @@ Failures are :class:`RenderError` with stable codes; nothing here ever draws a f
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable
@@ -210,7 +211,7 @@ def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> T
         GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
         for g in outline.glyphs
     )
-    return TextItem(
+    item = TextItem(
         zone.id,
         zone.process,
         color,
@@ -220,6 +221,30 @@ def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> T
         tuple(line.baseline_mm for line in layout.lines),
         zone.cut if zone.process == "cut" else None,
     )
+    return _with_connector(item)
+
+
+def _with_connector(item: TextItem) -> TextItem:
+    """A cut zone's bar, ring or border, drawn into every picture (Clipper loads only here).
+
+    A connector that cannot attach is left out of the picture: validate refused that design,
+    and the pack's machine files refuse it again with the same code.
+    """
+    options = item.cut
+    if options is None or (options.connect in ("weld", "none") and options.ring is None):
+        return item
+    from chalicelib.scene import polygon_ops as ops
+    from chalicelib.scene.connectors import ConnectorError, cut_shape
+
+    try:
+        shape = cut_shape(item).cut
+    except ConnectorError:
+        return item
+    contours = tuple(
+        (Segment("M", (ring[0],)), *(Segment("L", (p,)) for p in ring[1:]))
+        for ring in (ops.to_ring(path) for path in ops.strictly_simple(shape))
+    )
+    return dataclasses.replace(item, connector=contours, plate=options.connect == "outline")
 
 
 def _fallbacks(
