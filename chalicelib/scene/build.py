@@ -179,7 +179,11 @@ def _text_item(
     direction and features the spec recorded."""
     font = _font(zone.id, given.font, resources)
     shaping = (
-        Shaping(given.shaping.direction, tuple(sorted(given.shaping.features.items())))
+        Shaping(
+            given.shaping.direction,
+            tuple(sorted(given.shaping.features.items())),
+            _fallbacks(zone, given, resources),
+        )
         if spec_version >= 2 and given.shaping is not None
         else None
     )
@@ -241,6 +245,25 @@ def _with_connector(item: TextItem) -> TextItem:
         for ring in (ops.to_ring(path) for path in ops.strictly_simple(shape))
     )
     return dataclasses.replace(item, connector=contours, plate=options.connect == "outline")
+
+
+def _fallbacks(
+    zone: TextZone, given: TextZoneSpec, resources: SceneResources
+) -> tuple[LoadedFont, ...]:
+    """The fallback fonts the spec's runs were drawn with, in the zone's fallback order.
+
+    Fallbacks no run used are left out: a cluster goes to the first font covering it, so
+    dropping a font that won no cluster changes no assignment.
+    """
+    assert given.shaping is not None
+    used: dict[str, FontRef] = {}
+    for line in given.shaping.lines:
+        for run in line.runs:
+            if run.font != given.font:
+                used.setdefault(run.font.id, run.font)
+    rank = {font_id: i for i, font_id in enumerate(zone.fallback_fonts)}
+    ordered = sorted(used.values(), key=lambda ref: rank.get(ref.id, len(rank)))
+    return tuple(_font(zone.id, ref, resources) for ref in ordered)
 
 
 def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:
