@@ -86,7 +86,7 @@ def start_moto(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    wait_http(f"{cfg.aws_url}/moto-api/", 30)
+    _healthy_or_stopped(proc, f"{cfg.aws_url}/moto-api/", 30)
     return proc
 
 
@@ -108,8 +108,18 @@ def start_api(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    wait_http(f"{cfg.api_url}/v1/health", 60)
+    _healthy_or_stopped(proc, f"{cfg.api_url}/v1/health", 60)
     return proc
+
+
+def _healthy_or_stopped(proc: subprocess.Popen[bytes], url: str, timeout_s: float) -> None:
+    """Wait for ``url``; if it never answers, stop the process before raising, so a failed
+    start leaves no server (and its workers) running on its own."""
+    try:
+        wait_http(url, timeout_s)
+    except BaseException:
+        _stop(proc)
+        raise
 
 
 def seed_demo(cfg: LocalConfig) -> dict[str, Any]:

@@ -6,6 +6,7 @@ like another brand's product.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -197,6 +198,9 @@ def auto_fit(ctx: Ctx, body: AutoFitIn) -> AutoFitOut:
     font = assets.load_font(ctx.brand_id, font_id)
     text = p13n.normalize_for_zone(zone, body.text).normalized
     shaping = zone_layout.zone_shaping(zone, zone_layout.LATEST_SPEC_VERSION, body.features or ())
+    if shaping is not None and zone.fallback_fonts:
+        fallbacks = tuple(assets.load_font(ctx.brand_id, f) for f in zone.fallback_fonts)
+        shaping = dataclasses.replace(shaping, fallbacks=fallbacks)
     layout = zone_layout.fit_zone(zone, text, font, None, shaping)
     if layout.missing:  # after shaping, per cluster: what the glyphs will really be
         raise ValidationFailed(
@@ -233,11 +237,13 @@ def font_names(font: LoadedFont) -> tuple[str, str]:
     return str(names.getBestFamilyName() or font.font_id), str(names.getBestSubFamilyName() or "")
 
 
-def _font_entries(brand_id: str, font_ids: list[str]) -> list[WidgetFont]:
-    from chalicelib.scene.specimen import specimen_svg
+def _font_entries(brand_id: str, font_ids: dict[str, list[str]]) -> list[WidgetFont]:
+    """Each offered font with its specimen, in the script its zones allow (``font_ids`` maps a
+    font to the charsets of the zones offering it)."""
+    from chalicelib.scene.specimen import specimen_svg, specimen_text
 
     entries = []
-    for font_id in font_ids:
+    for font_id, charsets in font_ids.items():
         try:
             font = assets.load_font(brand_id, font_id)
         except FontUnknown:
@@ -245,7 +251,10 @@ def _font_entries(brand_id: str, font_ids: list[str]) -> list[WidgetFont]:
         family, style = font_names(font)
         entries.append(
             WidgetFont(
-                font_id=font_id, family=family, style=style, preview_svg=specimen_svg(font, family)
+                font_id=font_id,
+                family=family,
+                style=style,
+                preview_svg=specimen_svg(font, specimen_text(font, family, charsets)),
             )
         )
     return entries
@@ -253,7 +262,11 @@ def _font_entries(brand_id: str, font_ids: list[str]) -> list[WidgetFont]:
 
 def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
     doc = product.doc
-    font_ids = list(dict.fromkeys(f for z in doc.zones if isinstance(z, TextZone) for f in z.fonts))
+    font_ids: dict[str, list[str]] = {}
+    for zone in (z for z in doc.zones if isinstance(z, TextZone)):
+        for font_id in zone.fonts:
+            font_ids.setdefault(font_id, [])
+            font_ids[font_id] += [c for c in zone.charset if c not in font_ids[font_id]]
     return WidgetConfig(
         product_id=product.product_id,
         version=product.version,

@@ -12,6 +12,7 @@ Failures are :class:`RenderError` with stable codes; nothing here ever draws a f
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable, Mapping
@@ -187,7 +188,11 @@ def _text_item(
     direction and features the spec recorded."""
     font = _font(zone.id, given.font, resources)
     shaping = (
-        Shaping(given.shaping.direction, tuple(sorted(given.shaping.features.items())))
+        Shaping(
+            given.shaping.direction,
+            tuple(sorted(given.shaping.features.items())),
+            _fallbacks(zone, given, resources),
+        )
         if spec_version >= 2 and given.shaping is not None
         else None
     )
@@ -215,7 +220,7 @@ def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> T
         GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
         for g in outline.glyphs
     )
-    return TextItem(
+    item = TextItem(
         zone.id,
         zone.process,
         color,
@@ -225,6 +230,49 @@ def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> T
         tuple(line.baseline_mm for line in layout.lines),
         zone.cut if zone.process == "cut" else None,
     )
+    return _with_connector(item)
+
+
+def _with_connector(item: TextItem) -> TextItem:
+    """A cut zone's bar, ring or border, drawn into every picture (Clipper loads only here).
+
+    A connector that cannot attach is left out of the picture: validate refused that design,
+    and the pack's machine files refuse it again with the same code.
+    """
+    options = item.cut
+    if options is None or (options.connect in ("weld", "none") and options.ring is None):
+        return item
+    from chalicelib.scene import polygon_ops as ops
+    from chalicelib.scene.connectors import ConnectorError, cut_shape
+
+    try:
+        shape = cut_shape(item).cut
+    except ConnectorError:
+        return item
+    contours = tuple(
+        (Segment("M", (ring[0],)), *(Segment("L", (p,)) for p in ring[1:]))
+        for ring in (ops.to_ring(path) for path in ops.strictly_simple(shape))
+    )
+    return dataclasses.replace(item, connector=contours, plate=options.connect == "outline")
+
+
+def _fallbacks(
+    zone: TextZone, given: TextZoneSpec, resources: SceneResources
+) -> tuple[LoadedFont, ...]:
+    """The fallback fonts the spec's runs were drawn with, in the zone's fallback order.
+
+    Fallbacks no run used are left out: a cluster goes to the first font covering it, so
+    dropping a font that won no cluster changes no assignment.
+    """
+    assert given.shaping is not None
+    used: dict[str, FontRef] = {}
+    for line in given.shaping.lines:
+        for run in line.runs:
+            if run.font != given.font:
+                used.setdefault(run.font.id, run.font)
+    rank = {font_id: i for i, font_id in enumerate(zone.fallback_fonts)}
+    ordered = sorted(used.values(), key=lambda ref: rank.get(ref.id, len(rank)))
+    return tuple(_font(zone.id, ref, resources) for ref in ordered)
 
 
 def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:

@@ -51,6 +51,8 @@ def draw(
         _image(ctx, at_resolution(scene.base_image, px_per_mm))
     for item in scene.items:
         if isinstance(item, TextItem):
+            if item.connector:  # a cut zone's bar, ring or border, under its letters
+                _text(ctx, item.connector, item.connector_color)
             _text(ctx, item.contours, item.color)
         elif isinstance(item, ImageItem):
             _image(ctx, at_resolution(item.image, px_per_mm))

@@ -124,9 +124,7 @@ def _touching(region: ops.Region, glyphs: list[_Glyph]) -> list[_Glyph]:
         return []
     box = _box(region)
     return [
-        g
-        for g in glyphs
-        if _boxes_meet(box, _box(g.fill)) and ops.intersection(g.fill, region)
+        g for g in glyphs if _boxes_meet(box, _box(g.fill)) and ops.intersection(g.fill, region)
     ]
 
 

@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
+from chalicelib.domain.color import hex_rgb
 from chalicelib.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -114,6 +115,19 @@ class TextItem:
     frame: Affine = Affine()  # zone-local mm (origin top-left, y down) to artboard, for connectors
     baselines_mm: tuple[float, ...] = ()  # each line's baseline, zone-local y
     cut: CutOptions | None = None  # connectors and ring of a cut zone; None: weld
+    # What the cut connectors add, so every picture shows the part the machine makes: the cut
+    # shape (bar, ring: drawn in the text's colour) or, with ``plate``, the outline border
+    # (drawn in a tint, the letters engraved on it). Straight segments; empty for plain text.
+    connector: tuple[Contour, ...] = ()
+    plate: bool = False
+
+    @property
+    def connector_color(self) -> str:
+        """The border plate's tint (the colour 60 % towards white); else the text's colour."""
+        if not self.plate:
+            return self.color
+        r, g, b = (round(c + (255 - c) * 0.6) for c in hex_rgb(self.color))
+        return f"#{r:02X}{g:02X}{b:02X}"
 
     @property
     def contours(self) -> tuple[Contour, ...]:

@@ -28,7 +28,7 @@ from chalicelib.scene.model import (
     TextItem,
 )
 from chalicelib.scene.model import fmt_number as _n
-from chalicelib.scene.outline import to_svg_path_d
+from chalicelib.scene.outline import GlyphOutline, TextOutline, to_svg_path_d
 
 DECIMALS = 4  # 0.1 µm: far below any machine's resolution, and stable across platforms
 _MATRIX_DECIMALS = 8  # rotation terms: an error of 1e-8 over a 5 m artboard is 0.05 µm
@@ -68,6 +68,11 @@ def to_svg(
         parts.append(_image(scene.base_image, clips, px_per_mm))
     for item in scene.items:
         if isinstance(item, TextItem):
+            if item.connector:
+                connector = TextOutline((GlyphOutline("", "", -1, item.connector),))
+                under = to_svg_path_d(connector, decimals=DECIMALS)
+                color = _color(item.connector_color)
+                parts.append(f'<path fill="{color}" fill-rule="nonzero" d="{under}"/>')
             d = to_svg_path_d(item.outline, decimals=DECIMALS)
             if d:
                 parts.append(f'<path fill="{_color(item.color)}" fill-rule="nonzero" d="{d}"/>')

@@ -8,6 +8,8 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +183,56 @@ def cut_files() -> bytes:
     scene = Scene(200, 40, None, (item,))
     profile = LASER.model_copy(update={"kerf_mm": 0.15, "stencil_bridges": True})
     return to_dxf(scene, profile) + to_machine_svg(scene, profile).encode()
+
+
+@pytest.mark.parametrize("writer", ["svg", "cairo", "pdf"])
+def test_pictures_show_the_bar_the_machine_cuts(writer: str) -> None:
+    """What the shopper sees is what the machine makes: the bar is in the preview too."""
+    bar = script_item("Isabella", connect="bar", bar_mm=1.2)
+    plain = script_item("Isabella")
+    assert bar.connector and not plain.connector
+    # a point on the bar, between two letters, where no letter has ink
+    baseline, (x0, _, x1, _) = bar.baselines_mm[0], local_bbox(bar.frame, welded(bar))
+    spot = next(
+        bar.frame.apply(x, baseline)
+        for x in (x0 + (x1 - x0) * k / 200 for k in range(10, 190))
+        if not inside(welded(bar), bar.frame.apply(x, baseline))
+        and not inside(welded(bar), bar.frame.apply(x - 0.3, baseline))
+        and not inside(welded(bar), bar.frame.apply(x + 0.3, baseline))
+    )
+    for item, inked in ((bar, True), (plain, False)):
+        alpha = _alpha_at(Scene(200, 40, None, (item,)), spot, writer)
+        assert (alpha > 200) if inked else (alpha < 60), (writer, inked, alpha)
+
+
+def _alpha_at(scene: Scene, point: tuple[float, float], writer: str) -> int:
+    """Alpha of the pixel at ``point`` (mm) at 10 px/mm, through one of the picture writers."""
+    import io as _io
+
+    from PIL import Image
+
+    from chalicelib.scene.raster import CairoRasterizer
+    from chalicelib.scene.svg import to_svg
+
+    size = (2000, 400)
+    if writer == "svg":
+        image = CairoRasterizer().render(to_svg(scene), *size)
+    elif writer == "cairo":
+        image = CairoRasterizer().render_scene(scene, *size, bleed_mm=0.0, background=None)
+    else:
+        from chalicelib.scene.pdf import to_pdf
+
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "page.pdf").write_bytes(to_pdf(scene))
+            subprocess.run(
+                ["pdftoppm", "-r", "254", "-png", "-singlefile", "page.pdf", "page"],
+                cwd=tmp,
+                check=True,
+            )
+            page = Image.open(_io.BytesIO((Path(tmp) / "page.png").read_bytes())).convert("L")
+        value = page.getpixel((round(point[0] * 10), round(point[1] * 10)))
+        assert isinstance(value, int)
+        return 255 - value  # black ink on white paper
+    pixel = image.getpixel((round(point[0] * 10), round(point[1] * 10)))
+    assert isinstance(pixel, tuple)
+    return int(pixel[3])
