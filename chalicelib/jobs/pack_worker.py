@@ -15,6 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib import aws
 from chalicelib.domain.pack import (
     GENERATOR_VERSION,
+    PACK_FORMATS,
     PackFile,
     build_manifest,
     item_folder,
@@ -23,7 +24,7 @@ from chalicelib.domain.pack import (
     zip_pack,
 )
 from chalicelib.domain.profile import ProfileDoc
-from chalicelib.domain.render_options import FinalOptions, PreviewOptions
+from chalicelib.domain.render_options import PreviewOptions
 from chalicelib.domain.spec import DesignSpec, TextZoneSpec
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import ValidationFailed, field_errors
@@ -114,35 +115,26 @@ def _files(
 ) -> tuple[list[PackFile], list[str], tuple[str, ...]]:
     from chalicelib.scene.build import build_scene
     from chalicelib.scene.checks import image_dpi_report
-    from chalicelib.scene.dxf import to_dxf
     from chalicelib.scene.flatten import GeometryError
-    from chalicelib.scene.pdf import to_pdf
     from chalicelib.scene.raster import default_rasterizer
-    from chalicelib.scene.render import render_final, render_preview
-    from chalicelib.scene.vector_svg import to_machine_svg
+    from chalicelib.scene.render import render_preview
+    from chalicelib.scene.writers import WRITERS
 
     resources = BrandSceneResources(model.brand_id)
     scene = build_scene(spec, product, resources, mockup=False)
-    formats = set(model.formats or packs.FORMATS)
+    formats = set(model.formats or PACK_FORMATS)
     rasterizer = default_rasterizer()
     out: list[PackFile] = []
 
     def add(data: bytes, ext: str, content_type: str, role: str = "") -> None:
         out.append(PackFile(pack_file_name(profile, fields, ext, role=role), data, content_type))
 
-    if "png" in formats:
-        final = FinalOptions(dpi=profile.print_dpi, bleed_mm=profile.bleed_mm)
-        add(render_final(scene, final, rasterizer)[0].data, "png", "image/png")
-    if "pdf" in formats:
-        pdf = to_pdf(scene, bleed_mm=profile.bleed_mm, crop_marks=profile.crop_marks)
-        add(pdf, "pdf", "application/pdf")
-    try:
-        if "svg" in formats:
-            add(to_machine_svg(scene, profile).encode("utf-8"), "svg", "image/svg+xml")
-        if "dxf" in formats:
-            add(to_dxf(scene, profile), "dxf", "application/dxf")
-    except GeometryError as exc:  # e.g. a counter smaller than the kerf: same input, same failure
-        raise ValidationFailed(str(exc), code=exc.code) from exc
+    for name in (f for f in PACK_FORMATS if f in formats):
+        writer = WRITERS[name]
+        try:
+            add(writer.write(scene, profile, rasterizer), name, writer.content_type)
+        except GeometryError as exc:  # e.g. a counter under the kerf: same input, same failure
+            raise ValidationFailed(str(exc), code=exc.code) from exc
     warnings = [
         f"zone {r['zone_id']}: image prints at {r['effective_dpi']:.0f} DPI, "
         f"below {profile.print_dpi}"
