@@ -217,7 +217,7 @@ def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> T
     frame = _zone_frame(zone)
     outline = outline_layout(layout, font)
     moved = tuple(
-        GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
+        GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours), g.index)
         for g in outline.glyphs
     )
     item = TextItem(
