@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, Field, model_validator
 
 from chalicelib import aws
 from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
+from chalicelib.domain.pack import PackFormat
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.flows import packs as pack_jobs
@@ -18,7 +19,7 @@ from chalicelib.store import orders, packs, products, profiles, snapshots
 from chalicelib.store.models import PackModel
 
 bp = Blueprint(__name__)
-Format = Literal["png", "pdf", "svg", "dxf"]
+Format = PackFormat
 
 
 class ProfileOut(BaseModel):

@@ -205,9 +205,7 @@ def admit_shop(
     return shop
 
 
-def apply_order(
-    brand_id: str, shop: str, payload: ShopifyOrder, correlation_id: str
-) -> WebhookOut:
+def apply_order(brand_id: str, shop: str, payload: ShopifyOrder, correlation_id: str) -> WebhookOut:
     """Create the order if it is new; mark it paid (starting production) when the signed body
     says it is paid, whatever the topic header says."""
     order_id = shopify_order_id(brand_id, shop, payload.id)

@@ -85,6 +85,8 @@ class GlyphPlacement:
     line: int
     x_mm: float  # pen origin
     y_mm: float  # baseline
+    font: int = 0  # 0: the layout's font, i: its i-th fallback (``Layout.fallbacks``)
+    index: int = -1  # its (cluster's first) character in the laid-out text, newlines counted
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class Layout:
     fits: bool
     problems: tuple[str, ...]  # "too_wide", "too_tall", "too_many_lines", "word_too_long"
     missing: tuple[str, ...] = ()  # characters whose clusters shaped to .notdef (version 2)
+    fallbacks: tuple[LoadedFont, ...] = ()  # GlyphPlacement.font i > 0 is fallbacks[i - 1]
 
 
 def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOptions) -> Layout:
@@ -194,6 +197,7 @@ def _check_options(options: LayoutOptions) -> None:
 
 def _place(font: LoadedFont, runs: Sequence[Run], size_mm: float, options: LayoutOptions) -> Layout:
     scale = size_mm / font.units_per_em
+    fonts = (font, *(options.shaping.fallbacks if options.shaping else ()))
     pitch = (
         options.line_height * font.units_per_em
         if options.line_height is not None
@@ -202,19 +206,25 @@ def _place(font: LoadedFont, runs: Sequence[Run], size_mm: float, options: Layou
     first_baseline = _first_baseline(font, runs, pitch, scale, options)
     lines: list[LineLayout] = []
     glyphs: list[GlyphPlacement] = []
+    offset = 0  # each line break (a newline or a wrapping space) is one character of the text
     for index, run in enumerate(runs):
         baseline = _r(first_baseline + index * pitch * scale)
         origin = _line_origin(run, scale, options)
         placed = [
-            GlyphPlacement(glyph, char, index, _r(origin + x * scale), _r(baseline - y * scale))
-            for glyph, char, x, y in zip(
+            GlyphPlacement(
+                glyph, char, index, _r(origin + x * scale), _r(baseline - y * scale), f, offset + c
+            )
+            for glyph, char, x, y, f, c in zip(
                 run.glyphs,
                 run.chars or tuple(run.text),
                 run.pen_x,
                 run.pen_y or (0,) * len(run.glyphs),
+                run.fonts or (0,) * len(run.glyphs),
+                run.clusters or range(len(run.glyphs)),
                 strict=True,
             )
         ]
+        offset += len(run.text) + 1
         glyphs.extend(placed)
         lines.append(
             LineLayout(
@@ -222,7 +232,7 @@ def _place(font: LoadedFont, runs: Sequence[Run], size_mm: float, options: Layou
                 _r(origin),
                 baseline,
                 _r(run.advance * scale),
-                _ink_mm(font, placed, scale),
+                _ink_mm(fonts, placed, size_mm),
                 run.rtl,
                 run.runs,
             )
@@ -251,6 +261,7 @@ def _place(font: LoadedFont, runs: Sequence[Run], size_mm: float, options: Layou
         fits=not problems,
         problems=problems,
         missing=tuple(dict.fromkeys(ch for run in runs for ch in run.missing)),
+        fallbacks=fonts[1:],
     )
 
 
@@ -287,11 +298,14 @@ def _line_origin(run: Run, scale: float, options: LayoutOptions) -> float:
     return (options.width_mm - (left + right) * scale) / 2
 
 
-def _ink_mm(font: LoadedFont, placed: Sequence[GlyphPlacement], scale: float) -> Box | None:
+def _ink_mm(
+    fonts: Sequence[LoadedFont], placed: Sequence[GlyphPlacement], size_mm: float
+) -> Box | None:
     """Ink of placed glyphs from their rounded positions: exactly what the outlines will cover."""
     box: UnitBox | None = None
     for p in placed:
-        b = font.glyph_bounds(p.glyph)
+        b = fonts[p.font].glyph_bounds(p.glyph)
+        scale = size_mm / fonts[p.font].units_per_em
         if b is not None:
             box = union(
                 box,

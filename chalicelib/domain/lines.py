@@ -22,10 +22,12 @@ UnitBox = tuple[float, float, float, float]  # xMin, yMin, xMax, yMax in font un
 
 @dataclass(frozen=True)
 class Shaping:
-    """HarfBuzz shaping (spec version 2): paragraph direction and OpenType feature switches."""
+    """HarfBuzz shaping (spec version 2): paragraph direction, OpenType feature switches and
+    the fallback fonts that draw what the zone's font lacks."""
 
     direction: BaseDirection = "auto"
     features: tuple[tuple[str, bool], ...] = ()
+    fallbacks: tuple[LoadedFont, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,12 @@ class Run:
 
     text: str
     glyphs: tuple[str, ...]
-    pen_x: tuple[int, ...]
-    advance: int
+    pen_x: tuple[float, ...]
+    advance: float
     ink: UnitBox | None
-    pen_y: tuple[int, ...] = ()  # HarfBuzz y offsets (y up); empty means all zero
+    pen_y: tuple[float, ...] = ()  # HarfBuzz y offsets (y up); empty means all zero
+    fonts: tuple[int, ...] = ()  # per glyph, 0 the zone's font, i its i-th fallback
+    clusters: tuple[int, ...] = ()  # per glyph, its cluster's first character in ``text``
     chars: tuple[str, ...] = ()  # each glyph's cluster text; empty means one glyph per char
     rtl: bool = False
     runs: tuple[RunInfo, ...] = ()
@@ -68,13 +72,21 @@ def shape(font: LoadedFont, text: str, shaping: Shaping | None) -> Run:
 
 def _shape_hb(font: LoadedFont, text: str, shaping: Shaping) -> Run:
     """A HarfBuzz-shaped line; a space the font lacks advances but draws no .notdef box."""
-    line = shape_line(font, text, shaping.direction, dict(shaping.features))
+    fonts = (font, *shaping.fallbacks)
+    line = shape_line(font, text, shaping.direction, dict(shaping.features), shaping.fallbacks)
     drawn = [g for g in line.glyphs if g.gid != 0 or not line.cluster_text(g).isspace()]
     ink: UnitBox | None = None
     for g in drawn:
-        bounds = font.glyph_bounds(g.name)
+        bounds = fonts[g.font].glyph_bounds(g.name)
         if bounds is not None:
-            ink = union(ink, (g.x + bounds[0], g.y + bounds[1], g.x + bounds[2], g.y + bounds[3]))
+            k = font.units_per_em / fonts[g.font].units_per_em
+            box = (
+                g.x + bounds[0] * k,
+                g.y + bounds[1] * k,
+                g.x + bounds[2] * k,
+                g.y + bounds[3] * k,
+            )
+            ink = union(ink, box)
     return Run(
         text,
         tuple(g.name for g in drawn),
@@ -83,6 +95,8 @@ def _shape_hb(font: LoadedFont, text: str, shaping: Shaping) -> Run:
         ink,
         pen_y=tuple(g.y for g in drawn),
         chars=tuple(line.cluster_text(g) for g in drawn),
+        fonts=tuple(g.font for g in drawn) if shaping.fallbacks else (),
+        clusters=tuple(g.cluster for g in drawn),
         rtl=line.rtl,
         runs=line.runs,
         missing=line.missing,
@@ -94,7 +108,7 @@ def _paragraph_shaping(paragraph: str, shaping: Shaping | None) -> Shaping | Non
     if shaping is None or shaping.direction != "auto":
         return shaping
     direction: BaseDirection = "rtl" if resolve(paragraph).rtl else "ltr"
-    return Shaping(direction, shaping.features)
+    return Shaping(direction, shaping.features, shaping.fallbacks)
 
 
 def break_lines(

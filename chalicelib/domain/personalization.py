@@ -8,7 +8,7 @@ inputs (defaults filled in) and the measured layout of every text zone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Protocol
 
 from pydantic import Field, PlainValidator, WithJsonSchema
@@ -213,6 +213,11 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
     if font is None:
         return
     shaping = zone_shaping(zone, result.spec_version, chosen)
+    if shaping is not None and zone.fallback_fonts:
+        fallbacks = [_font(zone.id, f, catalog, result) for f in zone.fallback_fonts]
+        if any(f is None for f in fallbacks):
+            return
+        shaping = replace(shaping, fallbacks=tuple(f for f in fallbacks if f is not None))
     # Version 1 checks code points before its layout would draw .notdef boxes.
     missing = missing_characters(font, norm.normalized) if shaping is None else []
     if _missing_glyphs(zone.id, font_id, missing, result):

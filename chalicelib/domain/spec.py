@@ -188,7 +188,9 @@ def build_spec(
 
 def shaping_record(layout: Layout, shaping: Shaping) -> dict[str, Any]:
     """What a version 2 spec records of how its text was shaped (see :class:`SpecShaping`)."""
-    font = {"id": layout.font_id, "sha256": layout.font_sha256}
+    fonts = [{"id": layout.font_id, "sha256": layout.font_sha256}] + [
+        {"id": f.font_id, "sha256": f.sha256} for f in layout.fallbacks
+    ]
     return {
         "engine": "harfbuzz",
         "direction": shaping.direction,
@@ -203,7 +205,7 @@ def shaping_record(layout: Layout, shaping: Shaping) -> dict[str, Any]:
                         "script": run.script,
                         "direction": run.direction,
                         "language": run.language,
-                        "font": font,
+                        "font": fonts[run.font],  # a fallback where it drew the run
                     }
                     for run in line.runs
                 ],

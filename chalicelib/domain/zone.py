@@ -101,6 +101,8 @@ class TextZone(ZoneBase):
     case: Literal["none", "upper", "lower"] = "none"
     fonts: list[str] = Field(default_factory=lambda: [DEFAULT_FONT_ID], min_length=1, max_length=20)
     default_font: str | None = None
+    # Fonts that draw, per grapheme cluster, what the chosen font lacks (first that covers wins).
+    fallback_fonts: list[str] = Field(default_factory=list, max_length=5)
     min_size_mm: FontSize = 2.0
     max_size_mm: FontSize = 10.0
     default_size_mm: FontSize | None = None
@@ -252,7 +254,7 @@ def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[di
                 zone_id=zone.id,
             )
         )
-    unknown = [f for f in zone.fonts if f not in known_fonts]
+    unknown = [f for f in dict.fromkeys(zone.fonts + zone.fallback_fonts) if f not in known_fonts]
     if unknown:
         issues.append(
             _issue(

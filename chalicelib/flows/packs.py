@@ -39,5 +39,3 @@ def enqueue(pack: packs.Pack, correlation_id: str) -> None:
 def fail(model: PackModel, code: str, message: str) -> None:
     """Fail the pack and tell webhooks (pack.failed)."""
     delivery.dispatch(packs.fail(model, code, message, describe=pack_finished))
-
-

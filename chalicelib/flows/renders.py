@@ -86,5 +86,3 @@ def enqueue(render: renders.Render) -> None:
 def fail(model: RenderModel, code: str, message: str) -> None:
     """Fail the render and tell webhooks (render.failed)."""
     delivery.dispatch(renders.fail(model, code, message, describe=render_finished))
-
-

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
@@ -77,21 +77,30 @@ class SceneResources(Protocol):
         ...
 
 
-def build_scene(
-    spec: dict[str, object], product: ProductDoc, resources: SceneResources, *, mockup: bool
-) -> Scene:
-    """The scene of ``spec`` on ``product``; ``mockup`` adds the product photo (previews only).
-
-    A production final is the personalization artwork alone, hence ``mockup=False`` there.
-    """
+def parse_design(document: Mapping[str, object]) -> DesignSpec:
+    """A stored spec as a model; one that no longer parses is ``render.spec_mismatch``."""
     try:
-        parsed = DesignSpec.model_validate(spec)
+        return DesignSpec.model_validate(document)
     except PydanticValidationError as exc:
         raise RenderError(
             "The spec is not a valid design spec.",
             code="render.spec_mismatch",
             details={"errors": field_errors(exc)},
         ) from exc
+
+
+def build_scene(
+    spec: DesignSpec | Mapping[str, object],
+    product: ProductDoc,
+    resources: SceneResources,
+    *,
+    mockup: bool,
+) -> Scene:
+    """The scene of ``spec`` on ``product``; ``mockup`` adds the product photo (previews only).
+
+    A production final is the personalization artwork alone, hence ``mockup=False`` there.
+    """
+    parsed = spec if isinstance(spec, DesignSpec) else parse_design(spec)
     unknown = sorted(set(parsed.zones) - {z.id for z in product.zones})
     if unknown:
         raise RenderError(
@@ -179,7 +188,11 @@ def _text_item(
     direction and features the spec recorded."""
     font = _font(zone.id, given.font, resources)
     shaping = (
-        Shaping(given.shaping.direction, tuple(sorted(given.shaping.features.items())))
+        Shaping(
+            given.shaping.direction,
+            tuple(sorted(given.shaping.features.items())),
+            _fallbacks(zone, given, resources),
+        )
         if spec_version >= 2 and given.shaping is not None
         else None
     )
@@ -204,7 +217,7 @@ def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> T
     frame = _zone_frame(zone)
     outline = outline_layout(layout, font)
     moved = tuple(
-        GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
+        GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours), g.index)
         for g in outline.glyphs
     )
     item = TextItem(
@@ -241,6 +254,25 @@ def _with_connector(item: TextItem) -> TextItem:
         for ring in (ops.to_ring(path) for path in ops.strictly_simple(shape))
     )
     return dataclasses.replace(item, connector=contours, plate=options.connect == "outline")
+
+
+def _fallbacks(
+    zone: TextZone, given: TextZoneSpec, resources: SceneResources
+) -> tuple[LoadedFont, ...]:
+    """The fallback fonts the spec's runs were drawn with, in the zone's fallback order.
+
+    Fallbacks no run used are left out: a cluster goes to the first font covering it, so
+    dropping a font that won no cluster changes no assignment.
+    """
+    assert given.shaping is not None
+    used: dict[str, FontRef] = {}
+    for line in given.shaping.lines:
+        for run in line.runs:
+            if run.font != given.font:
+                used.setdefault(run.font.id, run.font)
+    rank = {font_id: i for i, font_id in enumerate(zone.fallback_fonts)}
+    ordered = sorted(used.values(), key=lambda ref: rank.get(ref.id, len(rank)))
+    return tuple(_font(zone.id, ref, resources) for ref in ordered)
 
 
 def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:

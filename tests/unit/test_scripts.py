@@ -5,6 +5,7 @@ scene builder re-shaping it. Fonts are Debian packages used as brand uploads."""
 from __future__ import annotations
 
 import functools
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +211,63 @@ def test_specimen_is_in_the_script_the_zone_allows_and_shaped() -> None:
     assert shaped.startswith("<svg") and "<path d=" in shaped
     isolated = specimen_svg(amiri, "أ ح م د")  # letters apart, unjoined: another drawing
     assert shaped != isolated
+
+
+def test_fallback_font_draws_the_clusters_the_zone_font_lacks() -> None:
+    """Kaushan (1000 units/em) has no Hebrew; David (1200) draws it, at the same size in mm."""
+    spec, doc = spec_for(
+        "Noa נועה", "kaushan", fallback_fonts=["david"], fit="none", default_size_mm=10
+    )
+    runs = spec["zones"]["name"]["shaping"]["lines"][0]["runs"]
+    assert [(r["script"], r["font"]["id"]) for r in runs] == [
+        ("Latn", "kaushan"),
+        ("Hebr", "david"),
+    ]
+    assert runs[1]["font"]["sha256"] == debian_font("david").sha256
+    result = validate_inputs(
+        doc, {"name": ZoneInput(text="Noa נועה", font="kaushan")}, BrandFonts()
+    )
+    hebrew = [g for g in result.layouts["name"].glyphs if g.font == 1]
+    alone = validate_inputs(
+        pendant(fit="none", default_size_mm=10),
+        {"name": ZoneInput(text="נועה", font="david")},
+        BrandFonts(),
+    ).layouts["name"]
+    assert [g.glyph for g in hebrew] == [g.glyph for g in alone.glyphs]
+    gaps = [round(b.x_mm - a.x_mm, 3) for a, b in itertools.pairwise(hebrew)]
+    assert gaps == [round(b.x_mm - a.x_mm, 3) for a, b in itertools.pairwise(alone.glyphs)]
+    scene = build_scene(spec, doc, BrandFonts(), mockup=False)
+    item = scene.items[0]
+    assert isinstance(item, TextItem)
+    assert {g.glyph for g in item.outline.glyphs} >= {g.glyph for g in alone.glyphs}
+
+
+def test_a_cluster_no_font_covers_is_named_and_a_lost_fallback_stops_production() -> None:
+    doc = pendant(fallback_fonts=["david"])
+    result = validate_inputs(doc, {"name": ZoneInput(text="Noa नोआ", font="kaushan")}, BrandFonts())
+    errors = [e for e in result.errors if e["code"] == "text.missing_glyphs"]
+    assert errors and errors[0]["params"]["characters"] == ["न", "ो", "आ"]
+    spec, doc = spec_for("Noa נועה", "kaushan", fallback_fonts=["david"])
+
+    class WithoutDavid(BrandFonts):
+        def font(self, font_id: str, sha256: str = "") -> LoadedFont:
+            if font_id == "david":
+                raise NotFound("gone", code="font.unknown")
+            return super().font(font_id, sha256)
+
+    with pytest.raises(RenderError) as caught:
+        build_scene(spec, doc, WithoutDavid(), mockup=False)
+    assert caught.value.code == "render.font_missing"
+
+
+def test_cut_findings_name_right_to_left_letters_by_their_index_in_the_text() -> None:
+    """The dot under ب (logically first, drawn last in visual order) falls off when cut."""
+    from chalicelib.domain.profile import BUILTIN
+    from chalicelib.scene.cut_checks import check_cut_zones
+
+    doc = pendant(process="cut", fit="none", default_size_mm=20)
+    result = validate_inputs(doc, {"name": ZoneInput(text="بحر", font="amiri")}, BrandFonts())
+    reports = check_cut_zones(doc, result, debian_font, BUILTIN["laser-default"])
+    islands = [f for f in reports[0].findings if f.code == "cut.island"]
+    assert islands, reports[0].findings
+    assert islands[0].params["characters"] == [{"index": 0, "char": "ب"}]
