@@ -45,20 +45,22 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
     message = PackMessage.model_validate(body)
     logs.bind(brand_id=message.brand_id, pack_id=message.pack_id)
     runner.run(
-        packs.find(message.brand_id, message.pack_id),
+        lambda: packs.find(message.brand_id, message.pack_id),
         status=lambda m: str(m.status),
         start=packs.start,
         work=_build,
         fail=fail,
+        release=packs.release,
         delivery=delivery,
         kind="pack",
         finished=lambda model: deliveries.dispatch(pack_finished(model)),
     )
 
 
-def fail(model: PackModel, code: str, message: str) -> None:
+def fail(model: PackModel, code: str, message: str, *, retryable: bool = False) -> None:
     """Fail the pack and tell webhooks (pack.failed)."""
-    deliveries.dispatch(packs.fail(model, code, message, describe=pack_finished))
+    written = packs.fail(model, code, message, describe=pack_finished, retryable=retryable)
+    deliveries.dispatch(written)
 
 
 def _build(model: PackModel) -> None:

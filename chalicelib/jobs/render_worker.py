@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib import aws
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
 from chalicelib.fonts import LoadedFont
+from chalicelib.jobs.failures import is_retryable
 from chalicelib.jobs.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.resources import PREVIEW_EXPIRY
 from chalicelib.store import assets, products, renders, specs
@@ -39,6 +40,8 @@ class BrandSceneResources:
         try:
             font = assets.load_font(self.brand_id, font_id)
         except Exception as exc:
+            if is_retryable(exc):  # a throttled read: the job retries, the font is not missing
+                raise
             raise RenderError(
                 f"font {font_id} is not available", code="render.font_missing"
             ) from exc
@@ -57,6 +60,8 @@ class BrandSceneResources:
         try:
             data = assets.image_bytes(self.brand_id, asset_id)
         except Exception as exc:
+            if is_retryable(exc):
+                raise
             raise RenderError(
                 f"image {asset_id} is not available", code="render.image_missing"
             ) from exc

@@ -95,20 +95,22 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
     message = RenderMessage.model_validate(body)
     logs.bind(brand_id=message.brand_id, render_id=message.render_id)
     runner.run(
-        renders.find(message.brand_id, message.render_id),
+        lambda: renders.find(message.brand_id, message.render_id),
         status=lambda m: str(m.status),
         start=renders.start,
         work=_run,
         fail=fail,
+        release=renders.release,
         delivery=delivery,
         kind="render",
         finished=lambda model: deliveries.dispatch(render_finished(model)),
     )
 
 
-def fail(model: RenderModel, code: str, message: str) -> None:
+def fail(model: RenderModel, code: str, message: str, *, retryable: bool = False) -> None:
     """Fail the render and tell webhooks (render.failed)."""
-    deliveries.dispatch(renders.fail(model, code, message, describe=render_finished))
+    written = renders.fail(model, code, message, describe=render_finished, retryable=retryable)
+    deliveries.dispatch(written)
 
 
 def _run(model: RenderModel) -> None:
