@@ -9,10 +9,13 @@ DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
 # Only tests need these (`make test`, `make e2e`): the widget's browser test drives Debian's Chromium;
 # typography tests compare with HarfBuzz's own CLI (hb-shape, hb-view), run Unicode's bidi
 # conformance file (unicode-data) and use Debian fonts as brand uploads (Arabic, Hebrew,
-# Devanagari, cursive Latin).
+# Devanagari, cursive Latin; cut-geometry tests weld Dancing Script).
 TEST_DEB_PACKAGES := chromium chromium-driver libharfbuzz-bin unicode-data fonts-hosny-amiri \
   culmus fonts-lohit-deva fonts-dancingscript fonts-kaushanscript
 TEST_GOALS := $(filter test e2e,$(MAKECMDGOALS))
+# `make bench` times Arabic and Devanagari shaping with these Debian fonts (bench/shaping_bench.py).
+BENCH_DEB_PACKAGES := fonts-hosny-amiri fonts-lohit-deva
+BENCH_GOALS := $(filter bench,$(MAKECMDGOALS))
 STAGE  ?= prod
 
 .PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy
@@ -68,7 +71,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 # Installs Debian packages (cairo for rasterizing, fonts) only when one is missing.
 system-deps:
-	@missing=""; for p in $(DEB_PACKAGES) $(if $(TEST_GOALS),$(TEST_DEB_PACKAGES)); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(if $(TEST_GOALS),$(TEST_DEB_PACKAGES)) \
+	  $(if $(BENCH_GOALS),$(BENCH_DEB_PACKAGES)); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null; then echo "please install:$$missing"; exit 1; fi; \

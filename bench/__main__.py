@@ -19,7 +19,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, dxf_bench, load, pack_bench, render_bench, stack_bench
+from bench import (
+    coldstart,
+    dxf_bench,
+    geometry_bench,
+    load,
+    pack_bench,
+    render_bench,
+    shaping_bench,
+    stack_bench,
+)
 from bench.report import Row, facts_line, machine, table, write
 from local.harness import start_stack, stop_stack
 from local.stack import ROOT
@@ -28,6 +37,8 @@ FULL = {
     "render": 7,
     "pack": 2,
     "dxf": 3,
+    "geometry": 9,
+    "shaping": 200,
     "imports": 7,
     "api": 30,
     "flows": 20,
@@ -39,6 +50,8 @@ QUICK = {
     "render": 3,
     "pack": 1,
     "dxf": 1,
+    "geometry": 3,
+    "shaping": 50,
     "imports": 3,
     "api": 10,
     "flows": 5,
@@ -59,6 +72,10 @@ def in_process(n: dict[str, int]) -> list[Row]:
     rows += pack_bench.rows(n["pack"])
     _say("DXF")
     rows += dxf_bench.rows(n["dxf"])
+    _say("cut geometry")
+    rows += geometry_bench.rows(n["geometry"])
+    _say("shaping")
+    rows += shaping_bench.rows(n["shaping"])
     _say("cold imports")
     return rows + coldstart.rows(n["imports"])
 

@@ -1,17 +1,23 @@
 """Ops CLI: ``python -m chalicelib.cli brands create --name NAME --origin URL ...``.
 
-It talks to whatever the environment points at: the local stack (``AWS_ENDPOINT_URL`` set, as
-``make run`` prints) or a real AWS account (credentials and ``ATELIER_STAGE``/table variables).
-Output is JSON on stdout so scripts can use it; errors go to stderr with a non-zero exit.
+It talks to whatever the environment points at: a real AWS account (credentials and
+``ATELIER_STAGE``/table variables) or the local stack (``AWS_ENDPOINT_URL`` set, as ``make run``
+prints). With neither ``AWS_ENDPOINT_URL`` nor ``ATELIER_STAGE`` set it looks for the local
+stack's ``.local/demo.json`` (``ATELIER_STATE_DIR``) and uses the environment written there, so
+the README's commands work as pasted while ``make run`` is up; it says so on stderr.
+Output is JSON on stdout so scripts can use it; errors go to stderr with a non-zero exit, and
+name the real problem (no credentials, nothing listening, no such table) rather than a guess.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from chalicelib.errors import AtelierError
@@ -68,6 +74,8 @@ class ProgressBar:
 
 
 def _migrate(args: argparse.Namespace) -> Any:
+    if args.action == "shopify-shops":
+        return webhooks.record_shop_pins(args.brand)
     if args.action == "secret-key-counts":
         return brands.backfill_secret_key_counts()
     if args.action == "seed-legacy":
@@ -124,8 +132,9 @@ def _run(args: argparse.Namespace) -> Any:
         brand = brands.set_quota(args.brand, args.kind, args.per_day)
         return {"brand_id": brand.brand_id, "quotas": brand.quotas}
     if args.group == "brands" and args.action == "shopify-secret":
-        webhooks.set_shopify_secret(args.brand, args.secret)
-        return {"brand_id": args.brand, "shopify_secret": "set"}
+        webhooks.set_shopify_secret(args.brand, args.secret, args.shop)
+        shops = webhooks.get_shopify_settings(args.brand).shops
+        return {"brand_id": args.brand, "shopify_secret": "set", "shopify_shops": list(shops)}
     if args.group == "brands" and args.action == "origins":
         brand = brands.set_origins(brands.get_brand(args.brand).brand_id, args.origin or [])
         return {"brand_id": brand.brand_id, "origins": list(brand.origins)}
@@ -165,6 +174,12 @@ def parser() -> argparse.ArgumentParser:
     bs = b.add_parser("shopify-secret", help="set the secret Shopify signs webhooks with")
     bs.add_argument("--brand", required=True)
     bs.add_argument("--secret", required=True)
+    bs.add_argument(
+        "--shop",
+        action="append",
+        help="shop domain (name.myshopify.com) whose webhooks the brand accepts (repeatable; "
+        "replaces the list; without it the first signed delivery's domain is pinned)",
+    )
     bo = b.add_parser("origins", help="replace a brand's allowed origins")
     bo.add_argument("--brand", required=True)
     bo.add_argument("--origin", action="append")
@@ -205,6 +220,11 @@ def _migrate_parser(groups: Any) -> None:
     mo.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     mo.add_argument("--brand", default=None, help="one brand only (default: every brand)")
     mo.add_argument("--page-size", type=_positive, default=migration.PAGE_SIZE)
+    mp = m.add_parser(
+        "shopify-shops",
+        help="pin brands with Shopify orders to their shop domain (or require proof for it)",
+    )
+    mp.add_argument("--brand", default=None, help="one brand only (default: every brand)")
     m.add_parser(
         "secret-key-counts",
         help="store each brand's active secret key count (brands from before it; idempotent)",
@@ -256,17 +276,83 @@ def _webhooks_parser(groups: Any) -> None:
     ws.add_argument("--max-events", type=_positive, default=MAX_EVENTS)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL_HINT = (
+    "To use the local stack, start it with `make run` (this CLI then finds .local/demo.json) or "
+    "paste the `export` lines it prints; against AWS, set credentials and ATELIER_STAGE."
+)
+
+
+def local_stack_environment(environ: dict[str, str]) -> tuple[dict[str, str], Path] | None:
+    """The local stack's AWS environment from its demo.json, when nothing names a target.
+
+    Only when neither ``AWS_ENDPOINT_URL`` nor ``ATELIER_STAGE`` is set (either one means the
+    caller chose where to go) and the file exists.
+    """
+    if environ.get("AWS_ENDPOINT_URL") or environ.get("ATELIER_STAGE"):
+        return None
+    state = Path(environ.get("ATELIER_STATE_DIR") or ".local")
+    path = (state if state.is_absolute() else ROOT / state) / "demo.json"
+    try:
+        demo = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    written = demo.get("aws_environment")
+    if isinstance(written, dict):
+        return {str(k): str(v) for k, v in written.items()}, path
+    endpoint = demo.get("aws_endpoint_url")  # a demo.json from before aws_environment
+    if not isinstance(endpoint, str):
+        return None
+    fixed = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+    region = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+    return {"AWS_ENDPOINT_URL": endpoint, **fixed, **region, "ATELIER_STAGE": "dev"}, path
+
+
+def aws_problem(exc: Exception) -> dict[str, str] | None:
+    """``{"code", "message"}`` naming why an AWS call failed, from the exception or its causes;
+    None when it is not an access problem (a bug: let it raise with its traceback)."""
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+    )
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, NoCredentialsError | NoRegionError):
+            return {"code": "aws.not_configured", "message": f"{seen}. {LOCAL_HINT}"}
+        if isinstance(seen, EndpointConnectionError):
+            return {"code": "aws.unreachable", "message": f"{seen}. {LOCAL_HINT}"}
+        if isinstance(seen, ClientError):
+            error = seen.response.get("Error", {})
+            code = str(error.get("Code", "ClientError"))
+            message = f"AWS refused the call ({code}): {error.get('Message', seen)}"
+            if code == "ResourceNotFoundException":
+                message += " (is ATELIER_STAGE the deployed stage, and has `make deploy` run?)"
+            return {"code": f"aws.{code}", "message": message}
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    local = local_stack_environment(dict(os.environ))
+    if local is not None:
+        os.environ.update(local[0])
+        endpoint = local[0].get("AWS_ENDPOINT_URL", "")
+        print(f"(local stack at {endpoint}, from {local[1]})", file=sys.stderr)
     try:
         result = _run(args)
     except AtelierError as exc:
-        print(
-            json.dumps(
-                {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
-            ),
-            file=sys.stderr,
-        )
+        error = {"code": exc.code, "message": exc.message, "details": exc.details}
+        print(json.dumps({"error": error}), file=sys.stderr)
+        return 2
+    except Exception as exc:
+        problem = aws_problem(exc)
+        if problem is None:
+            raise
+        print(json.dumps({"error": {**problem, "details": {}}}), file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2))
     return 0

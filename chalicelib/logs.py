@@ -3,7 +3,7 @@
 The fields live in a context variable, so anything logged while a request or a job runs carries
 them without being passed around; one order can be followed from HTTP to pack by
 ``correlation_id`` (the request id of the HTTP call that started it, carried in SQS message
-attributes into the workers: :mod:`chalicelib.jobs.queue`, :mod:`chalicelib.jobs.batch`).
+attributes into the workers: :mod:`chalicelib.queue`, :mod:`chalicelib.jobs.batch`).
 """
 
 from __future__ import annotations

@@ -60,8 +60,13 @@ class Stack:
         )
 
 
+# A loaded 2-core machine (a CI run beside other work) can take well over a minute to start
+# moto, four API processes and the poller; an idle one takes seconds.
+STARTUP_TIMEOUT_S = 240
+
+
 def _wait_for_demo(proc: subprocess.Popen[bytes], state: Path, api_url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"local stack exited early:\n{log.read_text()[-3000:]}")
@@ -72,7 +77,9 @@ def _wait_for_demo(proc: subprocess.Popen[bytes], state: Path, api_url: str, log
             except requests.RequestException:
                 pass
         time.sleep(0.25)
-    raise TimeoutError(f"local stack not healthy within 60 s:\n{log.read_text()[-3000:]}")
+    raise TimeoutError(
+        f"local stack not healthy within {STARTUP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 def start_stack(state: Path) -> Stack:

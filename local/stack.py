@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def start_moto(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    wait_http(f"{cfg.aws_url}/moto-api/", 30)
+    _healthy_or_stopped(proc, f"{cfg.aws_url}/moto-api/", 30)
     return proc
 
 
@@ -107,8 +108,18 @@ def start_api(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    wait_http(f"{cfg.api_url}/v1/health", 60)
+    _healthy_or_stopped(proc, f"{cfg.api_url}/v1/health", 60)
     return proc
+
+
+def _healthy_or_stopped(proc: subprocess.Popen[bytes], url: str, timeout_s: float) -> None:
+    """Wait for ``url``; if it never answers, stop the process before raising, so a failed
+    start leaves no server (and its workers) running on its own."""
+    try:
+        wait_http(url, timeout_s)
+    except BaseException:
+        _stop(proc)
+        raise
 
 
 def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
@@ -123,6 +134,9 @@ def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
     demo = {
         "api_url": cfg.api_url,
         "aws_endpoint_url": cfg.aws_url,
+        # What the ops CLI (and anything else) needs to talk to this stack's AWS: the CLI reads
+        # it from here when no AWS settings are given.
+        "aws_environment": cfg.aws_environment(),
         **brand,
         "product_id": product_id,
         "demo_url": f"{cfg.api_url}/demo/{product_id}?key={brand['publishable_key']}",
@@ -227,6 +241,11 @@ def main() -> int:
     return 0
 
 
+def export_lines(cfg: LocalConfig) -> list[str]:
+    """``export NAME=value`` lines that point a shell (and the ops CLI) at this stack."""
+    return [f"export {k}={shlex.quote(v)}" for k, v in cfg.aws_environment().items()]
+
+
 def _announce(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> None:
     print(
         "\n".join(
@@ -241,6 +260,9 @@ def _announce(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> None
                 f"  widget demo shop:  {demo['demo_url']}",
                 f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",
                 f"  written to:        {cfg.state_dir / 'demo.json'}",
+                "The ops CLI (python -m chalicelib.cli) finds this stack through demo.json when",
+                "no AWS settings are given; other tools, or another shell, need:",
+                *export_lines(cfg),
                 "Ctrl-C stops everything.",
                 "",
             ]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
 from chalicelib.domain.webhooks import EventType
-from chalicelib.jobs import deliveries
+from chalicelib.flows import delivery as deliveries
 from chalicelib.store import events
 
 bp = Blueprint(__name__)

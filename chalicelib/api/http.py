@@ -101,6 +101,9 @@ class Ctx:
     request_id: str
     principal_: Principal | None = None
     claim: Claim | None = None
+    # What a replay of this request answers instead of the result (same status): set by a
+    # handler whose answer holds a secret shown once, so the secret is never stored for replay.
+    replay: Any = None
 
     @property
     def principal(self) -> Principal:
@@ -123,7 +126,8 @@ class Ctx:
         with store_transaction(token) as transaction:
             yield transaction
             if self.claim is not None:
-                stored = stored_response(to_response(result, status))
+                replayed = result if self.replay is None else self.replay
+                stored = stored_response(to_response(replayed, status))
                 idempotency_store().complete_in(transaction, self.claim, stored, time.time())
         if self.claim is not None:
             self.claim.completed = True
@@ -288,7 +292,10 @@ def _run_idempotent(
     except BaseException:
         store.release(outcome)
         raise
-    finish(store, outcome, stored_response(response))
+    if ctx.replay is not None and 200 <= response.status_code < 300:
+        finish(store, outcome, stored_response(to_response(ctx.replay, response.status_code)))
+    else:
+        finish(store, outcome, stored_response(response))
     return response
 
 
@@ -309,8 +316,15 @@ def parse_body(
     return validate(model, parse_json(raw, allow_surrogates))
 
 
+# A shopper's text (``text``, or ``inputs.<zone>.text``): the one place a lone surrogate is
+# repaired (removed with the warning ``text.lone_surrogate_removed``) rather than refused, as a
+# widget can cut an emoji in half and the shopper should see what was dropped, not a 400.
+_SHOPPER_TEXT = re.compile(r"^(inputs\.[^.\[]+\.)?text$")
+
+
 def parse_json(raw: bytes | str | None, allow_surrogates: bool) -> Any:
-    """The body as JSON (400 when it is not), with unpaired surrogates refused unless allowed."""
+    """The body as JSON (400 when it is not), with unpaired surrogates refused (400) except,
+    where the route allows it, in the shopper's text inputs."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
         data = json.loads(text, parse_constant=_reject_constant)
@@ -318,14 +332,15 @@ def parse_json(raw: bytes | str | None, allow_surrogates: bool) -> Any:
         raise BadRequest(
             f"The body is not valid JSON: {exc}", code="request.malformed_json"
         ) from exc
-    if not allow_surrogates:
-        bad = _surrogate_paths(data, "")
-        if bad:
-            raise BadRequest(
-                "Text contains unpaired UTF-16 surrogates (\\ud800-\\udfff escapes).",
-                code="request.invalid_unicode",
-                details={"fields": bad[:20]},
-            )
+    bad = _surrogate_paths(data, "")
+    if allow_surrogates:  # only the shopper's texts, which normalization repairs and reports
+        bad = [path for path in bad if not _SHOPPER_TEXT.match(path)]
+    if bad:
+        raise BadRequest(
+            "Text contains unpaired UTF-16 surrogates (\\ud800-\\udfff escapes).",
+            code="request.invalid_unicode",
+            details={"fields": bad[:20]},
+        )
     return data
 
 

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, Field, model_validator
 
 from chalicelib import aws
 from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
+from chalicelib.domain.pack import PackFormat
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.errors import Conflict, ServiceUnavailable
-from chalicelib.jobs import packs as pack_jobs
+from chalicelib.flows import packs as pack_jobs
+from chalicelib.flows.views import PACK_URL_SECONDS, PackOut
 from chalicelib.store import orders, packs, products, profiles, snapshots
 from chalicelib.store.models import PackModel
 
 bp = Blueprint(__name__)
-PACK_URL_SECONDS = 900
-Format = Literal["png", "pdf", "svg", "dxf"]
+Format = PackFormat
 
 
 class ProfileOut(BaseModel):
@@ -126,34 +127,6 @@ class Accepted(BaseModel):
     pack_id: str | None
     status: str
     packs: list[ItemPack]
-
-
-class PackOut(BaseModel):
-    pack_id: str
-    snapshot_id: str
-    spec_hash: str
-    profile_id: str
-    formats: list[str]
-    status: Literal["queued", "running", "succeeded", "failed"]
-    attempts: int
-    progress: int
-    sha256: str | None
-    size: int | None
-    files: list[dict[str, Any]]
-    warnings: list[Any]
-    error: dict[str, Any] | None
-    timings: dict[str, Any]
-    url: str | None = None
-    expires_in: int | None = None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, pack: packs.Pack, url_seconds: int = PACK_URL_SECONDS) -> PackOut:
-        """The pack as the API shows it; a succeeded one with a presigned download URL."""
-        out = cls(**{k: getattr(pack, k) for k in cls.model_fields if hasattr(pack, k)})
-        if pack.status == "succeeded" and pack.zip_key:
-            out.url, out.expires_in = aws.presigned_get(pack.zip_key, url_seconds), url_seconds
-        return out
 
 
 def profile_for(

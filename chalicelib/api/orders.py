@@ -6,19 +6,18 @@ repeating ``paid`` re-runs that step harmlessly, which also finishes work a cras
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, Field, StringConstraints
 
-from chalicelib.api.event_payloads import order_events
 from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
-from chalicelib.domain.order import PRODUCING, OrderStatus
+from chalicelib.domain.order import OrderStatus, shopify_order_id
 from chalicelib.errors import AtelierError, ValidationFailed
-from chalicelib.jobs import deliveries
-from chalicelib.jobs.production import start_production
+from chalicelib.flows.orders import move_order
+from chalicelib.flows.views import OrderOut
 from chalicelib.store import orders, snapshots
+from chalicelib.store.webhooks import get_shopify_settings as shopify_settings
 
 bp = Blueprint(__name__)
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")]
@@ -41,52 +40,6 @@ class OrderIn(RequestModel):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     customer: CustomerIn
     items: list[ItemIn] = Field(min_length=1, max_length=orders.MAX_ITEMS)
-
-
-class ItemOut(BaseModel):
-    item_id: str
-    line: int
-    product_id: str
-    snapshot_id: str
-    spec_hash: str
-    quantity: int
-    unit_price_minor: int
-    render_id: str | None
-    pack_id: str | None
-
-
-class OrderOut(BaseModel):
-    order_id: str
-    external_ref: str
-    source: str
-    currency: str
-    customer: dict[str, Any]
-    status: OrderStatus
-    total_minor: int
-    history: list[dict[str, Any]]
-    items: list[ItemOut]
-    created_at: datetime
-    updated_at: datetime
-    legacy: dict[str, Any] | None = Field(
-        default=None, description="single product/snapshot/quantity of orders made before items"
-    )
-
-    @classmethod
-    def of(cls, o: orders.Order) -> OrderOut:
-        return cls(
-            order_id=o.order_id,
-            external_ref=o.external_ref,
-            source=o.source,
-            currency=o.currency,
-            customer=o.customer,
-            status=o.status,  # type: ignore[arg-type]  # stored values come from OrderStatus
-            total_minor=o.total_minor,
-            history=o.history,
-            items=[ItemOut(**i.__dict__) for i in o.items],
-            created_at=o.created_at,
-            updated_at=o.updated_at,
-            legacy=o.legacy,
-        )
 
 
 def order_items(brand_id: str, items: list[ItemIn]) -> list[orders.NewItem]:
@@ -172,6 +125,11 @@ def get_order(ctx: Ctx, order_id: str) -> OrderOut:
 
 class OrderQuery(QueryModel):
     status: OrderStatus | None = None
+    external_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Za-z_-]{1,64}$",
+        description="Shopify's order id: the order a Shopify webhook made for it (any shop)",
+    )
     cursor: str | None = Field(default=None, max_length=512)
     limit: int = Field(default=20, ge=1, le=100)
 
@@ -191,38 +149,24 @@ class OrderList(BaseModel):
     summary="List orders, optionally by status, with an opaque cursor",
 )
 def list_orders(ctx: Ctx, query: OrderQuery) -> OrderList:
+    if query.external_id is not None:
+        return OrderList(data=_by_external_id(ctx.brand_id, query), next_cursor=None)
     found, cursor = orders.list_orders(
         ctx.brand_id, status=query.status, limit=query.limit, cursor=query.cursor
     )
     return OrderList(data=[OrderOut.of(o) for o in found], next_cursor=cursor)
 
 
+def _by_external_id(brand_id: str, query: OrderQuery) -> list[OrderOut]:
+    """Shopify order ids map to order ids through the brand's shops (derived, no index)."""
+    shops = shopify_settings(brand_id).shops
+    candidates = (shopify_order_id(brand_id, shop, str(query.external_id)) for shop in shops)
+    found = [o for o in (orders.find_order(brand_id, oid) for oid in candidates) if o]
+    return [OrderOut.of(o) for o in found if query.status in (None, o.status)]
+
+
 class StatusIn(RequestModel):
     status: Literal["paid", "in_production", "shipped", "delivered", "cancelled", "refunded"]
-
-
-def move_order(
-    brand_id: str, order_id: str, target: str, source: str, correlation_id: str
-) -> orders.Order:
-    """The one way an order changes status (API and webhooks); paid starts production.
-
-    The new status and its events (order.status_changed, order.paid) commit together.
-
-    "paid" again for an order already paid or further along is not an error: it re-runs the
-    (idempotent) production step, so a webhook redelivery or a retry after a crash is harmless.
-    """
-    current = orders.get_order(brand_id, order_id)
-    if target == "paid" and current.status in PRODUCING:
-        # Also repairs a crash between the paid commit and its dispatch (deliveries dedupe).
-        deliveries.dispatch([e for e in order_events(current, "") if e.type == "order.paid"])
-        start_production(current, correlation_id)
-        return orders.get_order(brand_id, order_id)
-    order, written = orders.move(brand_id, order_id, target, source, describe=order_events)
-    deliveries.dispatch(written, correlation_id)
-    if target == "paid" and order.status in PRODUCING:
-        start_production(order, correlation_id)
-        order = orders.get_order(brand_id, order_id)
-    return order
 
 
 @route(

@@ -6,6 +6,7 @@ like another brand's product.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -15,10 +16,12 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Ctx, RequestModel, json_response, route
 from chalicelib.domain import personalization as p13n
+from chalicelib.domain import zone_layout
+from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.zone import TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.fonts import FontUnknown, LoadedFont
-from chalicelib.store import assets, products
+from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import BrandCatalog
 
 bp = Blueprint(__name__)
@@ -43,6 +46,27 @@ class ValidateOut(BaseModel):
     warnings: list[dict[str, Any]]
     normalized_inputs: dict[str, dict[str, Any]]
     layout: dict[str, dict[str, Any]]
+    # per cut zone: connector, how many pieces it yields, the checks run and what they found
+    cut: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+def check_inputs(
+    ctx: Ctx, product: products.Product, inputs: dict[str, p13n.ZoneInput]
+) -> tuple[p13n.Result, dict[str, dict[str, Any]]]:
+    """Every rule of the product, plus the manufacturability checks of its cut zones
+    (against the product's profile, the laser default otherwise). Returns the result and
+    the cut reports by zone. Clipper is imported only when a zone is cut."""
+    catalog = BrandCatalog(ctx.brand_id)
+    result = p13n.validate_inputs(product.doc, inputs, catalog)
+    cut: dict[str, dict[str, Any]] = {}
+    if any(isinstance(z, TextZone) and z.process == "cut" for z in product.doc.zones):
+        from chalicelib.scene.cut_checks import check_cut_zones
+
+        profile_id = product.doc.manufacturing_profile_id or "laser-default"
+        profile = profiles.get_profile(ctx.brand_id, profile_id).doc
+        for report in check_cut_zones(product.doc, result, catalog.font, profile):
+            cut[report.zone_id] = report.as_dict()
+    return result, cut
 
 
 @route(
@@ -57,9 +81,8 @@ class ValidateOut(BaseModel):
     rate="validate",
 )
 def validate(ctx: Ctx, body: ValidateIn) -> ValidateOut:
-    product = visible_product(ctx, body.product_id)
-    result = p13n.validate_inputs(product.doc, body.inputs, BrandCatalog(ctx.brand_id))
-    return ValidateOut(**result.as_dict())
+    result, cut = check_inputs(ctx, visible_product(ctx, body.product_id), body.inputs)
+    return ValidateOut(**result.as_dict(), cut=cut)
 
 
 class NormalizeIn(RequestModel):
@@ -129,6 +152,9 @@ class AutoFitIn(RequestModel):
     zone_id: str = Field(min_length=1, max_length=64)
     text: p13n.RawText
     font: str | None = Field(default=None, max_length=64)
+    features: list[ChoiceId] | None = Field(
+        default=None, max_length=10, description="ids of the zone's feature_choices"
+    )
 
 
 class AutoFitOut(BaseModel):
@@ -162,17 +188,27 @@ def auto_fit(ctx: Ctx, body: AutoFitIn) -> AutoFitOut:
             code="zone.font_not_allowed",
             details={"allowed": zone.fonts},
         )
+    unknown = unknown_choices(zone.feature_choices, body.features or ())
+    if unknown:
+        raise ValidationFailed(
+            "These typographic options are not offered in this zone.",
+            code="zone.feature_not_allowed",
+            details={"features": unknown, "allowed": [c.id for c in zone.feature_choices]},
+        )
     font = assets.load_font(ctx.brand_id, font_id)
     text = p13n.normalize_for_zone(zone, body.text).normalized
-    shaping = p13n.zone_shaping(zone, p13n.LATEST_SPEC_VERSION)
-    layout = p13n.fit_zone(zone, text, font, None, shaping)
+    shaping = zone_layout.zone_shaping(zone, zone_layout.LATEST_SPEC_VERSION, body.features or ())
+    if shaping is not None and zone.fallback_fonts:
+        fallbacks = tuple(assets.load_font(ctx.brand_id, f) for f in zone.fallback_fonts)
+        shaping = dataclasses.replace(shaping, fallbacks=fallbacks)
+    layout = zone_layout.fit_zone(zone, text, font, None, shaping)
     if layout.missing:  # after shaping, per cluster: what the glyphs will really be
         raise ValidationFailed(
             f"The font {font_id} cannot draw: {' '.join(layout.missing)}",
             code="text.missing_glyphs",
             details={"characters": list(layout.missing)},
         )
-    return AutoFitOut(font=font_id, **p13n.layout_summary(layout))
+    return AutoFitOut(font=font_id, **zone_layout.layout_summary(layout))
 
 
 # --- widget config --------------------------------------------------------------------------
@@ -201,11 +237,13 @@ def font_names(font: LoadedFont) -> tuple[str, str]:
     return str(names.getBestFamilyName() or font.font_id), str(names.getBestSubFamilyName() or "")
 
 
-def _font_entries(brand_id: str, font_ids: list[str]) -> list[WidgetFont]:
-    from chalicelib.scene.specimen import specimen_svg
+def _font_entries(brand_id: str, font_ids: dict[str, list[str]]) -> list[WidgetFont]:
+    """Each offered font with its specimen, in the script its zones allow (``font_ids`` maps a
+    font to the charsets of the zones offering it)."""
+    from chalicelib.scene.specimen import specimen_svg, specimen_text
 
     entries = []
-    for font_id in font_ids:
+    for font_id, charsets in font_ids.items():
         try:
             font = assets.load_font(brand_id, font_id)
         except FontUnknown:
@@ -213,7 +251,10 @@ def _font_entries(brand_id: str, font_ids: list[str]) -> list[WidgetFont]:
         family, style = font_names(font)
         entries.append(
             WidgetFont(
-                font_id=font_id, family=family, style=style, preview_svg=specimen_svg(font, family)
+                font_id=font_id,
+                family=family,
+                style=style,
+                preview_svg=specimen_svg(font, specimen_text(font, family, charsets)),
             )
         )
     return entries
@@ -221,7 +262,11 @@ def _font_entries(brand_id: str, font_ids: list[str]) -> list[WidgetFont]:
 
 def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
     doc = product.doc
-    font_ids = list(dict.fromkeys(f for z in doc.zones if isinstance(z, TextZone) for f in z.fonts))
+    font_ids: dict[str, list[str]] = {}
+    for zone in (z for z in doc.zones if isinstance(z, TextZone)):
+        for font_id in zone.fonts:
+            font_ids.setdefault(font_id, [])
+            font_ids[font_id] += [c for c in zone.charset if c not in font_ids[font_id]]
     return WidgetConfig(
         product_id=product.product_id,
         version=product.version,

@@ -7,7 +7,6 @@ it; the answer is 202 at once. If the enqueue itself fails, the job is marked fa
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from chalice.app import Blueprint
@@ -17,7 +16,8 @@ from chalicelib import aws
 from chalicelib.api.http import Ctx, Reply, RequestModel, route
 from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions, PreviewOptions
 from chalicelib.errors import Conflict, ServiceUnavailable, ValidationFailed
-from chalicelib.jobs import renders as jobs
+from chalicelib.flows import renders as jobs
+from chalicelib.flows.views import RenderOut
 from chalicelib.store import brands, renders, snapshots, usage
 
 bp = Blueprint(__name__)
@@ -43,42 +43,6 @@ class RenderIn(RequestModel):
 class Accepted(BaseModel):
     render_id: str
     status: str
-
-
-class RenderOut(BaseModel):
-    render_id: str
-    snapshot_id: str
-    spec_hash: str
-    kind: Literal["preview", "final"]
-    options: dict[str, Any]
-    status: Literal["queued", "running", "succeeded", "failed"]
-    attempts: int
-    progress: int
-    reused: bool
-    error: dict[str, Any] | None
-    timings: dict[str, Any]
-    outputs: list[dict[str, Any]]
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, r: renders.Render) -> RenderOut:
-        return cls(
-            render_id=r.render_id,
-            snapshot_id=r.snapshot_id,
-            spec_hash=r.spec_hash,
-            kind=r.kind,  # type: ignore[arg-type]  # stored values are only these two
-            options=r.options,
-            status=r.status,  # type: ignore[arg-type]
-            attempts=r.attempts,
-            progress=r.progress,
-            reused=r.reused,
-            error=r.error,
-            timings=r.timings,
-            outputs=r.outputs,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
 
 
 class FileOut(BaseModel):

@@ -7,21 +7,20 @@ once per (brand, spec_hash) whatever the key, so 50 clients sending one design m
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, Field
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.api.event_payloads import snapshot_locked
 from chalicelib.api.http import Ctx, Reply, RequestModel, route
-from chalicelib.api.personalization import visible_product
+from chalicelib.api.personalization import check_inputs, visible_product
 from chalicelib.domain import personalization as p13n
 from chalicelib.domain import spec as design
 from chalicelib.errors import ValidationFailed
-from chalicelib.jobs import deliveries
+from chalicelib.flows.production import lock_and_announce
+from chalicelib.flows.views import SnapshotOut
 from chalicelib.store import snapshots, specs
-from chalicelib.store.catalog import BrandCatalog
 
 bp = Blueprint(__name__)
 
@@ -67,7 +66,7 @@ class SpecOut(BaseModel):
 )
 def create_spec(ctx: Ctx, body: SpecIn) -> Reply:
     product = visible_product(ctx, body.product_id)
-    result = p13n.validate_inputs(product.doc, body.inputs, BrandCatalog(ctx.brand_id))
+    result, _ = check_inputs(ctx, product, body.inputs)
     if not result.valid:
         raise ValidationFailed(
             "The inputs break the product's rules.",
@@ -147,32 +146,6 @@ class SnapshotIn(RequestModel):
     spec_hash: str = Field(min_length=1, max_length=64)
 
 
-class SnapshotOut(BaseModel):
-    snapshot_id: str
-    spec_hash: str
-    spec: design.DesignSpec
-    product_id: str
-    status: Literal["draft", "locked"]
-    locked: bool
-    locked_at: datetime | None
-    assets: dict[str, Any]
-    created_at: datetime
-
-    @classmethod
-    def of(cls, s: snapshots.Snapshot) -> SnapshotOut:
-        return cls(
-            snapshot_id=s.snapshot_id,
-            spec_hash=s.spec_hash,
-            spec=design.DesignSpec.model_validate(s.spec),
-            product_id=s.product_id,
-            status="locked" if s.locked else "draft",
-            locked=s.locked,
-            locked_at=s.locked_at,
-            assets=s.assets,
-            created_at=s.created_at,
-        )
-
-
 @route(
     bp,
     "/v1/snapshots",
@@ -241,7 +214,4 @@ def delete_snapshot(ctx: Ctx, snapshot_id: str) -> None:
     summary="Lock a snapshot for production (one-way; locking again is harmless)",
 )
 def lock_snapshot(ctx: Ctx, snapshot_id: str) -> Reply:
-    snapshot, locked = snapshots.lock_snapshot(ctx.brand_id, snapshot_id, describe=snapshot_locked)
-    # Locking again re-dispatches the (same) event: repairs a crash before the first dispatch.
-    deliveries.dispatch(locked or snapshot_locked(snapshot), ctx.request_id)
-    return Reply(SnapshotOut.of(snapshot))
+    return Reply(SnapshotOut.of(lock_and_announce(ctx.brand_id, snapshot_id, ctx.request_id)))

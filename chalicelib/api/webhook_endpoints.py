@@ -1,9 +1,13 @@
 """Outbound webhook endpoints (secret key): where Atelier POSTs a brand's events.
 
 The signing secret is shown once, in the answer that creates it (creation and rotation); every
-other answer shows only its last four characters. Except on the local stack, an endpoint must be
-https on an allowed port and resolve to public addresses only (checked here and again before
-every delivery, which then connects to the very addresses it checked).
+other answer shows only its last four characters. That includes an idempotent replay of the
+creating request: the stored answer never holds the secret (it would sit in the idempotency table
+for 24 hours), so a replay says it is withheld and how to get a new one.
+
+Except on the local stack, an endpoint must be https on an allowed port and resolve to public
+addresses only (checked here and again before every delivery, which then connects to the very
+addresses it checked).
 """
 
 from __future__ import annotations
@@ -74,7 +78,13 @@ class EndpointOut(BaseModel):
 
 
 class EndpointWithSecret(EndpointOut):
-    secret: str = Field(description="whsec_…: shown only in this answer; store it now")
+    secret: str | None = Field(
+        description="whsec_…: shown only in this answer; store it now. null in a replayed "
+        "answer (Idempotent-Replayed: true), which says why in secret_withheld"
+    )
+    secret_withheld: str | None = Field(
+        default=None, description="set when the secret is not shown: how to get a new one"
+    )
 
 
 class EndpointList(BaseModel):
@@ -92,8 +102,19 @@ def _checked(body: EndpointIn) -> str:
     )
 
 
-def _revealed(e: store.Endpoint) -> EndpointWithSecret:
-    return EndpointWithSecret(**EndpointOut.of(e).model_dump(), secret=e.secret)
+def _revealed(ctx: Ctx, e: store.Endpoint) -> EndpointWithSecret:
+    """The answer with the secret; ``ctx.replay`` gets the same answer without it."""
+    out = EndpointOut.of(e).model_dump()
+    ctx.replay = EndpointWithSecret(
+        **out,
+        secret=None,
+        secret_withheld=(
+            "This is a replay of an earlier request; its secret was shown only in the first "
+            "answer and is not kept. If you did not store it, POST "
+            f"/v1/webhook-endpoints/{e.endpoint_id}/rotate-secret for a new one."
+        ),
+    )
+    return EndpointWithSecret(**out, secret=e.secret)
 
 
 @route(
@@ -115,7 +136,7 @@ def create_endpoint(ctx: Ctx, body: EndpointIn) -> Reply:
         enabled=body.enabled,
         description=body.description,
     )
-    out = _revealed(store.as_endpoint(model))
+    out = _revealed(ctx, store.as_endpoint(model))
     with ctx.atomic(out, 201) as transaction:
         store.put_new(transaction, model)
     return Reply(out, 201)
@@ -191,4 +212,4 @@ def delete_endpoint(ctx: Ctx, endpoint_id: str) -> None:
 )
 def rotate_secret(ctx: Ctx, endpoint_id: str, body: RotateIn) -> EndpointWithSecret:
     overlap = timedelta(seconds=body.overlap_seconds)
-    return _revealed(store.rotate_secret(ctx.brand_id, endpoint_id, overlap))
+    return _revealed(ctx, store.rotate_secret(ctx.brand_id, endpoint_id, overlap))

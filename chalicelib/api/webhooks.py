@@ -8,6 +8,12 @@ Shopify delivers at least once, possibly concurrently. Two layers make that harm
 id is derived from (brand, shop domain, Shopify order id), so creating it again is a conditional
 put that does nothing; and a receipt per ``X-Shopify-Webhook-Id`` answers a redelivery with the
 first answer. "paid" goes through :func:`move_order`, whose production step is idempotent.
+
+Only the body is signed; the topic, shop domain and webhook id headers are not. So nothing that
+matters is decided by a header alone: payment comes from the body's ``financial_status`` (a
+replayed ``orders/create`` relabelled ``orders/paid`` pays nothing), and the shop domain must be
+one of the brand's shops (configured with the ops CLI, or pinned to the first domain a signed
+delivery came from), so a replay under another domain cannot create a second order.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import logs
 from chalicelib.api.http import Ctx, _check_size, parse_json, route, validate
-from chalicelib.api.orders import move_order
-from chalicelib.errors import BadRequest, NotFound, Unauthorized, ValidationFailed
+from chalicelib.domain.order import shopify_order_id
+from chalicelib.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
+from chalicelib.flows.orders import move_order
 from chalicelib.store import orders, snapshots
 from chalicelib.store import webhooks as store
 from chalicelib.store.base import transaction
@@ -36,6 +43,8 @@ bp = Blueprint(__name__)
 SNAPSHOT_PROPERTY = "_atelier_snapshot_id"
 SPEC_HASH_PROPERTY = "_atelier_spec_hash"
 TOPICS = ("orders/create", "orders/paid")
+# Shopify's financial_status values that mean the money is in: production may start.
+PAID_STATUSES = frozenset({"paid"})
 # Minor-unit exponents that are not 2 (ISO 4217); every other currency has cents.
 _EXPONENTS = {
     **dict.fromkeys(("JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF", "XPF", "UGX", "PYG"), 0),
@@ -76,6 +85,11 @@ class ShopifyOrder(_Lenient):
     email: str | None = None
     customer: ShopifyCustomer | None = None
     line_items: list[ShopifyLineItem] = Field(default_factory=list)
+    financial_status: str | None = Field(default=None, max_length=64)
+
+    @property
+    def paid(self) -> bool:
+        return (self.financial_status or "").lower() in PAID_STATUSES
 
 
 class RejectedItem(BaseModel):
@@ -116,7 +130,7 @@ class Lines:
 def shopify_webhook(ctx: Ctx, brand_id: str) -> WebhookOut:
     _check_size(ctx.request)
     raw = _raw(ctx.request.raw_body)
-    verify_signature(brand_id, raw, ctx.request.headers.get("x-shopify-hmac-sha256"))
+    settings = verify_signature(brand_id, raw, ctx.request.headers.get("x-shopify-hmac-sha256"))
     logs.bind(brand_id=brand_id)
     topic = ctx.request.headers.get("x-shopify-topic", "")
     if topic not in TOPICS:
@@ -126,8 +140,8 @@ def shopify_webhook(ctx: Ctx, brand_id: str) -> WebhookOut:
     webhook_id = _header_id(ctx, "x-shopify-webhook-id")
     if webhook_id and (first := store.find_receipt(brand_id, webhook_id)) is not None:
         return WebhookOut.model_validate({**first, "duplicate": True})
-    shop = _header_id(ctx, "x-shopify-shop-domain").lower()
-    out = apply_order(brand_id, shop, topic, payload, ctx.request_id)
+    shop = admit_shop(brand_id, settings, _header_id(ctx, "x-shopify-shop-domain"), payload)
+    out = apply_order(brand_id, shop, payload, ctx.request_id)
     if webhook_id:
         store.record_receipt(brand_id, webhook_id, topic, out.model_dump(mode="json"))
     return out
@@ -146,9 +160,10 @@ def _header_id(ctx: Ctx, name: str) -> str:
     return value
 
 
-def verify_signature(brand_id: str, raw: bytes, given: str | None) -> None:
+def verify_signature(brand_id: str, raw: bytes, given: str | None) -> store.ShopifySettings:
     """Base64 HMAC-SHA256 of the raw body with the brand's secret, compared in constant time."""
-    secret = store.get_shopify_secret(brand_id) if 0 < len(brand_id) <= 64 else None
+    settings = store.get_shopify_settings(brand_id) if 0 < len(brand_id) <= 64 else None
+    secret = settings.secret if settings else None
     key = secret.encode("utf-8") if secret else _NO_SECRET
     expected = base64.b64encode(hmac.new(key, raw, hashlib.sha256).digest())
     matches = hmac.compare_digest(expected, (given or "").strip().encode("utf-8", "replace"))
@@ -157,18 +172,42 @@ def verify_signature(brand_id: str, raw: bytes, given: str | None) -> None:
             "The webhook signature is missing or does not match.",
             code="webhook.invalid_signature",
         )
+    assert settings is not None  # a secret was found
+    return settings
 
 
-def shopify_order_id(brand_id: str, shop_domain: str, shopify_id: int | str) -> str:
-    """Deterministic, so a second delivery of the same Shopify order names the same order."""
-    digest = hashlib.sha256(f"{brand_id}|{shop_domain}|{shopify_id}".encode()).hexdigest()
-    return f"ord_{digest[:16]}"
+def admit_shop(
+    brand_id: str, settings: store.ShopifySettings, header: str, payload: ShopifyOrder
+) -> str:
+    """The delivery's shop domain if the brand accepts it; 403 otherwise.
+
+    A brand with no shop yet is pinned to the first domain a signed delivery names, except
+    when it has Shopify orders from before shops were recorded (the migration marks those):
+    then the first domain must prove itself by naming one of those orders, since its id is
+    derived from the domain; a new domain can be added with the ops CLI.
+    """
+    shop = header.lower()
+    if not shop:
+        raise BadRequest("X-Shopify-Shop-Domain is missing.", code="webhook.missing_shop")
+    shops = settings.shops
+    if not shops and settings.legacy_orders:
+        known = orders.find_order(brand_id, shopify_order_id(brand_id, shop, payload.id))
+        shops = store.pin_shop(brand_id, shop) if known is not None else ()
+    elif not shops:
+        shops = store.pin_shop(brand_id, shop)
+    if shop not in shops:
+        raise Forbidden(
+            "Webhooks from this shop are not accepted for this brand; add the shop with "
+            "`python -m chalicelib.cli brands shopify-secret --brand ... --secret ... --shop ...`.",
+            code="webhook.shop_not_allowed",
+            details={"shop": shop},
+        )
+    return shop
 
 
-def apply_order(
-    brand_id: str, shop: str, topic: str, payload: ShopifyOrder, correlation_id: str
-) -> WebhookOut:
-    """Create the order if it is new; on orders/paid also mark it paid (starting production)."""
+def apply_order(brand_id: str, shop: str, payload: ShopifyOrder, correlation_id: str) -> WebhookOut:
+    """Create the order if it is new; mark it paid (starting production) when the signed body
+    says it is paid, whatever the topic header says."""
     order_id = shopify_order_id(brand_id, shop, payload.id)
     lines = order_lines(brand_id, payload)
     out = WebhookOut(ignored_items=lines.ignored, rejected_items=lines.rejected)
@@ -177,9 +216,9 @@ def apply_order(
         if not lines.items:
             _refuse_if_rejected(lines)
             return out  # nothing personalized: not an order for the workshop
-        out.created = _create(brand_id, order_id, payload, lines.items)
+        out.created = _create(brand_id, order_id, shop, payload, lines.items)
     out.order_id = order_id
-    if topic == "orders/paid":
+    if payload.paid:
         out.status = move_order(brand_id, order_id, "paid", "shopify", correlation_id).status
     else:
         out.status = existing.status if existing else "created"
@@ -196,7 +235,7 @@ def _refuse_if_rejected(lines: Lines) -> None:
 
 
 def _create(
-    brand_id: str, order_id: str, payload: ShopifyOrder, items: list[orders.NewItem]
+    brand_id: str, order_id: str, shop: str, payload: ShopifyOrder, items: list[orders.NewItem]
 ) -> bool:
     """Write the order; False when a concurrent delivery wrote it first (the put is conditional)."""
     if len(items) > orders.MAX_ITEMS:
@@ -214,6 +253,8 @@ def _create(
         source="shopify",
         items=items,
         order_id=order_id,
+        external_id=str(payload.id),
+        shop_domain=shop,
     )
     try:
         with transaction() as tx:

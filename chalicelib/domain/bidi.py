@@ -10,6 +10,10 @@ down). The suite runs every line of Unicode's ``BidiCharacterTest.txt`` through
 :func:`resolve` and :func:`visual_order`, so a future wheel that changes the text format or the
 algorithm fails there, not on an order.
 
+A line with no right-to-left, Arabic-number or explicit-embedding character in a left-to-right
+or ``auto`` paragraph is all level 0 by the algorithm itself; that case (most names) skips the
+library and its text parsing.
+
 A name is one paragraph: callers pass one line at a time (normalization already removed every
 explicit bidi control a shopper could paste, so only implicit levels occur in practice; the
 conformance test covers the explicit ones too).
@@ -18,6 +22,7 @@ conformance test covers the explicit ones too).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +37,8 @@ _PARAGRAPH_LEVEL = re.compile(r"ParagraphInfo \{\s*range: \d+\.\.\d+,\s*level: L
 _TRAILING = frozenset({"WS", "FSI", "LRI", "RLI", "PDI"})
 _REMOVED = frozenset({"RLE", "LRE", "RLO", "LRO", "PDF", "BN"})
 _SEPARATORS = frozenset({"S", "B"})
+# Without any of these every level is 0 in a left-to-right paragraph (rules W1-W7, N1-N2, I1).
+_NOT_LTR_ONLY = frozenset({"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI"})
 
 
 class BidiUnavailable(RuntimeError):
@@ -55,6 +62,10 @@ def resolve(text: str, base: BaseDirection = "auto") -> Levels:
     """Embedding levels of a single-paragraph line; ``base`` forces the paragraph direction."""
     if not text:
         return Levels(1 if base == "rtl" else 0, (), ())
+    if base != "rtl":  # most names: no right-to-left or explicit character, so all level 0
+        ltr_classes = tuple(unicodedata.bidirectional(ch) for ch in text)
+        if _NOT_LTR_ONLY.isdisjoint(ltr_classes):
+            return Levels(0, (0,) * len(text), ltr_classes)
     from bidi import get_display
 
     base_dir = {"auto": None, "ltr": "L", "rtl": "R"}[base]

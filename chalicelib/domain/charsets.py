@@ -41,7 +41,18 @@ CHARSETS: dict[str, tuple[_Range, ...]] = {
     "cyrillic": (*_ASCII_COMMON, (0x400, 0x52F), *_PUNCTUATION),
     "greek": (*_ASCII_COMMON, (0x370, 0x3FF), (0x1F00, 0x1FFF), *_PUNCTUATION),
     "digits": ((0x30, 0x39),),
+    # Arabic block (letters, harakat, Arabic-Indic and Persian digits, Arabic punctuation),
+    # Arabic Supplement and Extended-A; no presentation forms (shaping makes those).
+    "arabic": (*_ASCII_COMMON, (0x600, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8FF), *_PUNCTUATION),
+    # Hebrew letters, niqqud and cantillation marks, geresh and gershayim.
+    "hebrew": (*_ASCII_COMMON, (0x591, 0x5F4), *_PUNCTUATION),
+    # Devanagari and Devanagari Extended (danda and double danda included).
+    "devanagari": (*_ASCII_COMMON, (0x900, 0x97F), (0xA8E0, 0xA8FF), *_PUNCTUATION),
 }
+# Scripts whose spelling needs ZWJ/ZWNJ between letters (Persian ZWNJ, Devanagari half forms);
+# normalization keeps joiners only there, so these sets accept what it kept.
+_JOINER_CHARSETS = frozenset({"arabic", "devanagari"})
+_JOINERS = "\u200c\u200d"
 
 
 class UnknownCharset(ValidationFailed):
@@ -85,6 +96,8 @@ def resolve_charset(names: Iterable[str], extra: str = "") -> Charset:
         if name not in CHARSETS:
             raise UnknownCharset(name)
         ranges.extend(CHARSETS[name])
+    if _JOINER_CHARSETS.intersection(wanted):
+        extra += _JOINERS
     return Charset(wanted, tuple(ranges), frozenset(unicodedata.normalize("NFC", extra)))
 
 

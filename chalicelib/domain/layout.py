@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from chalicelib.domain.bidi import BaseDirection, resolve
-from chalicelib.domain.shaping import RunInfo, shape_line
+from chalicelib.domain.lines import Run, Shaping, UnitBox, break_lines, union
+from chalicelib.domain.shaping import RunInfo
 from chalicelib.errors import ValidationFailed
 from chalicelib.fonts import LoadedFont
 
@@ -40,8 +40,6 @@ FitMode = Literal["shrink", "none"]
 SIZE_STEP_MM = 0.01
 _DECIMALS = 4
 _EPS = 1e-9
-
-UnitBox = tuple[float, float, float, float]  # xMin, yMin, xMax, yMax in font units, y up
 
 
 class LayoutInvalid(ValidationFailed):
@@ -67,14 +65,6 @@ class Box:
 
 
 @dataclass(frozen=True)
-class Shaping:
-    """HarfBuzz shaping (spec version 2): paragraph direction and OpenType feature switches."""
-
-    direction: BaseDirection = "auto"
-    features: tuple[tuple[str, bool], ...] = ()
-
-
-@dataclass(frozen=True)
 class LayoutOptions:
     """The zone box and how text is set inside it."""
 
@@ -95,6 +85,7 @@ class GlyphPlacement:
     line: int
     x_mm: float  # pen origin
     y_mm: float  # baseline
+    font: int = 0  # 0: the layout's font, i: its i-th fallback (``Layout.fallbacks``)
 
 
 @dataclass(frozen=True)
@@ -121,26 +112,7 @@ class Layout:
     fits: bool
     problems: tuple[str, ...]  # "too_wide", "too_tall", "too_many_lines", "word_too_long"
     missing: tuple[str, ...] = ()  # characters whose clusters shaped to .notdef (version 2)
-
-
-@dataclass(frozen=True)
-class _Run:
-    """A line shaped in font units: glyphs, pen positions and ink relative to its origin."""
-
-    text: str
-    glyphs: tuple[str, ...]
-    pen_x: tuple[int, ...]
-    advance: int
-    ink: UnitBox | None
-    pen_y: tuple[int, ...] = ()  # HarfBuzz y offsets (y up); empty means all zero
-    chars: tuple[str, ...] = ()  # each glyph's cluster text; empty means one glyph per char
-    rtl: bool = False
-    runs: tuple[RunInfo, ...] = ()
-    missing: tuple[str, ...] = ()
-
-    @property
-    def ink_width(self) -> float:
-        return 0.0 if self.ink is None else self.ink[2] - self.ink[0]
+    fallbacks: tuple[LoadedFont, ...] = ()  # GlyphPlacement.font i > 0 is fallbacks[i - 1]
 
 
 def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOptions) -> Layout:
@@ -149,7 +121,7 @@ def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOpti
     _check_size(size_mm, "size_mm")
     scale = size_mm / font.units_per_em
     max_width = options.width_mm / scale if options.wrap else None
-    return _place(font, _break_lines(font, text, max_width, options), size_mm, options)
+    return _place(font, break_lines(font, text, max_width, options.shaping), size_mm, options)
 
 
 def fit_text(
@@ -222,86 +194,9 @@ def _check_options(options: LayoutOptions) -> None:
         )
 
 
-def _shape(font: LoadedFont, text: str, shaping: Shaping | None) -> _Run:
-    if shaping is not None:
-        return _shape_hb(font, text, shaping)
-    glyphs = tuple(font.glyph_for(ch) for ch in text)
-    pen_x: list[int] = []
-    x = 0
-    ink: UnitBox | None = None
-    for i, glyph in enumerate(glyphs):
-        pen_x.append(x)
-        bounds = font.glyph_bounds(glyph)
-        if bounds is not None:
-            ink = _union(ink, (x + bounds[0], bounds[1], x + bounds[2], bounds[3]))
-        x += font.advance(glyph)
-        if i + 1 < len(glyphs):
-            x += font.kerning(glyph, glyphs[i + 1])
-    return _Run(text, glyphs, tuple(pen_x), x, ink)
-
-
-def _shape_hb(font: LoadedFont, text: str, shaping: Shaping) -> _Run:
-    """A HarfBuzz-shaped line; a space the font lacks advances but draws no .notdef box."""
-    line = shape_line(font, text, shaping.direction, dict(shaping.features))
-    drawn = [g for g in line.glyphs if g.gid != 0 or not line.cluster_text(g).isspace()]
-    ink: UnitBox | None = None
-    for g in drawn:
-        bounds = font.glyph_bounds(g.name)
-        if bounds is not None:
-            ink = _union(ink, (g.x + bounds[0], g.y + bounds[1], g.x + bounds[2], g.y + bounds[3]))
-    return _Run(
-        text,
-        tuple(g.name for g in drawn),
-        tuple(g.x for g in drawn),
-        line.advance,
-        ink,
-        pen_y=tuple(g.y for g in drawn),
-        chars=tuple(line.cluster_text(g) for g in drawn),
-        rtl=line.rtl,
-        runs=line.runs,
-        missing=line.missing,
-    )
-
-
-def _paragraph_shaping(paragraph: str, shaping: Shaping | None) -> Shaping | None:
-    """Fix ``auto`` to the paragraph's own direction, so a wrapped line keeps it."""
-    if shaping is None or shaping.direction != "auto":
-        return shaping
-    direction: BaseDirection = "rtl" if resolve(paragraph).rtl else "ltr"
-    return Shaping(direction, shaping.features)
-
-
-def _break_lines(
-    font: LoadedFont, text: str, max_width: float | None, options: LayoutOptions
-) -> list[_Run]:
-    """Hard breaks at newlines; with ``max_width`` (font units) greedy word wrap on spaces.
-
-    A word wider than the zone stays whole on its own line; the caller reports it.
-    """
-    runs: list[_Run] = []
-    for paragraph in text.split("\n"):
-        shaping = _paragraph_shaping(paragraph, options.shaping)
-        if max_width is None:
-            runs.append(_shape(font, paragraph, shaping))
-            continue
-        current: _Run | None = None
-        for word in paragraph.split(" "):
-            if current is not None:
-                candidate = _shape(font, f"{current.text} {word}", shaping)
-                if candidate.ink_width <= max_width + _EPS:
-                    current = candidate
-                    continue
-                runs.append(current)
-            current = _shape(font, word, shaping)
-        if current is not None:
-            runs.append(current)
-    return runs
-
-
-def _place(
-    font: LoadedFont, runs: Sequence[_Run], size_mm: float, options: LayoutOptions
-) -> Layout:
+def _place(font: LoadedFont, runs: Sequence[Run], size_mm: float, options: LayoutOptions) -> Layout:
     scale = size_mm / font.units_per_em
+    fonts = (font, *(options.shaping.fallbacks if options.shaping else ()))
     pitch = (
         options.line_height * font.units_per_em
         if options.line_height is not None
@@ -314,12 +209,13 @@ def _place(
         baseline = _r(first_baseline + index * pitch * scale)
         origin = _line_origin(run, scale, options)
         placed = [
-            GlyphPlacement(glyph, char, index, _r(origin + x * scale), _r(baseline - y * scale))
-            for glyph, char, x, y in zip(
+            GlyphPlacement(glyph, char, index, _r(origin + x * scale), _r(baseline - y * scale), f)
+            for glyph, char, x, y, f in zip(
                 run.glyphs,
                 run.chars or tuple(run.text),
                 run.pen_x,
                 run.pen_y or (0,) * len(run.glyphs),
+                run.fonts or (0,) * len(run.glyphs),
                 strict=True,
             )
         ]
@@ -330,7 +226,7 @@ def _place(
                 _r(origin),
                 baseline,
                 _r(run.advance * scale),
-                _ink_mm(font, placed, scale),
+                _ink_mm(fonts, placed, size_mm),
                 run.rtl,
                 run.runs,
             )
@@ -359,10 +255,11 @@ def _place(
         fits=not problems,
         problems=problems,
         missing=tuple(dict.fromkeys(ch for run in runs for ch in run.missing)),
+        fallbacks=fonts[1:],
     )
 
 
-def _block_extent(runs: Sequence[_Run], pitch: float) -> tuple[float, float] | None:
+def _block_extent(runs: Sequence[Run], pitch: float) -> tuple[float, float] | None:
     """Top and bottom of the block's ink in font units, y down from the first baseline."""
     tops = [i * pitch - r.ink[3] for i, r in enumerate(runs) if r.ink is not None]
     bottoms = [i * pitch - r.ink[1] for i, r in enumerate(runs) if r.ink is not None]
@@ -370,7 +267,7 @@ def _block_extent(runs: Sequence[_Run], pitch: float) -> tuple[float, float] | N
 
 
 def _first_baseline(
-    font: LoadedFont, runs: Sequence[_Run], pitch: float, scale: float, options: LayoutOptions
+    font: LoadedFont, runs: Sequence[Run], pitch: float, scale: float, options: LayoutOptions
 ) -> float:
     extent = _block_extent(runs, pitch)
     if extent is None:  # nothing drawn: place the font's line boxes instead
@@ -383,7 +280,7 @@ def _first_baseline(
     return (options.height_mm - (top + bottom) * scale) / 2
 
 
-def _line_origin(run: _Run, scale: float, options: LayoutOptions) -> float:
+def _line_origin(run: Run, scale: float, options: LayoutOptions) -> float:
     left, right = (run.ink[0], run.ink[2]) if run.ink is not None else (0.0, float(run.advance))
     align = options.align
     if align in ("start", "end"):
@@ -395,13 +292,16 @@ def _line_origin(run: _Run, scale: float, options: LayoutOptions) -> float:
     return (options.width_mm - (left + right) * scale) / 2
 
 
-def _ink_mm(font: LoadedFont, placed: Sequence[GlyphPlacement], scale: float) -> Box | None:
+def _ink_mm(
+    fonts: Sequence[LoadedFont], placed: Sequence[GlyphPlacement], size_mm: float
+) -> Box | None:
     """Ink of placed glyphs from their rounded positions: exactly what the outlines will cover."""
     box: UnitBox | None = None
     for p in placed:
-        b = font.glyph_bounds(p.glyph)
+        b = fonts[p.font].glyph_bounds(p.glyph)
+        scale = size_mm / fonts[p.font].units_per_em
         if b is not None:
-            box = _union(
+            box = union(
                 box,
                 (
                     p.x_mm + b[0] * scale,
@@ -414,7 +314,7 @@ def _ink_mm(font: LoadedFont, placed: Sequence[GlyphPlacement], scale: float) ->
 
 
 def _problems(
-    runs: Sequence[_Run], pitch: float, scale: float, options: LayoutOptions
+    runs: Sequence[Run], pitch: float, scale: float, options: LayoutOptions
 ) -> tuple[str, ...]:
     problems: list[str] = []
     if max((r.ink_width for r in runs), default=0.0) * scale > options.width_mm + _EPS:
@@ -429,12 +329,6 @@ def _problems(
     if options.max_lines is not None and len(runs) > options.max_lines:
         problems.append("too_many_lines")
     return tuple(problems)
-
-
-def _union(a: UnitBox | None, b: UnitBox) -> UnitBox:
-    if a is None:
-        return b
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _r(value: float) -> float:

@@ -42,3 +42,10 @@ def production_id(prefix: str, brand_id: str, item: str, kind: str) -> str:
     """``rnd_…`` / ``pck_…`` for the final render / pack of one order item."""
     digest = hashlib.sha256(f"{brand_id}|{item}|{kind}".encode()).hexdigest()
     return f"{prefix}_{digest[:20]}"
+
+
+def shopify_order_id(brand_id: str, shop_domain: str, shopify_id: int | str) -> str:
+    """Deterministic, so a second delivery of the same Shopify order names the same order;
+    and ``GET /v1/orders?external_id=`` finds it from the brand's shops without an index."""
+    digest = hashlib.sha256(f"{brand_id}|{shop_domain}|{shopify_id}".encode()).hexdigest()
+    return f"ord_{digest[:16]}"

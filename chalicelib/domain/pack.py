@@ -32,7 +32,7 @@ import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from chalicelib import fonts
 from chalicelib.domain.profile import ProfileDoc, file_name
@@ -41,6 +41,10 @@ from chalicelib.domain.spec import DesignSpec, TextZoneSpec, spec_hash
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import AtelierError
 
+# The files a pack can hold, in the order they are written; each has one writer in
+# chalicelib/scene/writers.py (a new format: a name here and a writer there).
+PackFormat = Literal["png", "pdf", "svg", "dxf"]
+PACK_FORMATS: tuple[PackFormat, ...] = get_args(PackFormat)
 GENERATOR_NAME = "atelier"
 # Bump PACK_FORMAT when the same inputs would give other pack bytes (naming, manifest, zipping);
 # a renderer change shows through RENDERER_VERSION.

@@ -8,13 +8,17 @@ inputs (defaults filled in) and the measured layout of every text zone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Protocol
 
 from pydantic import Field, PlainValidator, WithJsonSchema
 
+from chalicelib.domain import placement
 from chalicelib.domain.charsets import charset_issue, resolve_charset
-from chalicelib.domain.layout import Layout, LayoutOptions, Shaping, fit_text
+from chalicelib.domain.color import canonical as canonical_color
+from chalicelib.domain.features import ChoiceId, unknown_choices
+from chalicelib.domain.layout import Layout
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,
@@ -24,13 +28,17 @@ from chalicelib.domain.text import (
     normalize_text,
 )
 from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, StrictModel, TextZone
+
+# Re-exported: callers set zone text through this module since before zone_layout existed.
+from chalicelib.domain.zone_layout import LATEST_SPEC_VERSION as LATEST_SPEC_VERSION
+from chalicelib.domain.zone_layout import fit_zone as fit_zone
+from chalicelib.domain.zone_layout import layout_summary as layout_summary
+from chalicelib.domain.zone_layout import zone_layout_options as zone_layout_options
+from chalicelib.domain.zone_layout import zone_shaping as zone_shaping
 from chalicelib.errors import AtelierError
 from chalicelib.fonts import LoadedFont, missing_characters
 
 MAX_INPUTS = 50
-# Specs of version 1 were laid out one glyph per character with pair kerning; version 2 shapes
-# with HarfBuzz. New validations lay out for the latest version; a stored spec keeps its own.
-LATEST_SPEC_VERSION = 2
 
 
 MAX_RAW_CHARS = 100_000  # cheap bound before normalization; the zone's own bound is far lower
@@ -64,6 +72,9 @@ class ZoneInput(StrictModel):
     color: str | None = Field(default=None, max_length=16)
     size: float | None = Field(default=None, gt=0, le=1000, description="font size in mm")
     asset_id: str | None = Field(default=None, max_length=64)
+    features: list[ChoiceId] | None = Field(
+        default=None, max_length=10, description="ids of the zone's feature_choices"
+    )
 
 
 @dataclass(frozen=True)
@@ -121,17 +132,6 @@ class Result:
         }
 
 
-def layout_summary(layout: Layout) -> dict[str, Any]:
-    return {
-        "font_size_mm": layout.font_size_mm,
-        "lines": [line.text for line in layout.lines],
-        "width_mm": layout.width_mm,
-        "height_mm": layout.height_mm,
-        "fits": layout.fits,
-        "problems": list(layout.problems),
-    }
-
-
 def validate_inputs(
     product: ProductDoc,
     inputs: dict[str, ZoneInput],
@@ -182,7 +182,7 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         if zone.required:
             result.add(zone.id, "zone.required", "This zone must be filled in.")
         return
-    _unexpected(zone.id, given, {"text", "font", "color", "size"}, result)
+    _unexpected(zone.id, given, {"text", "font", "color", "size", "features"}, result)
     try:
         norm = normalize_for_zone(zone, given.text)
     except TextTooLong as exc:
@@ -196,12 +196,28 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         return
     _text_rules(zone, norm, catalog, result)
     font_id = given.font or zone.font
-    color = (given.color or zone.color).upper()
+    color = canonical_color(given.color or zone.color)
     ok = _choices(zone, font_id, color, given.size, result)
+    chosen = sorted(set(given.features or ()))
+    unknown = unknown_choices(zone.feature_choices, chosen)
+    if unknown:
+        result.add(
+            zone.id,
+            "zone.feature_not_allowed",
+            "These typographic options are not offered in this zone.",
+            features=unknown,
+            allowed=[c.id for c in zone.feature_choices],
+        )
+        ok = False
     font = _font(zone.id, font_id, catalog, result) if ok else None
     if font is None:
         return
-    shaping = zone_shaping(zone, result.spec_version)
+    shaping = zone_shaping(zone, result.spec_version, chosen)
+    if shaping is not None and zone.fallback_fonts:
+        fallbacks = [_font(zone.id, f, catalog, result) for f in zone.fallback_fonts]
+        if any(f is None for f in fallbacks):
+            return
+        shaping = replace(shaping, fallbacks=tuple(f for f in fallbacks if f is not None))
     # Version 1 checks code points before its layout would draw .notdef boxes.
     missing = missing_characters(font, norm.normalized) if shaping is None else []
     if _missing_glyphs(zone.id, font_id, missing, result):
@@ -226,6 +242,7 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         "font": font_id,
         "color": color,
         "size": layout.font_size_mm,
+        **({"features": chosen} if chosen else {}),
     }
 
 
@@ -242,40 +259,6 @@ def _missing_glyphs(zone_id: str, font_id: str, missing: list[str], result: Resu
             font=font_id,
         )
     return bool(missing)
-
-
-def zone_shaping(zone: TextZone, spec_version: int) -> Shaping | None:
-    """HarfBuzz shaping for version 2 and later, None (the version 1 engine) before."""
-    if spec_version < 2:
-        return None
-    return Shaping(direction=zone.direction)
-
-
-def zone_layout_options(zone: TextZone, shaping: Shaping | None = None) -> LayoutOptions:
-    """How text is set in this zone; validation and the renderers share it so they agree."""
-    return LayoutOptions(
-        width_mm=zone.width_mm,
-        height_mm=zone.height_mm,
-        align=zone.align,
-        valign=zone.valign,
-        wrap=zone.wrap,
-        max_lines=zone.max_lines,
-        shaping=shaping,
-    )
-
-
-def fit_zone(
-    zone: TextZone, text: str, font: LoadedFont, size: float | None, shaping: Shaping | None
-) -> Layout:
-    return fit_text(
-        text,
-        font,
-        zone_layout_options(zone, shaping),
-        min_size_mm=zone.min_size_mm,
-        max_size_mm=zone.max_size_mm,
-        size_mm=size or zone.size_mm,
-        fit=zone.fit,
-    )
 
 
 def _text_rules(zone: TextZone, norm: NormalizedText, catalog: Catalog, result: Result) -> None:
@@ -368,15 +351,11 @@ def _font(zone_id: str, font_id: str, catalog: Catalog, result: Result) -> Loade
 
 
 def effective_dpi(zone: ImageZone, image: ImageInfo) -> float:
-    """Pixels per inch once the image is scaled to cover (or fit inside) the zone.
-
-    Cover scales until both sides reach the zone, so the tighter side sets the resolution;
-    contain scales until one side reaches it, so the looser side does.
-    """
-    per_mm_w = image.width_px / zone.width_mm
-    per_mm_h = image.height_px / zone.height_mm
-    per_mm = min(per_mm_w, per_mm_h) if zone.image_fit == "cover" else max(per_mm_w, per_mm_h)
-    return round(per_mm * 25.4, 2)
+    """Pixels per inch once the image is scaled to cover (or fit inside) the zone."""
+    dpi = placement.effective_dpi(
+        image.width_px, image.height_px, zone.width_mm, zone.height_mm, zone.image_fit
+    )
+    return round(dpi, 2)
 
 
 def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: Result) -> None:
@@ -441,7 +420,7 @@ def _color(zone: ColorZone, given: ZoneInput | None, result: Result) -> None:
         result.normalized_inputs[zone.id] = {"color": zone.color}
         return
     _unexpected(zone.id, given, {"color"}, result)
-    color = given.color.upper()
+    color = canonical_color(given.color)
     if color not in zone.colors:
         result.add(
             zone.id,

@@ -166,6 +166,9 @@ BUILTIN: dict[str, ProfileDoc] = {
             "engrave": _op("ENGRAVE", 7, "#000000"),
             "print": _op("PRINT", 8, "#808080"),
         },
+        # Conservative: below what a CO2 laser leaves standing in 3 mm wood or acrylic
+        # (0.3-1 mm); a check on cut zones, it changes no geometry.
+        min_feature_mm=0.2,
     ),
     "print-default": ProfileDoc(
         name="Print (default)",

@@ -13,6 +13,12 @@ This is the layout engine of spec version 2 (version 1 keeps the cmap + pair-ker
 3. Runs are put in visual order (rule L2 applied to whole runs: HarfBuzz already returns an RTL
    run's glyphs left to right).
 
+Font fallback: with fallback fonts, each grapheme cluster (regex ``\\X``: a ZWJ sequence, a
+letter with its marks, a conjunct stays whole) takes the first font whose cmap covers all of its
+characters (joiners and variation selectors excepted); a space keeps the font before it. Runs
+then also split where the font changes, each shaped with its own font, and positions are brought
+into the first font's units (``units_per_em`` ratio), so one line can mix fonts.
+
 Glyph id 0 is ``.notdef``: the characters of every cluster that shaped to it are reported by
 :attr:`ShapedLine.missing`, after shaping and per cluster, not per code point (a sequence the font
 composes into one glyph is not missing even if one of its code points has no cmap entry).
@@ -23,11 +29,12 @@ uharfbuzz is imported on first use (about 75 ms), so ``import app`` stays light.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from chalicelib.domain.bidi import BaseDirection, resolve, visual_order
+from chalicelib.domain.text import graphemes
 from chalicelib.fonts import LoadedFont
 
 RunDirection = Literal["ltr", "rtl"]
@@ -43,6 +50,7 @@ _LANGUAGES = {
     "Grek": "el",
 }
 _NEUTRAL_SCRIPTS = frozenset({"Zyyy", "Zinh", "Zzzz"})
+_IGNORABLE = frozenset("\u200c\u200d\ufe0e\ufe0f")  # a font need not map these to draw them
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class RunInfo:
     script: str
     direction: RunDirection
     language: str
+    font: int = 0  # 0: the zone's font, i: its i-th fallback
 
 
 @dataclass(frozen=True)
@@ -63,15 +72,16 @@ class ShapedGlyph:
     name: str
     cluster: int  # logical index of the first character of the glyph's cluster
     cluster_end: int  # logical index after its last character
-    x: int  # pen position plus HarfBuzz's x offset, font units from the line origin
-    y: int  # HarfBuzz's y offset, font units, y up
+    x: float  # pen position plus HarfBuzz's x offset, first font's units from the line origin
+    y: float  # HarfBuzz's y offset, first font's units, y up
+    font: int = 0  # which font draws it (see RunInfo.font); its outline is in that font's units
 
 
 @dataclass(frozen=True)
 class ShapedLine:
     text: str
     glyphs: tuple[ShapedGlyph, ...]  # visual order, leftmost first
-    advance: int
+    advance: float
     rtl: bool  # paragraph direction: alignment ``start``/``end`` follows it
     runs: tuple[RunInfo, ...]  # visual order
     missing: tuple[str, ...]  # characters of clusters that shaped to .notdef, once each
@@ -86,27 +96,38 @@ def shape_line(
     text: str,
     direction: BaseDirection = "auto",
     features: Mapping[str, bool] | None = None,
+    fallbacks: Sequence[LoadedFont] = (),
 ) -> ShapedLine:
-    """Shape one line (no newline inside); ``features`` switch OpenType features on or off."""
+    """Shape one line (no newline inside); ``features`` switch OpenType features on or off;
+    ``fallbacks`` draw the clusters ``font`` lacks, first that covers wins."""
+    fonts = (font, *fallbacks)
     levels = resolve(text, direction)
-    runs = itemize(text, levels.levels)
+    runs = itemize(text, levels.levels, font_per_char(fonts, text) if fallbacks else None)
     order = visual_order([run.level for run in runs])
     codepoints = [ord(ch) for ch in text]
     glyphs: list[ShapedGlyph] = []
-    pen = 0
+    pen: float = 0
     missing: dict[str, None] = {}
     for index in order:
         run = runs[index]
-        infos, positions = _shape_run(font, codepoints, run, dict(features or {}))
+        run_font = fonts[run.font]
+        ratio = font.units_per_em / run_font.units_per_em  # 1 for the zone's own font
+        infos, positions = _shape_run(run_font, codepoints, run, dict(features or {}))
         starts = sorted({int(info.cluster) for info in infos} | {run.end})
         ends = dict(itertools.pairwise(starts))
         for info, pos in zip(infos, positions, strict=True):
             gid, cluster = int(info.codepoint), int(info.cluster)
             glyph = ShapedGlyph(
-                gid, font.glyph_name(gid), cluster, ends[cluster], pen + pos.x_offset, pos.y_offset
+                gid,
+                run_font.glyph_name(gid),
+                cluster,
+                ends[cluster],
+                pen + pos.x_offset * ratio,
+                pos.y_offset * ratio,
+                run.font,
             )
             glyphs.append(glyph)
-            pen += int(pos.x_advance)
+            pen += pos.x_advance * ratio
             if gid == 0:
                 missing.update(
                     dict.fromkeys(
@@ -118,8 +139,30 @@ def shape_line(
     )
 
 
-def itemize(text: str, levels: tuple[int, ...]) -> list[RunInfo]:
-    """Maximal runs of one bidi level and one script, in logical order."""
+def font_per_char(fonts: Sequence[LoadedFont], text: str) -> list[int]:
+    """The font of each character: per grapheme cluster, the first font covering all of it."""
+    owners: list[int] = []
+    for cluster in graphemes(text):
+        if cluster.isspace() and owners:
+            owner = owners[-1]  # a space stays in the run it sits in
+        else:
+            owner = next(
+                (
+                    i
+                    for i, f in enumerate(fonts)
+                    if all(ch in _IGNORABLE or ch.isspace() or ord(ch) in f.cmap for ch in cluster)
+                ),
+                0,  # nobody covers it: the zone's font, whose .notdef names the characters
+            )
+        owners.extend([owner] * len(cluster))
+    return owners
+
+
+def itemize(
+    text: str, levels: tuple[int, ...], fonts: Sequence[int] | None = None
+) -> list[RunInfo]:
+    """Maximal runs of one bidi level, one script and one font, in logical order."""
+    owner = fonts if fonts is not None else [0] * len(text)
     from fontTools import unicodedata  # type: ignore[import-untyped]
 
     scripts = [str(unicodedata.script(ch)) for ch in text]
@@ -133,7 +176,12 @@ def itemize(text: str, levels: tuple[int, ...]) -> list[RunInfo]:
     runs: list[RunInfo] = []
     start = 0
     for i in range(1, len(text) + 1):
-        if i == len(text) or levels[i] != levels[start] or resolved[i] != resolved[start]:
+        if (
+            i == len(text)
+            or levels[i] != levels[start]
+            or resolved[i] != resolved[start]
+            or owner[i] != owner[start]
+        ):
             script = resolved[start]
             runs.append(
                 RunInfo(
@@ -143,6 +191,7 @@ def itemize(text: str, levels: tuple[int, ...]) -> list[RunInfo]:
                     script,
                     "rtl" if levels[start] % 2 else "ltr",
                     _LANGUAGES.get(script, "und"),
+                    owner[start],
                 )
             )
             start = i

@@ -27,9 +27,11 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
-from chalicelib.domain.layout import Layout, Shaping
-from chalicelib.domain.personalization import LATEST_SPEC_VERSION, Result
+from chalicelib.domain.layout import Layout
+from chalicelib.domain.lines import Shaping
+from chalicelib.domain.personalization import Result
 from chalicelib.domain.zone import HexColor, ImageZone, ProductDoc, Slug, StrictModel, TextZone
+from chalicelib.domain.zone_layout import LATEST_SPEC_VERSION
 from chalicelib.errors import field_errors
 
 SPEC_VERSION = LATEST_SPEC_VERSION
@@ -186,7 +188,9 @@ def build_spec(
 
 def shaping_record(layout: Layout, shaping: Shaping) -> dict[str, Any]:
     """What a version 2 spec records of how its text was shaped (see :class:`SpecShaping`)."""
-    font = {"id": layout.font_id, "sha256": layout.font_sha256}
+    fonts = [{"id": layout.font_id, "sha256": layout.font_sha256}] + [
+        {"id": f.font_id, "sha256": f.sha256} for f in layout.fallbacks
+    ]
     return {
         "engine": "harfbuzz",
         "direction": shaping.direction,
@@ -201,7 +205,7 @@ def shaping_record(layout: Layout, shaping: Shaping) -> dict[str, Any]:
                         "script": run.script,
                         "direction": run.direction,
                         "language": run.language,
-                        "font": font,
+                        "font": fonts[run.font],  # a fallback where it drew the run
                     }
                     for run in line.runs
                 ],

@@ -15,9 +15,14 @@ Policy decisions (the integrating code relies on them):
 * Combining-mark floods ("Zalgo") are *trimmed*, not rejected: a base keeps its first
   ``max_combining_marks`` marks, counted in NFD so "é"+marks and "e"+U+0301+marks trim alike.
   Trimming happens before NFC so NFC never sorts a huge run of marks.
-* ZWJ (U+200D) survives only between two pictographs and only when emoji are allowed; at most
+* ZWJ (U+200D) survives between two pictographs only when emoji are allowed; at most
   ``MAX_ZWJ_PER_SEQUENCE`` per sequence so one "grapheme" cannot hide a thousand glyphs. Tag
   characters (subdivision flags) follow the same rule.
+* ZWJ and ZWNJ (U+200C) also survive, one at a time, between two letters of a script whose
+  spelling needs them (Arabic for Persian ZWNJ, Devanagari and the other Indic scripts for half
+  forms and explicit virama): the letter before may carry marks, the one after must be of the
+  same script. Anywhere else (between Latin letters, at an edge) they are only a spoofing
+  trick and go.
 * Lines are split on ``\\n``; ``\\r\\n``, ``\\r``, U+2028 and U+2029 become ``\\n``; tab becomes a
   space; each line has whitespace runs collapsed to one ASCII space and is stripped; leading and
   trailing blank lines are dropped. ``grapheme_count`` excludes the line separators.
@@ -44,13 +49,31 @@ EmojiPolicy = Literal["allow", "deny"]
 Severity = Literal["error", "warning"]
 
 ZWJ = "\u200d"
+ZWNJ = "\u200c"
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-_ZERO_WIDTH = frozenset("\u200b\u200c\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f")
+_ZERO_WIDTH = frozenset("\u200b\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f")
 _NEWLINES = frozenset("\n\u2028\u2029")
 _EMOJI_MODIFIERS = frozenset(chr(cp) for cp in range(0x1F3FB, 0x1F400))
 _TAGS = range(0xE0020, 0xE0080)
 
 _GRAPHEME = regex.compile(r"\X")
+_JOINING_SCRIPTS = tuple(
+    regex.compile(rf"\p{{Script={name}}}")
+    for name in (
+        "Arabic",
+        "Syriac",
+        "Devanagari",
+        "Bengali",
+        "Gurmukhi",
+        "Gujarati",
+        "Oriya",
+        "Tamil",
+        "Telugu",
+        "Kannada",
+        "Malayalam",
+        "Sinhala",
+    )
+)
 _PICTOGRAPH = regex.compile(r"\p{Extended_Pictographic}")
 # Emoji by default (Emoji_Presentation), flags, keycaps: emoji whatever follows them.
 _EMOJI_ALWAYS = regex.compile(r"\p{Emoji_Presentation}|\p{Regional_Indicator}|\u20e3")
@@ -192,7 +215,7 @@ def _removal(index: int, ch: str, reason: str) -> RemovedChar:
 
 def _invisible_reason(ch: str) -> str | None:
     """Why ``ch`` must go, or None to keep it (ZWJ and tags are decided later, in context)."""
-    if ch == ZWJ or ord(ch) in _TAGS:
+    if ch in (ZWJ, ZWNJ) or ord(ch) in _TAGS:
         return None
     if "\ud800" <= ch <= "\udfff":
         return "lone_surrogate"
@@ -243,6 +266,12 @@ def _resolve_joiners(
     after_pictograph = False
     joins = tags = 0
     for pos, (index, ch) in enumerate(items):
+        if ch in (ZWJ, ZWNJ) and _script_needs_joiner(items, pos, kept):
+            kept.append((index, ch))
+            continue
+        if ch == ZWNJ:
+            removed.append(_removal(index, ch, "zero_width"))
+            continue
         if ch == ZWJ:
             following = items[pos + 1][1] if pos + 1 < len(items) else ""
             ok = (
@@ -271,6 +300,17 @@ def _resolve_joiners(
             after_pictograph = False
         kept.append((index, ch))
     return kept
+
+
+def _script_needs_joiner(items: list[_Item], pos: int, kept: list[_Item]) -> bool:
+    """A joiner between a letter (with its marks) and a letter of the same joining script."""
+    if pos + 1 >= len(items) or not kept or kept[-1][1] in (ZWJ, ZWNJ):
+        return False
+    base = len(kept) - 1
+    while base > 0 and unicodedata.category(kept[base][1])[0] == "M":
+        base -= 1
+    before, after = kept[base][1], items[pos + 1][1]
+    return any(script.match(before) and script.match(after) for script in _JOINING_SCRIPTS)
 
 
 def _own_marks(ch: str) -> int:

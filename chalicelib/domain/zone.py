@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.charsets import CHARSETS
+from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
+from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
 from chalicelib.fonts import DEFAULT_FONT_ID
 
 MAX_ZONES = 50
@@ -28,12 +30,8 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
-def _upper(value: str) -> str:
-    return value.upper()
-
-
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$"), AfterValidator(_upper)]
+HexColor = Annotated[str, StringConstraints(pattern=HEX_COLOR_PATTERN), AfterValidator(canonical)]
 Mm = Annotated[float, Field(ge=0, le=5000)]
 PositiveMm = Annotated[float, Field(gt=0, le=5000)]
 FontSize = Annotated[float, Field(gt=0, le=1000)]
@@ -63,6 +61,32 @@ class ZoneBase(StrictModel):
     process: Process = "print"
 
 
+class RingOptions(StrictModel):
+    """A jump-ring loop at one end of a cut name: a hole of ``inner_diameter_mm`` in a wall of
+    ``wall_mm``, joined to the first (``start``) or last (``end``) letter."""
+
+    end: Literal["start", "end"] = "start"
+    inner_diameter_mm: float = Field(default=3.0, ge=0.5, le=30)
+    wall_mm: float = Field(default=1.2, ge=0.3, le=10)
+
+
+class CutOptions(StrictModel):
+    """How the letters of a cut-through text zone hold together (see scene/connectors.py).
+
+    ``weld``: letters that touch or overlap become one piece; ``none``: letters stay apart
+    (overlaps are reported, they cannot be cut apart); ``bar``: a bar of ``bar_mm`` along each
+    baseline joins every letter; ``outline``: a border of ``outline_mm`` around the welded
+    text is cut and the text engraved on it. ``one_part``: more than one piece is an error
+    for the shopper, not a warning.
+    """
+
+    connect: Literal["weld", "none", "bar", "outline"] = "weld"
+    bar_mm: float = Field(default=1.2, ge=0.3, le=20)
+    outline_mm: float = Field(default=3.0, ge=0.3, le=30)
+    ring: RingOptions | None = None
+    one_part: bool = False
+
+
 class TextZone(ZoneBase):
     kind: Literal["text"]
     min_chars: int = Field(default=0, ge=0, le=1000)
@@ -77,17 +101,27 @@ class TextZone(ZoneBase):
     case: Literal["none", "upper", "lower"] = "none"
     fonts: list[str] = Field(default_factory=lambda: [DEFAULT_FONT_ID], min_length=1, max_length=20)
     default_font: str | None = None
+    # Fonts that draw, per grapheme cluster, what the chosen font lacks (first that covers wins).
+    fallback_fonts: list[str] = Field(default_factory=list, max_length=5)
     min_size_mm: FontSize = 2.0
     max_size_mm: FontSize = 10.0
     default_size_mm: FontSize | None = None
     # start/end follow each line's paragraph direction (spec version 2; left/right in version 1)
     align: Literal["left", "center", "right", "start", "end"] = "center"
     direction: Literal["auto", "ltr", "rtl"] = "auto"  # paragraph direction; auto: first strong
+    # OpenType switches the brand fixes, and named choices a shopper may add (spec version 2).
+    features: dict[FeatureTag, bool] = Field(default_factory=dict, max_length=20)
+    feature_choices: list[FeatureChoice] = Field(default_factory=list, max_length=MAX_CHOICES)
     valign: Literal["top", "middle", "bottom"] = "middle"
     fit: Literal["shrink", "none"] = "shrink"
     wrap: bool = False
     colors: list[HexColor] = Field(default_factory=lambda: ["#000000"], min_length=1, max_length=50)
     default_color: HexColor | None = None
+    cut: CutOptions | None = None  # process cut only; None: weld, the usual
+
+    @property
+    def cut_options(self) -> CutOptions:
+        return self.cut or CutOptions()
 
     @property
     def font(self) -> str:
@@ -192,7 +226,7 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
 
 
 def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[dict[str, Any]]:
-    issues: list[dict[str, Any]] = []
+    issues: list[dict[str, Any]] = _cut_issues(at, zone)
     if zone.min_chars > zone.max_chars:
         issues.append(
             _issue(
@@ -220,7 +254,7 @@ def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[di
                 zone_id=zone.id,
             )
         )
-    unknown = [f for f in zone.fonts if f not in known_fonts]
+    unknown = [f for f in dict.fromkeys(zone.fonts + zone.fallback_fonts) if f not in known_fonts]
     if unknown:
         issues.append(
             _issue(
@@ -240,6 +274,7 @@ def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[di
                 zone_id=zone.id,
             )
         )
+    issues += feature_issues(at, zone.id, zone.features, zone.feature_choices)
     bad_sets = [name for name in zone.charset if name not in CHARSETS]
     if bad_sets:
         issues.append(
@@ -258,6 +293,44 @@ def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[di
                 "zone.empty_charset",
                 "Give a named charset or explicit characters.",
                 zone_id=zone.id,
+            )
+        )
+    return issues
+
+
+def _cut_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
+    """Connectors that cannot attach: on a zone that is not cut, or thicker than the zone."""
+    if zone.cut is None:
+        return []
+    if zone.process != "cut":
+        return [
+            _issue(
+                f"{at}.cut",
+                "zone.cut_needs_process_cut",
+                "Cut options apply to zones whose process is cut.",
+                zone_id=zone.id,
+            )
+        ]
+    issues = []
+    if zone.cut.connect == "bar" and zone.cut.bar_mm >= zone.height_mm:
+        issues.append(
+            _issue(
+                f"{at}.cut.bar_mm",
+                "zone.connector_too_large",
+                "The bar must be thinner than the zone is high.",
+                zone_id=zone.id,
+                bar_mm=zone.cut.bar_mm,
+            )
+        )
+    ring = zone.cut.ring
+    if ring is not None and ring.inner_diameter_mm + 2 * ring.wall_mm > zone.height_mm:
+        issues.append(
+            _issue(
+                f"{at}.cut.ring",
+                "zone.connector_too_large",
+                "The ring (inner diameter plus two walls) must fit the zone's height.",
+                zone_id=zone.id,
+                ring_mm=ring.inner_diameter_mm + 2 * ring.wall_mm,
             )
         )
     return issues

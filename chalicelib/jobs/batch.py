@@ -6,7 +6,7 @@ the DLQ) while the others are deleted. The deploy must enable ``ReportBatchItemF
 event source mapping, or Lambda ignores this answer (aws/chalice#2029); the local poller honours it.
 
 Each record's message attributes (``correlation_id``, ``brand_id``, ``job_id``, written by
-:func:`chalicelib.jobs.queue.send`) are bound to the log context before the body is even parsed,
+:func:`chalicelib.queue.send`) are bound to the log context before the body is even parsed,
 so every line a worker logs carries the id of the HTTP request that caused the job.
 """
 

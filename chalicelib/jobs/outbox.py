@@ -24,9 +24,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib import logs
-from chalicelib.jobs import queue
-from chalicelib.jobs.deliveries import QUEUE, FanOut
+from chalicelib import logs, queue
+from chalicelib.flows.delivery import QUEUE, FanOut
 from chalicelib.store import events
 from chalicelib.store import webhook_endpoints as endpoints
 from chalicelib.store.base import utcnow

@@ -8,13 +8,14 @@ and overwrites the same key: a redelivery never leaves a second, different zip.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import aws
 from chalicelib.domain.pack import (
     GENERATOR_VERSION,
+    PACK_FORMATS,
     PackFile,
     build_manifest,
     item_folder,
@@ -23,14 +24,17 @@ from chalicelib.domain.pack import (
     zip_pack,
 )
 from chalicelib.domain.profile import ProfileDoc
-from chalicelib.domain.render_options import FinalOptions, PreviewOptions
+from chalicelib.domain.render_options import PreviewOptions
 from chalicelib.domain.spec import DesignSpec, TextZoneSpec
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import ValidationFailed, field_errors
-from chalicelib.jobs.packs import pack_key
+from chalicelib.flows.packs import pack_key
 from chalicelib.jobs.render_worker import BrandSceneResources
 from chalicelib.store import packs, products, specs
 from chalicelib.store.models import PackModel
+
+if TYPE_CHECKING:
+    from chalicelib.scene.model import Scene
 
 CHECKS = (
     "spec hash recomputed from the stored canonical spec",
@@ -54,7 +58,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         "sku": product.sku,
         "qty": str(int(model.quantity)),
     }
-    files, warnings = _files(model, spec, product, profile, fields)
+    files, warnings, checks = _files(model, spec, product, profile, fields)
     packs.set_progress(model, 80)
     folder = item_folder(profile, fields)
     manifest = build_manifest(
@@ -66,7 +70,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         profile=profile,
         folder=folder,
         files=files,
-        checks=CHECKS,
+        checks=checks,
         warnings=warnings,
     )
     data = zip_pack(files, manifest, folder)
@@ -108,53 +112,72 @@ def _files(
     product: ProductDoc,
     profile: ProfileDoc,
     fields: dict[str, str],
-) -> tuple[list[PackFile], list[str]]:
+) -> tuple[list[PackFile], list[str], tuple[str, ...]]:
     from chalicelib.scene.build import build_scene
     from chalicelib.scene.checks import image_dpi_report
-    from chalicelib.scene.dxf import to_dxf
     from chalicelib.scene.flatten import GeometryError
-    from chalicelib.scene.pdf import to_pdf
     from chalicelib.scene.raster import default_rasterizer
-    from chalicelib.scene.render import render_final, render_preview
-    from chalicelib.scene.vector_svg import to_machine_svg
+    from chalicelib.scene.render import render_preview
+    from chalicelib.scene.writers import WRITERS
 
     resources = BrandSceneResources(model.brand_id)
     scene = build_scene(spec, product, resources, mockup=False)
-    formats = set(model.formats or packs.FORMATS)
+    formats = set(model.formats or PACK_FORMATS)
     rasterizer = default_rasterizer()
     out: list[PackFile] = []
 
     def add(data: bytes, ext: str, content_type: str, role: str = "") -> None:
         out.append(PackFile(pack_file_name(profile, fields, ext, role=role), data, content_type))
 
-    if "png" in formats:
-        final = FinalOptions(dpi=profile.print_dpi, bleed_mm=profile.bleed_mm)
-        add(render_final(scene, final, rasterizer)[0].data, "png", "image/png")
-    if "pdf" in formats:
-        pdf = to_pdf(scene, bleed_mm=profile.bleed_mm, crop_marks=profile.crop_marks)
-        add(pdf, "pdf", "application/pdf")
-    try:
-        if "svg" in formats:
-            add(to_machine_svg(scene, profile).encode("utf-8"), "svg", "image/svg+xml")
-        if "dxf" in formats:
-            add(to_dxf(scene, profile), "dxf", "application/dxf")
-    except GeometryError as exc:  # e.g. a counter smaller than the kerf: same input, same failure
-        raise ValidationFailed(str(exc), code=exc.code) from exc
+    for name in (f for f in PACK_FORMATS if f in formats):
+        writer = WRITERS[name]
+        try:
+            add(writer.write(scene, profile, rasterizer), name, writer.content_type)
+        except GeometryError as exc:  # e.g. a counter under the kerf: same input, same failure
+            raise ValidationFailed(str(exc), code=exc.code) from exc
     warnings = [
         f"zone {r['zone_id']}: image prints at {r['effective_dpi']:.0f} DPI, "
         f"below {profile.print_dpi}"
         for r in image_dpi_report(scene, profile.print_dpi)
         if r["status"] == "low"
     ]
+    cut_notes = _cut_checks(scene, spec, profile, warnings)
+    checks: tuple[str, ...] = CHECKS
+    if cut_notes:
+        checks += (
+            "cut zones: pieces counted, strokes and gaps against the profile's minimum "
+            f"feature ({profile.min_feature_mm:g} mm), holes against the kerf, inside the product",
+        )
     mockup = build_scene(spec, product, resources, mockup=True)
     thumb = render_preview(mockup, PreviewOptions(long_side_px=600, format="png"), rasterizer)
     add(
-        _job_sheet(model, spec, product, profile, thumb.data, warnings),
+        _job_sheet(model, spec, product, profile, thumb.data, warnings, checks, cut_notes),
         "pdf",
         "application/pdf",
         role="jobsheet",
     )
-    return out, warnings
+    return out, warnings, checks
+
+
+def _cut_checks(
+    scene: Scene, spec: dict[str, Any], profile: ProfileDoc, warnings: list[str]
+) -> dict[str, str]:
+    """Validate's manufacturability checks again, on the scene the files are drawn from: each
+    finding becomes a pack warning; the result is a note per cut zone for the job sheet."""
+    from chalicelib.scene.cut_checks import check_cut_item
+    from chalicelib.scene.model import TextItem
+
+    parsed = DesignSpec.model_validate(spec)
+    notes = {}
+    for item in scene.items:
+        given = parsed.zones.get(item.zone_id)
+        if not (isinstance(item, TextItem) and item.process == "cut"):
+            continue
+        text = given.text if isinstance(given, TextZoneSpec) else ""
+        report = check_cut_item(item, text, profile, (scene.width_mm, scene.height_mm))
+        notes[item.zone_id] = f"{report.parts} part(s), {report.connect}"
+        warnings.extend(f"zone {item.zone_id}: {f.message}" for f in report.findings)
+    return notes
 
 
 def _job_sheet(
@@ -164,6 +187,8 @@ def _job_sheet(
     profile: ProfileDoc,
     thumbnail: bytes,
     warnings: list[str],
+    checks: tuple[str, ...],
+    cut_notes: dict[str, str],
 ) -> bytes:
     from chalicelib.scene.jobsheet import JobSheet, SheetZone, job_sheet_pdf
 
@@ -187,7 +212,9 @@ def _job_sheet(
                 text=text.text if text else None,
                 font_id=text.font.id if text else None,
                 color=getattr(given, "color", None),
-                note=f"{given.effective_dpi:.0f} DPI" if given.kind == "image" else "",
+                note=f"{given.effective_dpi:.0f} DPI"
+                if given.kind == "image"
+                else cut_notes.get(zone.id, ""),
             )
         )
     return job_sheet_pdf(
@@ -201,7 +228,7 @@ def _job_sheet(
             product_version=parsed.product_version,
             profile_name=profile.name,
             zones=tuple(zones),
-            checks=CHECKS,
+            checks=checks,
             warnings=tuple(warnings),
             thumbnail=thumbnail,
             generator=f"atelier {GENERATOR_VERSION}",

@@ -1,4 +1,4 @@
-"""Export-pack jobs: the message, the producer and the worker's decision logic.
+"""Export-pack jobs: the worker's decision logic (producers: flows.packs).
 
 Idempotent on ``pack_id``: a finished pack is never rebuilt, a running one is left to its lease
 holder, and a pack whose worker died after uploading is rebuilt into the same bytes (the pack is
@@ -9,36 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from chalicelib import logs
-from chalicelib.api.event_payloads import pack_finished
-from chalicelib.jobs import deliveries, queue, runner
+from chalicelib.flows import delivery as event_delivery
+from chalicelib.flows.events import pack_finished
+from chalicelib.flows.packs import PackMessage, fail
+from chalicelib.jobs import runner
 from chalicelib.jobs.batch import Delivery
 from chalicelib.store import packs
 from chalicelib.store.models import PackModel
 
 log = logs.get_logger("atelier.jobs.packs")
-QUEUE = "export-manufacturing"
-
-
-class PackMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    pack_id: str
-    brand_id: str
-    correlation_id: str = ""
-
-
-def pack_key(brand_id: str, pack_id: str) -> str:
-    return f"{brand_id}/packs/{pack_id}.zip"
-
-
-def enqueue(pack: packs.Pack, correlation_id: str) -> None:
-    queue.send(
-        QUEUE,
-        PackMessage(pack_id=pack.pack_id, brand_id=pack.brand_id, correlation_id=correlation_id),
-    )
 
 
 def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
@@ -53,18 +33,12 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
         release=packs.release,
         delivery=delivery,
         kind="pack",
-        finished=lambda model: deliveries.dispatch(pack_finished(model)),
+        finished=lambda model: event_delivery.dispatch(pack_finished(model)),
     )
-
-
-def fail(model: PackModel, code: str, message: str, *, retryable: bool = False) -> None:
-    """Fail the pack and tell webhooks (pack.failed)."""
-    written = packs.fail(model, code, message, describe=pack_finished, retryable=retryable)
-    deliveries.dispatch(written)
 
 
 def _build(model: PackModel) -> None:
     from chalicelib.jobs.pack_worker import build_and_upload
 
     written = packs.succeed(model, **build_and_upload(model), describe=pack_finished)
-    deliveries.dispatch(written or [], model.correlation_id or "")
+    event_delivery.dispatch(written or [], model.correlation_id or "")

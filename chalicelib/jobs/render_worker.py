@@ -12,9 +12,9 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
+from chalicelib.flows.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.failures import is_retryable
-from chalicelib.jobs.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.resources import PREVIEW_EXPIRY
 from chalicelib.store import assets, products, renders, specs
 from chalicelib.store.models import RenderModel

@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
-from chalicelib import logs, metrics
+from chalicelib import logs, metrics, queue
 from chalicelib.errors import AtelierError
-from chalicelib.jobs import queue
 from chalicelib.jobs.batch import Delivery
 from chalicelib.jobs.failures import RecordNotVisible, backoff_s, classify, is_retryable
 

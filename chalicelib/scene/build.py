@@ -12,6 +12,7 @@ Failures are :class:`RenderError` with stable codes; nothing here ever draws a f
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable
@@ -25,8 +26,9 @@ from chalicelib.domain.imaging import (
     sniff_format,
     verify_image_bytes,
 )
-from chalicelib.domain.layout import Layout, LayoutInvalid, Shaping, layout_text
-from chalicelib.domain.personalization import zone_layout_options
+from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
+from chalicelib.domain.lines import Shaping
+from chalicelib.domain.placement import fit_scale
 from chalicelib.domain.spec import (
     ColorZoneSpec,
     DesignSpec,
@@ -37,6 +39,7 @@ from chalicelib.domain.spec import (
     shaping_record,
 )
 from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, TextZone, ZoneBase
+from chalicelib.domain.zone_layout import zone_layout_options
 from chalicelib.errors import AtelierError, field_errors
 from chalicelib.fonts import LoadedFont
 from chalicelib.scene.model import (
@@ -176,7 +179,11 @@ def _text_item(
     direction and features the spec recorded."""
     font = _font(zone.id, given.font, resources)
     shaping = (
-        Shaping(given.shaping.direction, tuple(sorted(given.shaping.features.items())))
+        Shaping(
+            given.shaping.direction,
+            tuple(sorted(given.shaping.features.items())),
+            _fallbacks(zone, given, resources),
+        )
         if spec_version >= 2 and given.shaping is not None
         else None
     )
@@ -192,13 +199,71 @@ def _text_item(
     _check_layout(zone.id, layout, given.layout)
     if shaping is not None and given.shaping is not None:
         _check_runs(zone.id, shaping_record(layout, shaping), given.shaping.model_dump())
+    return text_item(zone, layout, font, given.color)
+
+
+def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> TextItem:
+    """The zone's laid-out text as a scene item: outlines on the artboard, plus what the cut
+    connectors need (the zone's frame, baselines and cut options)."""
     frame = _zone_frame(zone)
     outline = outline_layout(layout, font)
     moved = tuple(
         GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
         for g in outline.glyphs
     )
-    return TextItem(zone.id, zone.process, given.color, TextOutline(moved), zone.rotation_deg)
+    item = TextItem(
+        zone.id,
+        zone.process,
+        color,
+        TextOutline(moved),
+        zone.rotation_deg,
+        frame,
+        tuple(line.baseline_mm for line in layout.lines),
+        zone.cut if zone.process == "cut" else None,
+    )
+    return _with_connector(item)
+
+
+def _with_connector(item: TextItem) -> TextItem:
+    """A cut zone's bar, ring or border, drawn into every picture (Clipper loads only here).
+
+    A connector that cannot attach is left out of the picture: validate refused that design,
+    and the pack's machine files refuse it again with the same code.
+    """
+    options = item.cut
+    if options is None or (options.connect in ("weld", "none") and options.ring is None):
+        return item
+    from chalicelib.scene import polygon_ops as ops
+    from chalicelib.scene.connectors import ConnectorError, cut_shape
+
+    try:
+        shape = cut_shape(item).cut
+    except ConnectorError:
+        return item
+    contours = tuple(
+        (Segment("M", (ring[0],)), *(Segment("L", (p,)) for p in ring[1:]))
+        for ring in (ops.to_ring(path) for path in ops.strictly_simple(shape))
+    )
+    return dataclasses.replace(item, connector=contours, plate=options.connect == "outline")
+
+
+def _fallbacks(
+    zone: TextZone, given: TextZoneSpec, resources: SceneResources
+) -> tuple[LoadedFont, ...]:
+    """The fallback fonts the spec's runs were drawn with, in the zone's fallback order.
+
+    Fallbacks no run used are left out: a cluster goes to the first font covering it, so
+    dropping a font that won no cluster changes no assignment.
+    """
+    assert given.shaping is not None
+    used: dict[str, FontRef] = {}
+    for line in given.shaping.lines:
+        for run in line.runs:
+            if run.font != given.font:
+                used.setdefault(run.font.id, run.font)
+    rank = {font_id: i for i, font_id in enumerate(zone.fallback_fonts)}
+    ordered = sorted(used.values(), key=lambda ref: rank.get(ref.id, len(rank)))
+    return tuple(_font(zone.id, ref, resources) for ref in ordered)
 
 
 def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:
@@ -273,8 +338,7 @@ def clear_verified_cache() -> None:
 
 def _fitted(width_px: int, height_px: int, box: Rect, mode: str) -> Rect:
     """The image's rect inside ``box``, centred: ``cover`` fills it, ``contain`` fits inside."""
-    sx, sy = box.width / width_px, box.height / height_px
-    scale = max(sx, sy) if mode == "cover" else min(sx, sy)
+    scale = fit_scale(width_px, height_px, box.width, box.height, mode)
     w, h = width_px * scale, height_px * scale
     return Rect(box.x + (box.width - w) / 2, box.y + (box.height - h) / 2, w, h)
 

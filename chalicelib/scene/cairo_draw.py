@@ -13,6 +13,7 @@ import io
 import sys
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.color import unit_rgb
 from chalicelib.scene.model import Affine, ColorItem, ImageItem, PlacedImage, Scene, TextItem
 from chalicelib.scene.svg import at_resolution
 
@@ -50,6 +51,8 @@ def draw(
         _image(ctx, at_resolution(scene.base_image, px_per_mm))
     for item in scene.items:
         if isinstance(item, TextItem):
+            if item.connector:  # a cut zone's bar, ring or border, under its letters
+                _text(ctx, item.connector, item.connector_color)
             _text(ctx, item.contours, item.color)
         elif isinstance(item, ImageItem):
             _image(ctx, at_resolution(item.image, px_per_mm))
@@ -73,8 +76,7 @@ def draw(
 
 
 def _fill(ctx: Any, color: str) -> None:
-    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    ctx.set_source_rgb(r, g, b)
+    ctx.set_source_rgb(*unit_rgb(color))
     ctx.fill()
 
 

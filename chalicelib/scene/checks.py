@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from chalicelib.domain.units import MM_PER_INCH
 from chalicelib.scene.model import ImageItem, Scene
 
-MM_PER_INCH = 25.4
 DpiStatus = Literal["ok", "low"]
 
 

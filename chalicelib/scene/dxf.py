@@ -29,10 +29,12 @@ import tempfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.color import hex_rgb
 from chalicelib.domain.profile import ProfileDoc
+from chalicelib.domain.units import MM_PER_INCH
 from chalicelib.scene import flatten as geo
 from chalicelib.scene.machine import RUN_ORDER, machine_paths
-from chalicelib.scene.model import Scene, hex_rgb
+from chalicelib.scene.model import Scene
 
 if TYPE_CHECKING:
     from ezdxf.document import Drawing
@@ -99,7 +101,7 @@ def _drawing(scene: Scene, profile: ProfileDoc) -> Drawing:
 
 def _set_extents(doc: Drawing, rings: list[geo.Ring], frame: geo.MachineFrame) -> None:
     """Extents (what viewers zoom to) from the geometry; limits are the artboard."""
-    scale = 1 / geo.MM_PER_INCH if frame.inches else 1.0
+    scale = 1 / MM_PER_INCH if frame.inches else 1.0
     msp = doc.modelspace()
     msp.dxf.limmin = (0.0, 0.0)
     msp.dxf.limmax = (round(frame.width_mm * scale, 5), round(frame.height_mm * scale, 5))

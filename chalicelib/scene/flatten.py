@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.units import MM_PER_INCH
+
 if TYPE_CHECKING:
     from chalicelib.scene.model import Affine, Rect
     from chalicelib.scene.outline import Contour
@@ -33,7 +35,6 @@ Box = tuple[float, float, float, float]  # x_min, y_min, x_max, y_max
 
 TOLERANCE_MM = 0.01
 GRID_MM = 0.001  # written coordinates are rounded to 1 µm
-MM_PER_INCH = 25.4
 CURVE_TOLERANCE_MM = TOLERANCE_MM - GRID_MM * math.sqrt(2) / 2
 NOISE_AREA_MM2 = TOLERANCE_MM**2  # a contour enclosing less is font noise, below any machine
 EPS = 1e-9  # points closer than this on both axes are the same point

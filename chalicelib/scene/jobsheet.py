@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 
 from chalicelib import fonts
 from chalicelib.domain.layout import LayoutOptions, layout_text
+from chalicelib.domain.units import PT_PER_MM
 from chalicelib.errors import AtelierError
 from chalicelib.scene.model import fmt_number
 from chalicelib.scene.outline import outline_layout
-from chalicelib.scene.pdfdoc import PT_PER_MM, fill_contours, one_page, rgb
+from chalicelib.scene.pdfdoc import fill_contours, one_page, rgb
 
 if TYPE_CHECKING:
     from PIL.Image import Image

@@ -7,8 +7,10 @@ returns, so they cannot disagree. From the scene's outlines it:
 2. resolves each glyph with the nonzero rule, as fonts fill (a glyph drawn as overlapping
    strokes becomes one outline, its counters stay holes);
 3. for cut zones, **welds** the letters (the union of letters that touch or overlap, so the
-   laser never cuts through a join and no two cut paths overlap), then applies the profile's
-   stencil bridges (across the zone's own strokes, at its angle) and kerf;
+   laser never cuts through a join and no two cut paths overlap) and adds the zone's
+   connectors (bar, outline border, ring: :mod:`chalicelib.scene.connectors`; an outline's
+   letters are engraved on it), then applies the profile's stencil bridges (across the zone's
+   own strokes, at its angle) and kerf;
 4. engrave and print fills stay per glyph (the fill is the same; a workshop may recolour one
    letter), with duplicates dropped by the writers;
 5. orders everything the way a machine runs it: print, engrave, score, cut; within cut, holes
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
 from chalicelib.scene import flatten as geo
 from chalicelib.scene import polygon_ops as ops
+from chalicelib.scene.connectors import cut_shape, glyph_fills
 from chalicelib.scene.model import ColorItem, Scene, TextItem
 
 # The order a machine runs them: engrave while the part is still held by the sheet, cut last.
@@ -61,8 +64,7 @@ def machine_paths(scene: Scene, profile: ProfileDoc) -> list[MachinePath]:
 
 def glyph_regions(item: TextItem) -> list[ops.Region]:
     """Each glyph's fill, resolved with the nonzero rule; empty glyphs (spaces) give none."""
-    shapes = (ops.region(geo.flatten_all(glyph.contours)) for glyph in item.outline.glyphs)
-    return [shape for shape in shapes if shape]
+    return [fill for _, fill in glyph_fills(item)]
 
 
 def welded(item: TextItem) -> ops.Region:
@@ -70,9 +72,11 @@ def welded(item: TextItem) -> ops.Region:
     return ops.union(*glyph_regions(item))
 
 
-def cut_region(item: TextItem, profile: ProfileDoc) -> ops.Region:
-    """What the cut layer of a text zone cuts out: welded, bridged and kerf-compensated."""
-    shape = welded(item)
+def cut_region(item: TextItem, profile: ProfileDoc, shape: ops.Region | None = None) -> ops.Region:
+    """What the cut layer of a text zone cuts out: the text with its connectors (weld, bar,
+    outline, ring: :mod:`chalicelib.scene.connectors`), bridged and kerf-compensated."""
+    if shape is None:
+        shape = cut_shape(item).cut
     if profile.stencil_bridges:
         shape = ops.stencil_bridges(shape, profile.bridge_width_mm, item.angle_deg)
     if profile.kerf_mm > 0:
@@ -83,13 +87,15 @@ def cut_region(item: TextItem, profile: ProfileDoc) -> ops.Region:
 def _text_paths(item: TextItem, profile: ProfileDoc) -> list[MachinePath]:
     operation = OPERATION_OF_PROCESS[item.process]
     if operation == "cut":
-        return _region_paths(operation, cut_region(item, profile))
+        shape = cut_shape(item)
+        engraved = [p for fill in shape.engrave for p in _region_paths("engrave", fill)]
+        return engraved + _region_paths(operation, cut_region(item, profile, shape.cut))
     return [path for shape in glyph_regions(item) for path in _region_paths(operation, shape)]
 
 
 def _region_paths(operation: OperationName, shape: ops.Region) -> list[MachinePath]:
     paths = []
-    for part in ops.parts(shape):
+    for part in ops.parts(ops.strictly_simple(shape)):
         paths.append(MachinePath(operation, ops.to_ring(part.outer), part.depth))
         paths.extend(MachinePath(operation, ops.to_ring(h), part.depth + 1) for h in part.holes)
     return paths

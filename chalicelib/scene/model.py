@@ -25,9 +25,11 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
+from chalicelib.domain.color import hex_rgb
 from chalicelib.errors import ValidationFailed
 
 if TYPE_CHECKING:
+    from chalicelib.domain.zone import CutOptions
     from chalicelib.scene.outline import Contour, TextOutline
 
 Process = Literal["print", "engrave", "cut"]
@@ -110,6 +112,22 @@ class TextItem:
     color: str  # "#RRGGBB"
     outline: TextOutline  # artboard coordinates, fill with the nonzero rule
     angle_deg: float = 0.0  # the zone's rotation: the text's vertical, for stencil bridges
+    frame: Affine = Affine()  # zone-local mm (origin top-left, y down) to artboard, for connectors
+    baselines_mm: tuple[float, ...] = ()  # each line's baseline, zone-local y
+    cut: CutOptions | None = None  # connectors and ring of a cut zone; None: weld
+    # What the cut connectors add, so every picture shows the part the machine makes: the cut
+    # shape (bar, ring: drawn in the text's colour) or, with ``plate``, the outline border
+    # (drawn in a tint, the letters engraved on it). Straight segments; empty for plain text.
+    connector: tuple[Contour, ...] = ()
+    plate: bool = False
+
+    @property
+    def connector_color(self) -> str:
+        """The border plate's tint (the colour 60 % towards white); else the text's colour."""
+        if not self.plate:
+            return self.color
+        r, g, b = (round(c + (255 - c) * 0.6) for c in hex_rgb(self.color))
+        return f"#{r:02X}{g:02X}{b:02X}"
 
     @property
     def contours(self) -> tuple[Contour, ...]:
@@ -144,12 +162,6 @@ class Scene:
     height_mm: float
     base_image: PlacedImage | None
     items: tuple[Item, ...]
-
-
-def hex_rgb(color: str) -> tuple[int, int, int]:
-    """``#RRGGBB`` as integers; the spec schema guarantees the format."""
-    value = int(color[1:7], 16)
-    return value >> 16, (value >> 8) & 0xFF, value & 0xFF
 
 
 def fmt_number(value: float, decimals: int = 4) -> str:

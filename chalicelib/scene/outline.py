@@ -59,11 +59,13 @@ def outline_layout(layout: Layout, font: LoadedFont) -> TextOutline:
     """Outlines of every placed glyph; the font must be the one the layout was measured with."""
     if layout.font_sha256 != font.sha256:
         raise ValueError(f"layout was made with font {layout.font_id}, not {font.font_id}")
-    scale = layout.font_size_mm / font.units_per_em
+    fonts = (font, *layout.fallbacks)  # a fallback glyph is drawn from its own font
     glyphs = []
     for placement in layout.glyphs:
+        glyph_font = fonts[placement.font]
+        scale = layout.font_size_mm / glyph_font.units_per_em
         contours = _draw(
-            font, placement.glyph, (scale, 0, 0, -scale, placement.x_mm, placement.y_mm)
+            glyph_font, placement.glyph, (scale, 0, 0, -scale, placement.x_mm, placement.y_mm)
         )
         if contours:
             glyphs.append(GlyphOutline(placement.glyph, placement.char, placement.line, contours))

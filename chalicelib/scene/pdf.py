@@ -27,10 +27,10 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.units import PT_PER_MM
 from chalicelib.scene.model import ColorItem, ImageItem, PlacedImage, Scene, TextItem
 from chalicelib.scene.model import fmt_number as _n
 from chalicelib.scene.pdfdoc import (
-    PT_PER_MM,
     Box,
     cm,
     fill_contours,
@@ -65,6 +65,8 @@ def to_pdf(scene: Scene, *, bleed_mm: float = 0.0, crop_marks: bool = False) -> 
         ops.append(_image_ops(scene.base_image, images))
     for item in scene.items:
         if isinstance(item, TextItem):
+            if item.connector:  # a cut zone's bar, ring or border, under its letters
+                ops.append(fill_contours(item.connector, item.connector_color))
             ops.append(fill_contours(item.contours, item.color))
         elif isinstance(item, ImageItem):
             ops.append(_image_ops(item.image, images))

@@ -16,7 +16,8 @@ import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from chalicelib.scene.model import Affine, Rect, hex_rgb
+from chalicelib.domain.color import hex_rgb
+from chalicelib.scene.model import Affine, Rect
 from chalicelib.scene.model import fmt_number as _n
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
     from chalicelib.scene.outline import Contour
 
-PT_PER_MM = 72 / 25.4
 ZLIB_LEVEL = 6
 Box = Sequence[float]  # llx, lly, urx, ury in points
 

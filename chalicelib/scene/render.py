@@ -26,6 +26,7 @@ from chalicelib.domain.render_options import (
     FinalOptions,
     PreviewOptions,
 )
+from chalicelib.domain.units import MM_PER_INCH
 from chalicelib.scene.model import RenderError
 from chalicelib.scene.pdf import to_pdf
 from chalicelib.scene.raster import (
@@ -50,7 +51,6 @@ __all__ = [
     "render_final",
     "render_preview",
 ]
-MM_PER_INCH = 25.4
 _WHITE = "#FFFFFF"
 
 

@@ -16,8 +16,8 @@ import base64
 import functools
 import hashlib
 import io
-import re
 
+from chalicelib.domain.color import normalize as normalize_color
 from chalicelib.scene.model import (
     Affine,
     ColorItem,
@@ -28,11 +28,10 @@ from chalicelib.scene.model import (
     TextItem,
 )
 from chalicelib.scene.model import fmt_number as _n
-from chalicelib.scene.outline import to_svg_path_d
+from chalicelib.scene.outline import GlyphOutline, TextOutline, to_svg_path_d
 
 DECIMALS = 4  # 0.1 µm: far below any machine's resolution, and stable across platforms
 _MATRIX_DECIMALS = 8  # rotation terms: an error of 1e-8 over a 5 m artboard is 0.05 µm
-_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 def to_svg(
@@ -69,6 +68,11 @@ def to_svg(
         parts.append(_image(scene.base_image, clips, px_per_mm))
     for item in scene.items:
         if isinstance(item, TextItem):
+            if item.connector:
+                connector = TextOutline((GlyphOutline("", "", -1, item.connector),))
+                under = to_svg_path_d(connector, decimals=DECIMALS)
+                color = _color(item.connector_color)
+                parts.append(f'<path fill="{color}" fill-rule="nonzero" d="{under}"/>')
             d = to_svg_path_d(item.outline, decimals=DECIMALS)
             if d:
                 parts.append(f'<path fill="{_color(item.color)}" fill-rule="nonzero" d="{d}"/>')
@@ -165,6 +169,4 @@ def _rect(r: Rect, fill: str | None) -> str:
 
 def _color(color: str) -> str:
     """Colours come from the validated spec; checked again because they are written verbatim."""
-    if not _HEX.match(color):
-        raise ValueError(f"not a #RRGGBB colour: {color!r}")
-    return color.upper()
+    return normalize_color(color)

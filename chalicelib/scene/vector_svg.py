@@ -28,7 +28,8 @@ from __future__ import annotations
 import dataclasses
 
 from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
-from chalicelib.scene.flatten import MM_PER_INCH, Ring
+from chalicelib.domain.units import MM_PER_INCH
+from chalicelib.scene.flatten import Ring
 from chalicelib.scene.machine import RUN_ORDER, machine_paths
 from chalicelib.scene.model import ColorItem, ImageItem, Scene, TextItem
 from chalicelib.scene.model import fmt_number as _n
@@ -98,7 +99,8 @@ def _bodies(scene: Scene, profile: ProfileDoc, clips: list[str]) -> dict[Operati
             bodies[name].append(_group(item.transform, _rect(item.rect, paint)))
     if cut_items:
         cut_scene = dataclasses.replace(scene, base_image=None, items=tuple(cut_items))
-        bodies["cut"] = [_polygon(path.ring) for path in machine_paths(cut_scene, profile)]
+        for path in machine_paths(cut_scene, profile):  # cut, and an outline's engraved text
+            bodies[path.operation].append(_polygon(path.ring))
     return bodies
 
 

@@ -280,6 +280,10 @@ class OrderModel(Model):
     order_id = UnicodeAttribute(range_key=True)
     external_ref = UnicodeAttribute(default="")
     source = UnicodeAttribute(default="api")  # "api" | "shopify"
+    # Shopify's numeric order id and the shop it came from (null on API orders and on Shopify
+    # orders written before they were recorded; their ids still derive from both).
+    external_id = UnicodeAttribute(null=True)
+    shop_domain = UnicodeAttribute(null=True)
     currency = UnicodeAttribute()
     customer = JSONAttribute()
     status = UnicodeAttribute()

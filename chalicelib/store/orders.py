@@ -50,6 +50,7 @@ class Order:
     created_at: datetime
     updated_at: datetime
     legacy: dict[str, Any] | None = None  # the single product/snapshot of pre-item orders
+    external_id: str | None = None  # Shopify's numeric order id
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def _order(m: OrderModel, items: list[Item]) -> Order:
         m.created_at,
         m.updated_at,
         legacy,
+        m.external_id,
     )
 
 
@@ -110,6 +112,8 @@ def new_order(
     source: str,
     items: list[NewItem],
     order_id: str | None = None,
+    external_id: str | None = None,
+    shop_domain: str | None = None,
 ) -> tuple[OrderModel, list[OrderItemModel]]:
     """The order and item records (not yet written); ``order_id`` may be derived by the caller."""
     oid = order_id or f"ord_{secrets.token_hex(8)}"
@@ -119,6 +123,8 @@ def new_order(
         order_id=oid,
         external_ref=external_ref,
         source=source,
+        external_id=external_id,
+        shop_domain=shop_domain,
         currency=currency,
         customer=customer,
         status="created",

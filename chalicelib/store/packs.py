@@ -10,6 +10,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.pack import PACK_FORMATS
 from chalicelib.errors import NotFound
 from chalicelib.store import jobstate
 from chalicelib.store.base import utcnow
@@ -17,7 +18,7 @@ from chalicelib.store.events import NewEvent
 from chalicelib.store.models import PackModel
 
 LEASE_SECONDS = 360  # longer than the export worker's timeout (300 s)
-FORMATS = ("png", "pdf", "svg", "dxf")
+FORMATS = PACK_FORMATS
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,9 @@ def create_product(brand_id: str, doc: ProductDoc) -> Product:
         with transaction() as tx:
             put_new(tx, model)
     except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if not (reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"):
+            raise  # not a collision: no credentials, no table, throttling... name it as it is
         raise Conflict("Product id collision; retry.", code="product.id_collision") from exc
     return _product(model)
 

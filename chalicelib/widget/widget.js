@@ -218,6 +218,7 @@
     field.input = el(multi ? "textarea" : "input", {
       id: id, name: zone.id, type: multi ? null : "text", rows: multi ? zone.max_lines : null,
       autocomplete: "off", spellcheck: "false", required: zone.required,
+      dir: zone.direction && zone.direction !== "auto" ? zone.direction : "auto",  // Arabic, Hebrew typed as read
       "aria-describedby": id + "-counter " + id + "-error",
       oninput: function () { self.updateCounter(field); self.schedule(); },
       onkeydown: function (event) {   // Enter may not start a line the zone cannot hold
@@ -238,6 +239,12 @@
       parts.push(el("label", { "for": id + "-font", "class": "atelier-sub", text: "Font" }), field.font);
     }
     if (zone.colors.length > 1) parts.push(this.colorChoice(zone, id + "-color", field, zone.name + ": colour"));
+    field.features = (zone.feature_choices || []).map(function (choice) {
+      var box = el("input", { type: "checkbox", id: id + "-feature-" + choice.id, value: choice.id,
+        onchange: function () { self.schedule(0); } });
+      parts.push(el("label", { "for": box.id, "class": "atelier-sub" }, [box, document.createTextNode(" " + choice.name)]));
+      return box;
+    });
     this.updateCounter(field);
     return parts;
   };
@@ -336,6 +343,8 @@
         var given = { text: field.input.value };
         if (field.font) given.font = field.font.value;
         if (color) given.color = color.value;
+        var chosen = (field.features || []).filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+        if (chosen.length) given.features = chosen;
         inputs[zone.id] = given;
       } else if (zone.kind === "color" && color) {
         inputs[zone.id] = { color: color.value };

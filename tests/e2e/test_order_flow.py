@@ -116,6 +116,7 @@ def test_shopify_webhook_in_zip_out(stack: Stack) -> None:
             "name": "#1042",
             "currency": "EUR",
             "email": "maelle@example.com",
+            "financial_status": "paid",
             "line_items": [
                 {
                     "quantity": 1,

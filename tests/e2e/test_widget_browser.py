@@ -142,7 +142,7 @@ def _ink_in_name_zone(url: str) -> tuple[int, float]:
 def _preview_key(spec_hash: str) -> str:
     """Where the preview of this design is stored (content-addressed, in the image's URL)."""
     from chalicelib.domain.render_options import RENDERER_VERSION, PreviewOptions
-    from chalicelib.jobs.renders import cache_key
+    from chalicelib.flows.renders import cache_key
 
     options = PreviewOptions().model_dump(mode="json")
     return cache_key(spec_hash, "preview", options, RENDERER_VERSION)

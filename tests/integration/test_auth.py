@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from chalice.test import Client
 
+from chalicelib.errors import Conflict
 from tests.integration.conftest import bearer, body, new_brand
 
 
@@ -131,3 +133,15 @@ def test_listed_keys_never_show_secrets(client: Client, brand: dict[str, Any]) -
     text = r.body.decode()
     assert brand["secret_key"] not in text and brand["publishable_key"] not in text
     assert brand["secret_key"].rsplit("_", 1)[0] in text  # the visible prefix is shown
+
+
+def test_only_a_failed_condition_is_an_id_collision(
+    aws_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.store import brands
+
+    monkeypatch.setattr(brands.secrets, "token_hex", lambda n: "0" * (2 * n))
+    brands.create_brand("First", [])
+    with pytest.raises(Conflict) as collided:
+        brands.create_brand("Second", [])
+    assert collided.value.code == "brand.id_collision"

@@ -54,6 +54,35 @@ def test_lone_surrogate_is_a_clear_400(client: Client, brand: dict[str, Any]) ->
     assert body(r)["error"]["details"]["fields"] == ["label"]
 
 
+def test_lone_surrogates_are_repaired_in_shopper_text_and_refused_anywhere_else(
+    client: Client, brand: dict[str, Any]
+) -> None:
+    """What the README promises: repaired (200 + warning) in a text input, 400 elsewhere."""
+    from tests.integration.test_products import create
+    from tests.integration.test_renders import ZONE
+
+    auth = bearer(brand["publishable_key"], Origin="https://a.example")
+    made = create(client, brand["secret_key"], width_mm=120, height_mm=40, zones=[ZONE])
+    product_id = body(made)["product_id"]
+    text = '{"product_id": "%s", "inputs": {"%s": {"text": "Ana\\ud800"}}%s}'
+    ok = client.http.post(
+        "/v1/personalization/validate", headers=auth, body=text % (product_id, ZONE["id"], "")
+    )
+    assert ok.status_code == 200, ok.body
+    assert body(ok)["normalized_inputs"][ZONE["id"]]["text"] == "Ana"
+    assert "text.lone_surrogate_removed" in {w["code"] for w in body(ok)["warnings"]}
+    auth = {**auth, "Idempotency-Key": "surrogates-1"}
+    spec = client.http.post("/v1/specs", headers=auth, body=text % (product_id, ZONE["id"], ""))
+    assert spec.status_code == 201, spec.body
+    metadata = ', "metadata": {"source": "x\\udc00"}'
+    auth = {**auth, "Idempotency-Key": "surrogates-2"}
+    bad = client.http.post(
+        "/v1/specs", headers=auth, body=text % (product_id, ZONE["id"], metadata)
+    )
+    assert bad.status_code == 400, bad.body
+    assert body(bad)["error"]["details"]["fields"] == ["metadata.source"]
+
+
 def test_invalid_origin_is_422(client: Client, brand: dict[str, Any]) -> None:
     r = client.http.put(
         "/v1/brand/origins",

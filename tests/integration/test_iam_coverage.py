@@ -277,7 +277,8 @@ def run_outbox(
     """The outbox sweeper, 5 minutes after an order moved on by a process that died before
     its dispatch: it finds that event undelivered and queues its fan-out."""
     from app import app
-    from chalicelib.jobs import deliveries, outbox
+    from chalicelib.flows import delivery as deliveries
+    from chalicelib.jobs import outbox
     from local.poller import LambdaContext
 
     with pytest.MonkeyPatch.context() as mp, recorder.acting_as("api_handler"):

@@ -206,3 +206,50 @@ def test_brand_profanity_words_apply(client: Client, shop: dict[str, Any]) -> No
         {"product_id": shop["product_id"], "inputs": {"name": {"text": "voldemort"}}},
     )
     assert "text.profanity" in {e["code"] for e in body(v)["errors"]}
+
+
+def test_typography_bad_input_is_422_naming_it(client: Client, shop: dict[str, Any]) -> None:
+    """A script-required feature, an unknown direction or charset in the product, and an
+    option the zone does not offer from the shopper: each a 422 that names the culprit."""
+    sk = shop["secret_key"]
+    for zone_change, code, named in [
+        ({"features": {"init": False}}, "zone.feature_not_switchable", "init"),
+        ({"charset": ["latin", "klingon"]}, "zone.unknown_charset", "klingon"),
+        ({"direction": "up"}, None, "direction"),
+    ]:
+        r = create(client, sk, zones=[{**ZONE, **zone_change}])
+        assert r.status_code == 422, r.body
+        assert named in r.body.decode()
+        if code is not None:
+            assert code in r.body.decode()
+    swash = {"id": "swash", "name": "Swash capitals", "features": {"swsh": True}}
+    product_id = body(create(client, sk, zones=[{**ZONE, "feature_choices": [swash]}]))[
+        "product_id"
+    ]
+    fit = post(
+        client,
+        "/v1/personalization/auto-fit",
+        pk(shop),
+        {"product_id": product_id, "zone_id": "name", "text": "Ana", "features": ["ss07"]},
+    )
+    assert fit.status_code == 422 and body(fit)["error"]["code"] == "zone.feature_not_allowed"
+    assert body(fit)["error"]["details"]["features"] == ["ss07"]
+    spec = post(
+        client,
+        "/v1/specs",
+        {**pk(shop), "Idempotency-Key": "typo-features-1"},
+        {"product_id": product_id, "inputs": {"name": {"text": "Ana", "features": ["ss07"]}}},
+    )
+    assert spec.status_code == 422, spec.body
+    errors = body(spec)["error"]["details"]["errors"]
+    assert [(e["code"], e["params"]["features"]) for e in errors] == [
+        ("zone.feature_not_allowed", ["ss07"])
+    ]
+    chosen = post(
+        client,
+        "/v1/specs",
+        {**pk(shop), "Idempotency-Key": "typo-features-2"},
+        {"product_id": product_id, "inputs": {"name": {"text": "Ana", "features": ["swash"]}}},
+    )
+    assert chosen.status_code == 201, chosen.body
+    assert body(chosen)["spec"]["zones"]["name"]["shaping"]["features"] == {"swsh": True}

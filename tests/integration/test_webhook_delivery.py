@@ -295,7 +295,7 @@ def settle() -> None:
 def test_paid_again_repairs_a_lost_dispatch_without_a_second_delivery(
     client: Client, shop: dict[str, Any], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.jobs import deliveries
+    from chalicelib.flows import delivery as deliveries
     from tests.integration.test_orders import move, place
 
     register(client, shop, receiver, "order.paid")
@@ -317,7 +317,7 @@ def test_paid_again_repairs_a_lost_dispatch_without_a_second_delivery(
 def test_failing_a_failed_job_again_writes_no_second_event(
     client: Client, shop: dict[str, Any]
 ) -> None:
-    from chalicelib.jobs import renders as render_jobs
+    from chalicelib.flows import renders as render_jobs
     from chalicelib.store import renders
 
     sid = snapshot(client, shop, "Fail twice")
@@ -345,8 +345,8 @@ def test_failing_a_failed_job_again_writes_no_second_event(
 def test_a_transition_that_loses_a_race_writes_no_event(
     client: Client, shop: dict[str, Any]
 ) -> None:
-    from chalicelib.api.event_payloads import order_events
     from chalicelib.errors import Conflict
+    from chalicelib.flows.events import order_events
     from chalicelib.store import orders
     from chalicelib.store.models import OrderModel
     from tests.integration.test_orders import place
@@ -402,18 +402,19 @@ def test_a_redelivered_attempt_requeues_a_retry_its_worker_died_before_sending(
 def test_a_wait_longer_than_sqs_can_delay_hops_until_due(
     client: Client, shop: dict[str, Any], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.jobs import deliveries
+    from chalicelib import queue
+    from chalicelib.flows import delivery
 
     monkeypatch.setenv("ATELIER_WEBHOOK_RETRY_SCHEDULE", "3")
-    monkeypatch.setattr(deliveries, "MAX_DELAY_S", 1)  # as if SQS could delay 1 s, not 900
+    monkeypatch.setattr(delivery, "MAX_DELAY_S", 1)  # as if SQS could delay 1 s, not 900
     sent: list[int] = []
-    real_send = deliveries.queue.send
+    real_send = queue.send
 
     def counting(queue: str, message: Any, *, delay_s: int = 0) -> None:
         sent.append(delay_s)
         real_send(queue, message, delay_s=delay_s)
 
-    monkeypatch.setattr(deliveries.queue, "send", counting)
+    monkeypatch.setattr(queue, "send", counting)
     register(client, shop, receiver, "snapshot.locked")
     receiver.script = [500]
     lock(client, shop, "Hop")

@@ -163,6 +163,45 @@ def test_rotation_shows_a_new_secret_and_keeps_the_old_one_signing(
     assert too_long.status_code == 422
 
 
+def idempotency_table_text() -> str:
+    """Every stored Idempotency-Key record, raw as DynamoDB holds it."""
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+
+    table = get_settings().physical_name("table", "idempotency")
+    pages = aws.dynamodb().get_paginator("scan").paginate(TableName=table, ConsistentRead=True)
+    return json.dumps([item for page in pages for item in page["Items"]])
+
+
+def test_replays_withhold_the_secret_which_is_never_stored(
+    client: Client, owner: dict[str, Any]
+) -> None:
+    """Issue 22, finding 7: the idempotency table held whsec_ secrets in plaintext for 24 h."""
+    sk = owner["secret_key"]
+    create_headers = idem(sk)
+    made = body(create(client, "", create_headers))
+    path = f"/v1/webhook-endpoints/{made['endpoint_id']}/rotate-secret"
+    rotate_headers = idem(sk)
+    rotated = body(client.http.post(path, headers=rotate_headers, body="{}"))
+    assert made["secret"].startswith("whsec_") and rotated["secret"].startswith("whsec_")
+
+    stored = idempotency_table_text()
+    assert made["endpoint_id"] in stored  # both answers are stored for replay ...
+    for secret in (made["secret"], rotated["secret"]):  # ... without their secret
+        assert secret.removeprefix("whsec_") not in stored
+
+    for replay, first, status in (
+        (create(client, "", create_headers), made, 201),
+        (client.http.post(path, headers=rotate_headers, body="{}"), rotated, 200),
+    ):
+        assert replay.status_code == status and replay.headers["Idempotent-Replayed"] == "true"
+        again = body(replay)
+        assert again["secret"] is None and "rotate-secret" in again["secret_withheld"]
+        assert again["endpoint_id"] == first["endpoint_id"]
+        assert again["secret_hint"] == first["secret_hint"] == first["secret"][-4:]
+    assert made["secret_withheld"] is None
+
+
 def test_publishable_keys_cannot_manage_endpoints(client: Client, owner: dict[str, Any]) -> None:
     r = create(client, owner["publishable_key"])
     assert r.status_code in (401, 403)

@@ -54,7 +54,7 @@ def pay_without_dispatch(
     client: Client, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch, text: str = "Lost"
 ) -> None:
     """An order paid by a process that died after the commit: the event exists, no fan-out."""
-    from chalicelib.jobs import deliveries
+    from chalicelib.flows import delivery as deliveries
 
     order = place(client, shop, snapshot(client, shop, text))
     with monkeypatch.context() as mp:
@@ -209,6 +209,7 @@ def test_a_repeated_fan_out_does_not_cut_a_retry_wait_short(
     client: Client, receivers: list[Receiver], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A sweep may race a late original fan-out: the repeat must not attempt again early."""
+    from chalicelib.flows.delivery import FanOut
     from chalicelib.jobs import deliveries
 
     monkeypatch.setenv("ATELIER_WEBHOOK_RETRY_SCHEDULE", "600")  # the retry is 10 minutes off
@@ -220,6 +221,6 @@ def test_a_repeated_fan_out_does_not_cut_a_retry_wait_short(
     pump(lambda: len(receiver.received) == 1)
     (waiting,) = event(client, shop["secret_key"], lost["id"])["deliveries"]
     assert waiting["status"] == "pending" and len(waiting["attempts"]) == 1
-    deliveries.fan_out(deliveries.FanOut(brand_id=shop["brand_id"], event_id=lost["id"]))
+    deliveries.fan_out(FanOut(brand_id=shop["brand_id"], event_id=lost["id"]))
     settle()
     assert [r.answered for r in receiver.received] == [500]  # still waiting for its retry

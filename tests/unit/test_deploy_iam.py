@@ -85,7 +85,7 @@ def test_consumers_get_their_event_source_queue_only() -> None:
 def test_a_worker_may_postpone_a_failed_delivery_of_its_own_queue(
     function: str, queue: str
 ) -> None:
-    """What chalicelib.jobs.queue.retry_after calls after a passing failure (a retry with
+    """What chalicelib.queue.retry_after calls after a passing failure (a retry with
     backoff): without these grants the backoff would be denied and fall back to 30 minutes."""
     name = f"atelier-prod-{queue}"
     url = f"https://sqs.us-east-1.amazonaws.com/123456789012/{name}"

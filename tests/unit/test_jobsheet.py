@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from chalicelib import fonts
+from chalicelib.domain.units import PT_PER_MM
 from chalicelib.scene import jobsheet
 from chalicelib.scene.jobsheet import JobSheet, SheetZone, job_sheet_pdf
-from chalicelib.scene.pdfdoc import PT_PER_MM
 from tests.unit.test_scene import BIRTHDAY, HOSTILE, photo_png
 
 SHEET = JobSheet(

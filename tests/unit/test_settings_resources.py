@@ -81,3 +81,33 @@ def test_chalice_config_is_exactly_what_the_definition_generates() -> None:
     for queue in resources.QUEUES:
         settings = config["stages"]["prod"]["lambda_functions"][queue.consumer]
         assert settings["lambda_timeout"] == queue.consumer_timeout_s
+
+
+@pytest.mark.parametrize("policy", [None, "", "strict", "relaxed", "LOCAL", "dev"])
+def test_webhook_urls_are_strict_unless_the_local_switch_is_set(
+    monkeypatch: pytest.MonkeyPatch, policy: str | None
+) -> None:
+    """Issue 22, finding 4: the stage name never relaxes the rules; only "local" does."""
+    monkeypatch.setenv("ATELIER_STAGE", "dev")
+    if policy is None:
+        monkeypatch.delenv("ATELIER_WEBHOOK_URL_POLICY", raising=False)
+    else:
+        monkeypatch.setenv("ATELIER_WEBHOOK_URL_POLICY", policy)
+    assert get_settings().webhook_strict_urls is True
+    monkeypatch.setenv("ATELIER_WEBHOOK_URL_POLICY", "local")
+    assert get_settings().webhook_strict_urls is False
+
+
+def test_no_deployed_stage_carries_the_local_switch() -> None:
+    for name, stage in resources.chalice_config()["stages"].items():
+        assert "ATELIER_WEBHOOK_URL_POLICY" not in stage["environment_variables"], name
+
+
+def test_webhook_ports_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ATELIER_WEBHOOK_PORTS", raising=False)
+    assert get_settings().webhook_ports == (443, 80)
+    monkeypatch.setenv("ATELIER_WEBHOOK_PORTS", "443, 8443")
+    assert get_settings().webhook_ports == (443, 8443)
+    monkeypatch.setenv("ATELIER_WEBHOOK_PORTS", "0")
+    with pytest.raises(ValueError):
+        get_settings()

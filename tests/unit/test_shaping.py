@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.domain.layout import LayoutOptions, Shaping, layout_text
+from chalicelib.domain.layout import LayoutOptions, layout_text
+from chalicelib.domain.lines import Shaping
 from chalicelib.domain.shaping import shape_line
 from chalicelib.fonts import LoadedFont
 

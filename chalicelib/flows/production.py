@@ -9,25 +9,34 @@ on the job id, so a duplicate message never means duplicate work, and a crash ne
 from __future__ import annotations
 
 from chalicelib import logs
-from chalicelib.api.event_payloads import snapshot_locked
 from chalicelib.domain.order import production_id
 from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions
-from chalicelib.jobs import deliveries
-from chalicelib.jobs import packs as pack_jobs
-from chalicelib.jobs import renders as render_jobs
+from chalicelib.flows import delivery
+from chalicelib.flows import packs as pack_jobs
+from chalicelib.flows import renders as render_jobs
+from chalicelib.flows.events import snapshot_locked
 from chalicelib.store import orders, packs, products, profiles, renders, snapshots
 from chalicelib.store.base import save_once
 from chalicelib.store.models import PackModel, RenderModel
 
-log = logs.get_logger("atelier.jobs.production")
+log = logs.get_logger("atelier.flows.production")
+
+
+def lock_and_announce(brand_id: str, snapshot_id: str, correlation_id: str) -> snapshots.Snapshot:
+    """Lock a snapshot (one-way) and tell webhooks (snapshot.locked).
+
+    Locking again re-dispatches the same event (deliveries dedupe on its derived id): that
+    repairs a crash between the lock's commit and its first dispatch.
+    """
+    snapshot, locked = snapshots.lock_snapshot(brand_id, snapshot_id, describe=snapshot_locked)
+    delivery.dispatch(locked or snapshot_locked(snapshot), correlation_id)
+    return snapshot
 
 
 def start_production(order: orders.Order, correlation_id: str) -> None:
+    """Lock every item's snapshot, then create and queue its final render and its pack."""
     for item in order.items:
-        snapshot, locked = snapshots.lock_snapshot(
-            order.brand_id, item.snapshot_id, describe=snapshot_locked
-        )
-        deliveries.dispatch(locked or snapshot_locked(snapshot), correlation_id)  # see api.specs
+        snapshot = lock_and_announce(order.brand_id, item.snapshot_id, correlation_id)
         spec = snapshot.spec
         product = products.get_version(
             order.brand_id, spec["product_id"], int(spec["product_version"])

@@ -1,8 +1,6 @@
 """What each state change tells webhooks: the event type, its derived id, and the resource as
-the API returns it (the same response models, so an event and a GET never disagree).
-
-The response models are imported inside the functions: the API modules that define them import
-the job producers, which import this module to describe their events.
+the API returns it (the same models as the API's answers, :mod:`chalicelib.flows.views`, so an
+event and a GET never disagree).
 """
 
 from __future__ import annotations
@@ -12,10 +10,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from chalicelib.domain.webhooks import event_id
+from chalicelib.flows.views import OrderOut, PackOut, RenderOut, SnapshotOut
 from chalicelib.store import orders
 from chalicelib.store.base import utcnow
 from chalicelib.store.events import NewEvent
 from chalicelib.store.models import PackModel, RenderModel
+from chalicelib.store.packs import as_pack
+from chalicelib.store.renders import as_render
 from chalicelib.store.snapshots import Snapshot
 
 # The download URL in a pack.ready event lasts as long as its retry budget (24 h); after that,
@@ -41,8 +42,6 @@ def _object(out: BaseModel, **extra: Any) -> dict[str, Any]:
 
 def order_events(order: orders.Order, previous: str) -> list[NewEvent]:
     """order.status_changed for every transition, and order.paid when it became paid."""
-    from chalicelib.api.orders import OrderOut
-
     change = f"{len(order.history)}:{order.status}"  # the n-th transition: unique per order
     data = _object(OrderOut.of(order), previous_status=previous)
     found = [_event(order.brand_id, "order", order.order_id, change, "order.status_changed", data)]
@@ -52,8 +51,6 @@ def order_events(order: orders.Order, previous: str) -> list[NewEvent]:
 
 
 def snapshot_locked(snapshot: Snapshot) -> list[NewEvent]:
-    from chalicelib.api.specs import SnapshotOut
-
     data = _object(SnapshotOut.of(snapshot))
     return [
         _event(
@@ -63,18 +60,12 @@ def snapshot_locked(snapshot: Snapshot) -> list[NewEvent]:
 
 
 def render_finished(model: RenderModel) -> list[NewEvent]:
-    from chalicelib.api.renders import RenderOut
-    from chalicelib.store.renders import as_render
-
     type_ = "render.succeeded" if model.status == "succeeded" else "render.failed"
     data = _object(RenderOut.of(as_render(model)))
     return [_event(model.brand_id, "render", model.render_id, str(model.status), type_, data)]
 
 
 def pack_finished(model: PackModel) -> list[NewEvent]:
-    from chalicelib.api.manufacturing import PackOut
-    from chalicelib.store.packs import as_pack
-
     type_ = "pack.ready" if model.status == "succeeded" else "pack.failed"
     data = _object(PackOut.of(as_pack(model), PACK_EVENT_URL_SECONDS))
     return [_event(model.brand_id, "pack", model.pack_id, str(model.status), type_, data)]
