@@ -72,7 +72,8 @@ def _wait_for_demo(proc: subprocess.Popen[bytes], state: Path, api_url: str, log
             raise RuntimeError(f"local stack exited early:\n{log.read_text()[-3000:]}")
         if (state / "demo.json").exists():
             try:
-                if requests.get(api_url + "/v1/health", timeout=2).status_code == 200:
+                # a long timeout: an abandoned probe would still occupy an API worker
+                if requests.get(api_url + "/v1/health", timeout=10).status_code == 200:
                     return
             except requests.RequestException:
                 pass

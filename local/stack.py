@@ -65,11 +65,18 @@ class LocalConfig:
 
 
 def wait_http(url: str, timeout_s: float, *, want: int = 200) -> None:
+    """Poll ``url`` until it answers ``want``.
+
+    Each probe waits for its answer (up to 10 s) rather than giving up after a moment: the API
+    serves one request per worker at a time, so on a busy machine abandoned probes would pile up
+    in its backlog, each still served, and no answer would ever arrive in time.
+    """
     deadline = time.monotonic() + timeout_s
     last: object = None
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
+            wait = min(10.0, max(0.5, deadline - time.monotonic()))
+            with urllib.request.urlopen(url, timeout=wait) as resp:
                 if resp.status == want:
                     return
                 last = resp.status

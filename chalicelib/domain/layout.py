@@ -86,6 +86,7 @@ class GlyphPlacement:
     x_mm: float  # pen origin
     y_mm: float  # baseline
     font: int = 0  # 0: the layout's font, i: its i-th fallback (``Layout.fallbacks``)
+    index: int = -1  # its (cluster's first) character in the laid-out text, newlines counted
 
 
 @dataclass(frozen=True)
@@ -205,20 +206,25 @@ def _place(font: LoadedFont, runs: Sequence[Run], size_mm: float, options: Layou
     first_baseline = _first_baseline(font, runs, pitch, scale, options)
     lines: list[LineLayout] = []
     glyphs: list[GlyphPlacement] = []
+    offset = 0  # each line break (a newline or a wrapping space) is one character of the text
     for index, run in enumerate(runs):
         baseline = _r(first_baseline + index * pitch * scale)
         origin = _line_origin(run, scale, options)
         placed = [
-            GlyphPlacement(glyph, char, index, _r(origin + x * scale), _r(baseline - y * scale), f)
-            for glyph, char, x, y, f in zip(
+            GlyphPlacement(
+                glyph, char, index, _r(origin + x * scale), _r(baseline - y * scale), f, offset + c
+            )
+            for glyph, char, x, y, f, c in zip(
                 run.glyphs,
                 run.chars or tuple(run.text),
                 run.pen_x,
                 run.pen_y or (0,) * len(run.glyphs),
                 run.fonts or (0,) * len(run.glyphs),
+                run.clusters or range(len(run.glyphs)),
                 strict=True,
             )
         ]
+        offset += len(run.text) + 1
         glyphs.extend(placed)
         lines.append(
             LineLayout(

@@ -41,6 +41,7 @@ class Run:
     ink: UnitBox | None
     pen_y: tuple[float, ...] = ()  # HarfBuzz y offsets (y up); empty means all zero
     fonts: tuple[int, ...] = ()  # per glyph, 0 the zone's font, i its i-th fallback
+    clusters: tuple[int, ...] = ()  # per glyph, its cluster's first character in ``text``
     chars: tuple[str, ...] = ()  # each glyph's cluster text; empty means one glyph per char
     rtl: bool = False
     runs: tuple[RunInfo, ...] = ()
@@ -95,6 +96,7 @@ def _shape_hb(font: LoadedFont, text: str, shaping: Shaping) -> Run:
         pen_y=tuple(g.y for g in drawn),
         chars=tuple(line.cluster_text(g) for g in drawn),
         fonts=tuple(g.font for g in drawn) if shaping.fallbacks else (),
+        clusters=tuple(g.cluster for g in drawn),
         rtl=line.rtl,
         runs=line.runs,
         missing=line.missing,

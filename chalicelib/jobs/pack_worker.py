@@ -26,14 +26,16 @@ from chalicelib.domain.pack import (
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.render_options import PreviewOptions
 from chalicelib.domain.spec import DesignSpec, TextZoneSpec
-from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import ValidationFailed, field_errors
+from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.packs import pack_key
+from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.render_worker import BrandSceneResources
-from chalicelib.store import packs, products, specs
+from chalicelib.store import packs
 from chalicelib.store.models import PackModel
 
 if TYPE_CHECKING:
+    from chalicelib.scene.jobsheet import JobSheet
     from chalicelib.scene.model import Scene
 
 CHECKS = (
@@ -46,8 +48,8 @@ CHECKS = (
 
 def build_and_upload(model: PackModel) -> dict[str, Any]:
     """Build, verify and upload the pack; the record's fields for a success."""
-    spec = specs.get_spec(model.brand_id, model.spec_hash).spec
-    product = products.get_version(model.brand_id, spec["product_id"], int(spec["product_version"]))
+    design = load_design(model.brand_id, model.spec_hash)
+    spec, product = design.document, design.product
     profile = _profile(model)
     fields = {
         "pack": model.pack_id,
@@ -58,7 +60,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         "sku": product.sku,
         "qty": str(int(model.quantity)),
     }
-    files, warnings, checks = _files(model, spec, product, profile, fields)
+    files, warnings, checks = _files(model, design, profile, fields)
     packs.set_progress(model, 80)
     folder = item_folder(profile, fields)
     manifest = build_manifest(
@@ -107,21 +109,18 @@ def _profile(model: PackModel) -> ProfileDoc:
 
 
 def _files(
-    model: PackModel,
-    spec: dict[str, Any],
-    product: ProductDoc,
-    profile: ProfileDoc,
-    fields: dict[str, str],
+    model: PackModel, design: Design, profile: ProfileDoc, fields: dict[str, str]
 ) -> tuple[list[PackFile], list[str], tuple[str, ...]]:
     from chalicelib.scene.build import build_scene
     from chalicelib.scene.checks import image_dpi_report
     from chalicelib.scene.flatten import GeometryError
+    from chalicelib.scene.jobsheet import job_sheet_pdf
     from chalicelib.scene.raster import default_rasterizer
     from chalicelib.scene.render import render_preview
     from chalicelib.scene.writers import WRITERS
 
     resources = BrandSceneResources(model.brand_id)
-    scene = build_scene(spec, product, resources, mockup=False)
+    scene = build_scene(design.spec, design.product, resources, mockup=False)
     formats = set(model.formats or PACK_FORMATS)
     rasterizer = default_rasterizer()
     out: list[PackFile] = []
@@ -141,17 +140,18 @@ def _files(
         for r in image_dpi_report(scene, profile.print_dpi)
         if r["status"] == "low"
     ]
-    cut_notes = _cut_checks(scene, spec, profile, warnings)
+    cut_notes = _cut_checks(scene, design.spec, profile, warnings)
     checks: tuple[str, ...] = CHECKS
     if cut_notes:
         checks += (
             "cut zones: pieces counted, strokes and gaps against the profile's minimum "
             f"feature ({profile.min_feature_mm:g} mm), holes against the kerf, inside the product",
         )
-    mockup = build_scene(spec, product, resources, mockup=True)
+    mockup = build_scene(design.spec, design.product, resources, mockup=True)
     thumb = render_preview(mockup, PreviewOptions(long_side_px=600, format="png"), rasterizer)
+    sheet = _job_sheet(model, design, profile, thumb.data, warnings, checks, cut_notes)
     add(
-        _job_sheet(model, spec, product, profile, thumb.data, warnings, checks, cut_notes),
+        job_sheet_pdf(sheet, zone_fonts=_zone_fonts(design.spec, resources)),
         "pdf",
         "application/pdf",
         role="jobsheet",
@@ -160,14 +160,13 @@ def _files(
 
 
 def _cut_checks(
-    scene: Scene, spec: dict[str, Any], profile: ProfileDoc, warnings: list[str]
+    scene: Scene, parsed: DesignSpec, profile: ProfileDoc, warnings: list[str]
 ) -> dict[str, str]:
     """Validate's manufacturability checks again, on the scene the files are drawn from: each
     finding becomes a pack warning; the result is a note per cut zone for the job sheet."""
     from chalicelib.scene.cut_checks import check_cut_item
     from chalicelib.scene.model import TextItem
 
-    parsed = DesignSpec.model_validate(spec)
     notes = {}
     for item in scene.items:
         given = parsed.zones.get(item.zone_id)
@@ -180,19 +179,29 @@ def _cut_checks(
     return notes
 
 
+def _zone_fonts(parsed: DesignSpec, resources: BrandSceneResources) -> dict[str, LoadedFont]:
+    """The text zones' own fonts, through the scene's resources (brand uploads included, each
+    checked against the sha256 the spec recorded), so the job sheet can draw a name in the
+    script Lato lacks exactly as the product shows it."""
+    return {
+        given.font.id: resources.font(given.font.id, given.font.sha256)
+        for given in parsed.zones.values()
+        if isinstance(given, TextZoneSpec)
+    }
+
+
 def _job_sheet(
     model: PackModel,
-    spec: dict[str, Any],
-    product: ProductDoc,
+    design: Design,
     profile: ProfileDoc,
     thumbnail: bytes,
     warnings: list[str],
     checks: tuple[str, ...],
     cut_notes: dict[str, str],
-) -> bytes:
-    from chalicelib.scene.jobsheet import JobSheet, SheetZone, job_sheet_pdf
+) -> JobSheet:
+    from chalicelib.scene.jobsheet import JobSheet, SheetZone
 
-    parsed = DesignSpec.model_validate(spec)
+    parsed, product = design.spec, design.product
     zones = []
     for zone in product.zones:
         given = parsed.zones.get(zone.id)
@@ -217,20 +226,18 @@ def _job_sheet(
                 else cut_notes.get(zone.id, ""),
             )
         )
-    return job_sheet_pdf(
-        JobSheet(
-            pack_id=model.pack_id,
-            order_ref=model.order_ref or "-",
-            item_ref=model.item_ref or "1",
-            quantity=int(model.quantity),
-            product_name=product.name,
-            product_sku=product.sku,
-            product_version=parsed.product_version,
-            profile_name=profile.name,
-            zones=tuple(zones),
-            checks=checks,
-            warnings=tuple(warnings),
-            thumbnail=thumbnail,
-            generator=f"atelier {GENERATOR_VERSION}",
-        )
+    return JobSheet(
+        pack_id=model.pack_id,
+        order_ref=model.order_ref or "-",
+        item_ref=model.item_ref or "1",
+        quantity=int(model.quantity),
+        product_name=product.name,
+        product_sku=product.sku,
+        product_version=parsed.product_version,
+        profile_name=profile.name,
+        zones=tuple(zones),
+        checks=checks,
+        warnings=tuple(warnings),
+        thumbnail=thumbnail,
+        generator=f"atelier {GENERATOR_VERSION}",
     )

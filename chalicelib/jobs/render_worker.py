@@ -12,11 +12,12 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.domain.render_options import FinalOptions, PreviewOptions
+from chalicelib.flows.design import load_design
 from chalicelib.flows.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.failures import is_retryable
 from chalicelib.resources import PREVIEW_EXPIRY
-from chalicelib.store import assets, products, renders, specs
+from chalicelib.store import assets, renders
 from chalicelib.store.models import RenderModel
 
 TIME_LIMIT_S = {"preview": 20.0, "final": 100.0}
@@ -93,10 +94,9 @@ def _render(model: RenderModel) -> list[Any]:
     from chalicelib.scene.render import render_final, render_preview
 
     deadline = time.monotonic() + TIME_LIMIT_S[model.kind]
-    spec = specs.get_spec(model.brand_id, model.spec_hash).spec
-    product = products.get_version(model.brand_id, spec["product_id"], int(spec["product_version"]))
+    design = load_design(model.brand_id, model.spec_hash)
     resources = BrandSceneResources(model.brand_id)
-    scene = build_scene(spec, product, resources, mockup=model.kind == "preview")
+    scene = build_scene(design.spec, design.product, resources, mockup=model.kind == "preview")
     renders.set_progress(model, 30)
     rasterizer = default_rasterizer()
     if model.kind == "preview":

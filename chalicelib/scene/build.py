@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
@@ -77,21 +77,30 @@ class SceneResources(Protocol):
         ...
 
 
-def build_scene(
-    spec: dict[str, object], product: ProductDoc, resources: SceneResources, *, mockup: bool
-) -> Scene:
-    """The scene of ``spec`` on ``product``; ``mockup`` adds the product photo (previews only).
-
-    A production final is the personalization artwork alone, hence ``mockup=False`` there.
-    """
+def parse_design(document: Mapping[str, object]) -> DesignSpec:
+    """A stored spec as a model; one that no longer parses is ``render.spec_mismatch``."""
     try:
-        parsed = DesignSpec.model_validate(spec)
+        return DesignSpec.model_validate(document)
     except PydanticValidationError as exc:
         raise RenderError(
             "The spec is not a valid design spec.",
             code="render.spec_mismatch",
             details={"errors": field_errors(exc)},
         ) from exc
+
+
+def build_scene(
+    spec: DesignSpec | Mapping[str, object],
+    product: ProductDoc,
+    resources: SceneResources,
+    *,
+    mockup: bool,
+) -> Scene:
+    """The scene of ``spec`` on ``product``; ``mockup`` adds the product photo (previews only).
+
+    A production final is the personalization artwork alone, hence ``mockup=False`` there.
+    """
+    parsed = spec if isinstance(spec, DesignSpec) else parse_design(spec)
     unknown = sorted(set(parsed.zones) - {z.id for z in product.zones})
     if unknown:
         raise RenderError(
@@ -208,7 +217,7 @@ def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> T
     frame = _zone_frame(zone)
     outline = outline_layout(layout, font)
     moved = tuple(
-        GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours))
+        GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours), g.index)
         for g in outline.glyphs
     )
     item = TextItem(

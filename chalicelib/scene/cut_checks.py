@@ -108,9 +108,13 @@ def check_cut_item(
 
 
 def _indexed(fills: list[tuple[GlyphOutline, ops.Region]], text: str) -> list[_Glyph]:
-    """Each glyph with the index of its character(s) in the text, found in reading order."""
+    """Each glyph with the index of its character(s) in the text: the layout's own (shaped and
+    right-to-left glyphs are not in reading order), else found in reading order."""
     out, position = [], 0
     for glyph, fill in fills:
+        if glyph.index >= 0:
+            out.append(_Glyph(glyph.index, glyph.char, fill))
+            continue
         found = text.find(glyph.char, position) if glyph.char else -1
         index = found if found >= 0 else position
         position = index + max(len(glyph.char), 1) if found >= 0 else position

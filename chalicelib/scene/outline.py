@@ -44,6 +44,7 @@ class GlyphOutline:
     char: str
     line: int
     contours: tuple[Contour, ...]
+    index: int = -1  # its character in the laid-out text (GlyphPlacement.index), -1: unknown
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,11 @@ def outline_layout(layout: Layout, font: LoadedFont) -> TextOutline:
             glyph_font, placement.glyph, (scale, 0, 0, -scale, placement.x_mm, placement.y_mm)
         )
         if contours:
-            glyphs.append(GlyphOutline(placement.glyph, placement.char, placement.line, contours))
+            glyphs.append(
+                GlyphOutline(
+                    placement.glyph, placement.char, placement.line, contours, placement.index
+                )
+            )
     return TextOutline(tuple(glyphs))
 
 

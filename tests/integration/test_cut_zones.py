@@ -250,3 +250,26 @@ def test_connectors_that_cannot_attach_are_422_naming_the_field(
     assert r.status_code == 422, r.body
     details = body(r)["error"]["details"]
     assert field in {d["field"] for d in details}, details
+
+
+def test_the_job_sheet_gets_the_brand_font_through_the_scene_resources(
+    client: Client, script_shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A brand upload reaches the job sheet (checked against the spec's sha256) like the scene:
+    before, the sheet only knew bundled fonts and spelled a name Lato lacks as <U+XXXX>."""
+    import hashlib
+
+    from chalicelib.scene import jobsheet
+
+    seen: list[dict[str, Any]] = []
+    real = jobsheet.job_sheet_pdf
+
+    def spy(sheet: Any, *, zone_fonts: Any = None) -> bytes:
+        seen.append(dict(zone_fonts or {}))
+        return real(sheet, zone_fonts=zone_fonts)
+
+    monkeypatch.setattr(jobsheet, "job_sheet_pdf", spy)
+    cut_pack_dxf(client, script_shop, product(client, script_shop), "Sheet")
+    [fonts] = seen
+    font = fonts[script_shop["font_id"]]
+    assert font.sha256 == hashlib.sha256(DANCING.read_bytes()).hexdigest()

@@ -258,3 +258,16 @@ def test_a_cluster_no_font_covers_is_named_and_a_lost_fallback_stops_production(
     with pytest.raises(RenderError) as caught:
         build_scene(spec, doc, WithoutDavid(), mockup=False)
     assert caught.value.code == "render.font_missing"
+
+
+def test_cut_findings_name_right_to_left_letters_by_their_index_in_the_text() -> None:
+    """The dot under ب (logically first, drawn last in visual order) falls off when cut."""
+    from chalicelib.domain.profile import BUILTIN
+    from chalicelib.scene.cut_checks import check_cut_zones
+
+    doc = pendant(process="cut", fit="none", default_size_mm=20)
+    result = validate_inputs(doc, {"name": ZoneInput(text="بحر", font="amiri")}, BrandFonts())
+    reports = check_cut_zones(doc, result, debian_font, BUILTIN["laser-default"])
+    islands = [f for f in reports[0].findings if f.code == "cut.island"]
+    assert islands, reports[0].findings
+    assert islands[0].params["characters"] == [{"index": 0, "char": "ب"}]
