@@ -273,22 +273,27 @@ def test_throttled_font_read_during_a_render_is_retried_and_succeeds(
     assert _queue_depth("render-preview") == 0
 
 
-def test_a_keyerror_from_bad_data_fails_the_pack_at_once_with_a_code(
-    client: Client, shop: dict[str, Any], redeliver_at_once: list[int]
+def test_a_keyerror_bug_in_a_pack_fails_it_at_once_with_a_code(
+    client: Client,
+    shop: dict[str, Any],
+    redeliver_at_once: list[int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from chalicelib.store.models import PackModel, SpecModel
+    from chalicelib.jobs import pack_worker
 
-    pack_id = body(export(client, shop, locked_snapshot(client, shop, "Bad data")))["pack_id"]
-    pack = PackModel.get(shop["brand_id"], pack_id)
-    spec = SpecModel.get(shop["brand_id"], pack.spec_hash)
-    stored = {k: v for k, v in json.loads(spec.canonical).items() if k != "product_id"}
-    spec.update(actions=[SpecModel.canonical.set(json.dumps(stored))])  # spec["product_id"]
+    def buggy_folder(profile: Any, fields: Any) -> str:
+        # The bug the file name pattern once was: str.format looking up a field it lacks.
+        raise KeyError("__class__")
+
+    monkeypatch.setattr(pack_worker, "item_folder", buggy_folder)
+    pack_id = body(export(client, shop, locked_snapshot(client, shop, "Bug")))["pack_id"]
     assert drain("export-manufacturing") == 1  # not redelivered: it would fail the same way
     failed = pack_status(client, shop, pack_id)
-    # Was: retried on every visibility timeout (30 min x 5), the pack "running" for hours.
+    # Was: redelivered on every visibility timeout (30 min x 5), the pack "running" for hours.
     assert failed["status"] == "failed" and failed["attempts"] == 1
     assert failed["error"]["code"] == "pack.internal_error"
     assert failed["error"]["retryable"] is False
+    assert "KeyError" in failed["error"]["message"]
     assert redeliver_at_once == [] and _queue_depth("export-manufacturing") == 0
 
 
