@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
+from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
 from chalicelib.fonts import DEFAULT_FONT_ID
 
@@ -168,6 +169,7 @@ class ProductDoc(StrictModel):
     height_mm: PositiveMm
     base_image_asset_id: str | None = Field(default=None, max_length=64)
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
+    die_line: DieLine | None = None  # the product's own outline, cut in every pack
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
 
     def zone(self, zone_id: str) -> TextZone | ImageZone | ColorZone | None:
@@ -222,7 +224,24 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                     zone_id=zone.id,
                 )
             )
+    if doc.die_line is not None:
+        corners = [(zone.id, zone_corners(zone)) for zone in doc.zones]
+        issues += die_line_issues(doc.die_line, (doc.width_mm, doc.height_mm), corners)
     return issues
+
+
+def zone_corners(zone: ZoneBase) -> list[tuple[float, float]]:
+    """The zone's four corners on the artboard, turned about its centre."""
+    cx, cy = zone.x_mm + zone.width_mm / 2, zone.y_mm + zone.height_mm / 2
+    cos, sin = math.cos(math.radians(zone.rotation_deg)), math.sin(math.radians(zone.rotation_deg))
+    half = ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    return [
+        (
+            cx + cos * hx * zone.width_mm / 2 - sin * hy * zone.height_mm / 2,
+            cy + sin * hx * zone.width_mm / 2 + cos * hy * zone.height_mm / 2,
+        )
+        for hx, hy in half
+    ]
 
 
 def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Protocol, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 
+from chalicelib.domain.dieline import die_segments
 from chalicelib.domain.imaging import (
     ImageRejected,
     check_stored_png,
@@ -128,7 +129,10 @@ def build_scene(
     base = None
     if mockup and product.base_image_asset_id:
         base = _base_image(product, resources, product.base_image_asset_id)
-    return Scene(product.width_mm, product.height_mm, base, tuple(items))
+    die = None
+    if product.die_line is not None:
+        die = tuple(Segment(s.op, s.points) for s in die_segments(product.die_line))
+    return Scene(product.width_mm, product.height_mm, base, tuple(items), die, mockup)
 
 
 def zone_rect(zone: ZoneBase) -> Rect:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.color import unit_rgb
 from chalicelib.scene.model import Affine, ColorItem, ImageItem, PlacedImage, Scene, TextItem
-from chalicelib.scene.svg import at_resolution
+from chalicelib.scene.svg import SILHOUETTE_COLOR, SILHOUETTE_MM, at_resolution
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -62,6 +62,12 @@ def draw(
             ctx.rectangle(item.rect.x, item.rect.y, item.rect.width, item.rect.height)
             _fill(ctx, item.color)
             ctx.restore()
+    if scene.silhouette and scene.die_line is not None:  # as the SVG writer draws it
+        _path(ctx, (scene.die_line,))
+        ctx.set_line_width(SILHOUETTE_MM)
+        r, g, b = (int(SILHOUETTE_COLOR[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        ctx.set_source_rgb(r, g, b)
+        ctx.stroke()
     surface.flush()
     image = PILImage.frombytes(
         "RGBA",
@@ -92,6 +98,12 @@ def _text(ctx: Any, contours: tuple[Contour, ...], color: str) -> None:
 
     if not contours:
         return
+    _path(ctx, contours)
+    ctx.set_fill_rule(cairo.FILL_RULE_WINDING)
+    _fill(ctx, color)
+
+
+def _path(ctx: Any, contours: tuple[Contour, ...]) -> None:
     ctx.new_path()
     for contour in contours:
         current = (0.0, 0.0)
@@ -116,8 +128,6 @@ def _text(ctx: Any, contours: tuple[Contour, ...], color: str) -> None:
                 ctx.curve_to(*pts[0], *pts[1], *pts[2])
             current = pts[-1]
         ctx.close_path()
-    ctx.set_fill_rule(cairo.FILL_RULE_WINDING)
-    _fill(ctx, color)
 
 
 def _image(ctx: Any, image: PlacedImage) -> None:

@@ -13,8 +13,10 @@ returns, so they cannot disagree. From the scene's outlines it:
    own strokes, at its angle) and kerf;
 4. engrave and print fills stay per glyph (the fill is the same; a workshop may recolour one
    letter), with duplicates dropped by the writers;
-5. orders everything the way a machine runs it: print, engrave, score, cut; within cut, holes
-   before outlines, deepest first (a part that has dropped out cannot be cut again).
+5. adds the product's die line (kerf-compensated) to cut;
+6. orders everything the way a machine runs it: print, engrave, score, cut; within cut, holes
+   before outlines, deepest first, the die line last (a part that has dropped out cannot be
+   cut again).
 
 All booleans and offsets go through :mod:`chalicelib.scene.polygon_ops` (Clipper, 1 µm grid).
 """
@@ -41,6 +43,7 @@ class MachinePath:
     operation: OperationName
     ring: geo.Ring
     depth: int
+    die_line: bool = False  # the product's own outline: cut after everything else
 
 
 def machine_paths(scene: Scene, profile: ProfileDoc) -> list[MachinePath]:
@@ -59,6 +62,13 @@ def machine_paths(scene: Scene, profile: ProfileDoc) -> list[MachinePath]:
             if operation == "cut" and profile.kerf_mm > 0:
                 shape = ops.kerf_offset(shape, profile.kerf_mm)
             paths.extend(_region_paths(operation, shape))
+    if scene.die_line is not None:
+        shape = ops.region([geo.flatten(scene.die_line)])
+        if profile.kerf_mm > 0:
+            shape = ops.kerf_offset(shape, profile.kerf_mm)
+        paths.extend(
+            MachinePath("cut", p.ring, p.depth, die_line=True) for p in _region_paths("cut", shape)
+        )
     return sorted(paths, key=_run_key)
 
 
@@ -101,7 +111,11 @@ def _region_paths(operation: OperationName, shape: ops.Region) -> list[MachinePa
     return paths
 
 
-def _run_key(path: MachinePath) -> tuple[int, int]:
-    """Operation first; holes before outlines within cut. ``sorted`` is stable, so the scene's
-    order is kept otherwise."""
-    return RUN_ORDER.index(path.operation), -path.depth if path.operation == "cut" else 0
+def _run_key(path: MachinePath) -> tuple[int, bool, int]:
+    """Operation first; within cut, the die line last (the product drops out of the sheet)
+    and holes before outlines. ``sorted`` is stable, so the scene's order is kept otherwise."""
+    return (
+        RUN_ORDER.index(path.operation),
+        path.die_line,
+        -path.depth if path.operation == "cut" else 0,
+    )

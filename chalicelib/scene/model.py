@@ -162,6 +162,10 @@ class Scene:
     height_mm: float
     base_image: PlacedImage | None
     items: tuple[Item, ...]
+    # The product's die line (one closed contour), cut in every machine file and marked as a
+    # CutContour spot colour in the PDF; previews (``silhouette``) draw it as a thin line.
+    die_line: Contour | None = None
+    silhouette: bool = False
 
 
 def fmt_number(value: float, decimals: int = 4) -> str:

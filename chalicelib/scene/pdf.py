@@ -33,6 +33,7 @@ from chalicelib.scene.model import fmt_number as _n
 from chalicelib.scene.pdfdoc import (
     Box,
     cm,
+    contour_ops,
     fill_contours,
     one_page,
     rect_path,
@@ -49,9 +50,16 @@ CROP_MARK_GAP_MM = 2.0  # marks start this far outside the bleed
 CROP_MARK_LENGTH_MM = 5.0
 CROP_MARK_WIDTH_PT = 0.25
 _REGISTRATION = (
-    "/ColorSpace << /Reg [/Separation /All /DeviceCMYK << /FunctionType 2 /Domain [0 1] "
-    "/C0 [0 0 0 0] /C1 [1 1 1 1] /N 1 >>] >>"
+    "/Reg [/Separation /All /DeviceCMYK << /FunctionType 2 /Domain [0 1] "
+    "/C0 [0 0 0 0] /C1 [1 1 1 1] /N 1 >>]"
 )
+# The spot colour print-and-cut devices (Roland VersaWorks, Mimaki, Summa) read as the cut path
+# and never print; it shows as magenta on screen.
+_CUT_CONTOUR = (
+    "/CutContour [/Separation /CutContour /DeviceCMYK << /FunctionType 2 /Domain [0 1] "
+    "/C0 [0 0 0 0] /C1 [0 1 0 0] /N 1 >>]"
+)
+CUT_LINE_MM = 0.25 / PT_PER_MM  # a 0.25 pt hairline
 
 
 def to_pdf(scene: Scene, *, bleed_mm: float = 0.0, crop_marks: bool = False) -> bytes:
@@ -72,6 +80,9 @@ def to_pdf(scene: Scene, *, bleed_mm: float = 0.0, crop_marks: bool = False) -> 
             ops.append(_image_ops(item.image, images))
         elif isinstance(item, ColorItem):
             ops.append(f"q {cm(item.transform)}{rgb(item.color)} rg {rect_path(item.rect)} f Q")
+    if scene.die_line is not None:  # the product's outline, for print-and-cut
+        line = f"{_n(CUT_LINE_MM, 6)} w /CutContour CS 1 SCN"
+        ops.append(f"q {line}\n{contour_ops(scene.die_line)}\nS Q")
     ops.append("Q")
     k = PT_PER_MM
     media = [0.0, 0.0, (scene.width_mm + 2 * offset_mm) * k, (scene.height_mm + 2 * offset_mm) * k]
@@ -88,7 +99,12 @@ def to_pdf(scene: Scene, *, bleed_mm: float = 0.0, crop_marks: bool = False) -> 
     content = "\n".join(op for op in ops if op).encode("ascii")
     boxes = [("MediaBox", media), ("BleedBox", bleed), ("TrimBox", trim)]
     decoded = [(name, _decode(image)) for name, image in images.values()]
-    return one_page(boxes, content, decoded, _REGISTRATION if crop_marks else "")
+    spaces = [_REGISTRATION] if crop_marks else []
+    if scene.die_line is not None:
+        spaces.append(_CUT_CONTOUR)
+    return one_page(
+        boxes, content, decoded, f"/ColorSpace << {' '.join(spaces)} >>" if spaces else ""
+    )
 
 
 def _page_matrix(scene: Scene, offset_mm: float) -> str:

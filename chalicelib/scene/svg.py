@@ -31,6 +31,7 @@ from chalicelib.scene.model import fmt_number as _n
 from chalicelib.scene.outline import GlyphOutline, TextOutline, to_svg_path_d
 
 DECIMALS = 4  # 0.1 µm: far below any machine's resolution, and stable across platforms
+SILHOUETTE_COLOR, SILHOUETTE_MM = "#8C8C8C", 0.3  # the die line drawn in previews
 _MATRIX_DECIMALS = 8  # rotation terms: an error of 1e-8 over a 5 m artboard is 0.05 µm
 
 
@@ -80,6 +81,13 @@ def to_svg(
             parts.append(_image(item.image, clips, px_per_mm))
         elif isinstance(item, ColorItem):
             parts.append(_group(item.transform, _rect(item.rect, _color(item.color))))
+    if scene.silhouette and scene.die_line is not None:  # the product's outline, in previews
+        outline = TextOutline((GlyphOutline("", "", -1, (scene.die_line,)),))
+        d = to_svg_path_d(outline, decimals=DECIMALS)
+        parts.append(
+            f'<path fill="none" stroke="{SILHOUETTE_COLOR}" '
+            f'stroke-width="{_n(SILHOUETTE_MM)}" d="{d}"/>'
+        )
     if clips:
         parts.insert(1, f"<defs>{''.join(clips)}</defs>")
     parts.append("</svg>")

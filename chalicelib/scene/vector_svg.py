@@ -97,7 +97,7 @@ def _bodies(scene: Scene, profile: ProfileDoc, clips: list[str]) -> dict[Operati
         elif isinstance(item, ColorItem):
             paint = _color(item.color) if own_color else None
             bodies[name].append(_group(item.transform, _rect(item.rect, paint)))
-    if cut_items:
+    if cut_items or scene.die_line is not None:
         cut_scene = dataclasses.replace(scene, base_image=None, items=tuple(cut_items))
         for path in machine_paths(cut_scene, profile):  # cut, and an outline's engraved text
             bodies[path.operation].append(_polygon(path.ring))

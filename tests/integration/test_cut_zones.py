@@ -252,6 +252,50 @@ def test_connectors_that_cannot_attach_are_422_naming_the_field(
     assert field in {d["field"] for d in details}, details
 
 
+HEART = {"shape": "heart", "x_mm": 4, "y_mm": 1, "width_mm": 112.0, "height_mm": 38.0}
+
+
+def test_a_heart_die_line_is_cut_last_in_the_pack_at_its_size(
+    client: Client, script_shop: dict[str, Any]
+) -> None:
+    zone = cut_zone(
+        script_shop["font_id"], x_mm=35, y_mm=12, width_mm=50, height_mm=10, process="engrave"
+    )
+    r = create(
+        client, script_shop["secret_key"], width_mm=120, height_mm=40, die_line=HEART, zones=[zone]
+    )
+    assert r.status_code == 201, r.body
+    contours = cut_contours(cut_pack_dxf(client, script_shop, body(r)["product_id"], "Mia"))
+    xs, ys = [x for x, _ in contours[-1]], [y for _, y in contours[-1]]
+    assert (max(xs) - min(xs), max(ys) - min(ys)) == pytest.approx((112_000, 38_000), abs=20)
+    assert len(contours) == 1  # the engraved name is not cut
+
+
+@pytest.mark.parametrize(
+    ("die", "code", "field"),
+    [
+        ({"shape": "path", "path": "M 10 10 L 60 10 L 60 30"}, "dieline.open", "die_line.path"),
+        (
+            {"shape": "path", "path": "M 10 10 L 60 10 L 10 30 L 60 30 Z"},
+            "dieline.self_intersecting",
+            "die_line.path",
+        ),
+        ({"shape": "circle", "width_mm": 2.0, "height_mm": 2.0}, "dieline.too_small", "die_line"),
+        ({**HEART, "x_mm": 20}, "dieline.outside_artboard", "die_line"),
+        ({**HEART, "margin_mm": 15.0}, "zone.outside_die_line", "die_line"),
+    ],
+)
+def test_bad_die_lines_are_422_naming_the_field(
+    client: Client, script_shop: dict[str, Any], die: dict[str, Any], code: str, field: str
+) -> None:
+    zone = cut_zone(script_shop["font_id"], x_mm=35, y_mm=12, width_mm=50, height_mm=10)
+    r = create(
+        client, script_shop["secret_key"], width_mm=120, height_mm=40, die_line=die, zones=[zone]
+    )
+    assert r.status_code == 422, r.body
+    assert {(d["code"], d["field"]) for d in body(r)["error"]["details"]} >= {(code, field)}
+
+
 def test_the_job_sheet_gets_the_brand_font_through_the_scene_resources(
     client: Client, script_shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
