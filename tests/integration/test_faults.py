@@ -315,6 +315,37 @@ def test_throttled_job_record_read_is_retried_with_backoff(
     assert done["status"] == "succeeded" and done["attempts"] == 1
 
 
+def test_a_render_that_cannot_be_queued_is_503_and_failed_as_retryable(
+    client: Client, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib import queue
+    from tests.integration.test_renders import status
+
+    def sqs_down(*args: Any, **kwargs: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://sqs.us-east-1.amazonaws.com")
+
+    sid = snapshot(client, shop, "No queue")
+    monkeypatch.setattr(queue, "send", sqs_down)
+    r = client.http.post(
+        "/v1/renders/preview",
+        headers=idem(shop["publishable_key"]),
+        body=json.dumps({"snapshot_id": sid}),
+    )
+    assert r.status_code == 503 and body(r)["error"]["code"] == "render.enqueue_failed"
+    from chalicelib.store.models import RenderModel
+
+    [record] = [m for m in RenderModel.query(shop["brand_id"]) if m.snapshot_id == sid]
+    failed = status(client, shop["secret_key"], record.render_id)
+    assert failed["status"] == "failed"
+    assert failed["error"] == {
+        "code": "render.enqueue_failed",
+        "message": "could not enqueue: EndpointConnectionError",
+        "retryable": True,  # an outage: the same request later may succeed
+    }
+
+
 def _queue_depth(queue: str) -> int:
     """Messages still on the queue, visible or in flight."""
     from chalicelib import aws
