@@ -484,6 +484,7 @@ def _inspect(data: bytes, outline_format: OutlineFormat) -> FontFacts:
     font = LoadedFont.from_bytes(data, "upload")
     family, style = _names(font.ttfont)
     embedding = _embedding(font.ttfont)
+    _refuse_colour_we_cannot_cut(font.ttfont)
     font.ttfont.ensureDecompiled()
     for glyph in font.ttfont.getGlyphOrder():
         font.glyph_bounds(glyph)
@@ -502,6 +503,25 @@ def _inspect(data: bytes, outline_format: OutlineFormat) -> FontFacts:
         is_variable="fvar" in font.ttfont,
         sha256=font.sha256,
     )
+
+
+def _refuse_colour_we_cannot_cut(ttfont: Any) -> None:
+    """Colour bitmaps (CBDT, sbix) have no outline to engrave or cut, and COLR version 1 paints
+    gradients and transforms no single-colour process reproduces; plain COLR (version 0) layers
+    are paths and stay accepted. Checked on the raw table, before anything decompiles it."""
+    bitmaps = sorted(tag for tag in ("CBDT", "sbix") if tag in ttfont)
+    if bitmaps:
+        raise FontInvalid(
+            "colour bitmap fonts have no outlines to engrave, cut or print sharply",
+            code="font.color_bitmap_unsupported",
+            details={"tables": bitmaps},
+        )
+    if "COLR" in ttfont and ttfont.reader["COLR"][:2] != b"\x00\x00":
+        raise FontInvalid(
+            "gradient colour fonts (COLR version 1) are not supported; use plain layers",
+            code="font.color_gradient_unsupported",
+            details={"tables": ["COLR"]},
+        )
 
 
 def _names(ttfont: Any) -> tuple[str, str]:

@@ -57,3 +57,18 @@ def send(logical_queue: str, message: BaseModel, *, delay_s: int = 0) -> None:
         MessageAttributes=attributes_for(message),
         DelaySeconds=max(0, min(delay_s, 900)),
     )
+
+
+def retry_after(logical_queue: str, receipt_handle: str, delay_s: int) -> None:
+    """Keep a delivery that failed for a passing reason invisible ``delay_s`` more seconds.
+
+    The worker then reports it in ``batchItemFailures`` and SQS redelivers it after the delay
+    instead of the queue's visibility timeout (six times the worker's timeout: half an hour).
+    """
+    settings = get_settings()
+    name = settings.physical_name("queue", logical_queue)
+    aws.sqs().change_message_visibility(
+        QueueUrl=_queue_url(name, settings.endpoint_url),
+        ReceiptHandle=receipt_handle,
+        VisibilityTimeout=max(0, min(delay_s, 43200)),
+    )

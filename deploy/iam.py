@@ -231,11 +231,15 @@ def _platform(settings: Settings, function: str) -> list[dict[str, Any]]:
                 {
                     "Sid": f"{PLATFORM_SID_PREFIX}EventSource",
                     "Effect": "Allow",
+                    # The mapping's own calls, plus the worker's: after a passing failure it
+                    # postpones the delivery (GetQueueUrl + ChangeMessageVisibility, see
+                    # chalicelib/jobs/runner.py) so the retry comes after a backoff.
                     "Action": [
                         "sqs:ReceiveMessage",
                         "sqs:DeleteMessage",
                         "sqs:GetQueueAttributes",
                         "sqs:ChangeMessageVisibility",
+                        "sqs:GetQueueUrl",
                     ],
                     "Resource": f"arn:aws:sqs:*:*:{name}",
                 }

@@ -171,7 +171,7 @@ def export_pack(ctx: Ctx, body: ExportIn) -> Reply:
             pack_jobs.enqueue(packs.as_pack(model), ctx.request_id)
         except Exception as exc:
             reason = f"could not enqueue: {type(exc).__name__}"
-            pack_jobs.fail(model, "pack.enqueue_failed", reason)
+            pack_jobs.fail(model, "pack.enqueue_failed", reason, retryable=True)
             raise ServiceUnavailable(
                 "The pack queue is unavailable; the pack was marked failed.",
                 code="pack.enqueue_failed",

@@ -82,7 +82,8 @@ def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
     try:
         jobs.enqueue(renders.as_render(model))
     except Exception as exc:
-        jobs.fail(model, "render.enqueue_failed", f"could not enqueue: {type(exc).__name__}")
+        reason = f"could not enqueue: {type(exc).__name__}"
+        jobs.fail(model, "render.enqueue_failed", reason, retryable=True)  # a new request may work
         raise ServiceUnavailable(
             "The render queue is unavailable; the render was marked failed.",
             code="render.enqueue_failed",

@@ -9,6 +9,8 @@ is also right for right-to-left text).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from chalicelib.domain.bidi import BaseDirection, resolve
@@ -70,7 +72,31 @@ def shape(font: LoadedFont, text: str, shaping: Shaping | None) -> Run:
     return Run(text, glyphs, tuple(pen_x), x, ink)
 
 
+_CACHE_SIZE = 1024
+_cache: OrderedDict[tuple[object, ...], Run] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
 def _shape_hb(font: LoadedFont, text: str, shaping: Shaping) -> Run:
+    """Shaping does not depend on the size, and auto-fit lays one line out at up to a dozen
+    sizes: the (immutable) result is cached, keyed by the font files' hashes (never the font
+    objects, which the cache would otherwise keep alive), the text and the options."""
+    fallbacks = tuple(f.sha256 for f in shaping.fallbacks)
+    key = (font.sha256, fallbacks, text, shaping.direction, shaping.features)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    run = _shape_uncached(font, text, shaping)
+    with _cache_lock:
+        _cache[key] = run
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return run
+
+
+def _shape_uncached(font: LoadedFont, text: str, shaping: Shaping) -> Run:
     """A HarfBuzz-shaped line; a space the font lacks advances but draws no .notdef box."""
     fonts = (font, *shaping.fallbacks)
     line = shape_line(font, text, shaping.direction, dict(shaping.features), shaping.fallbacks)

@@ -36,6 +36,7 @@ def enqueue(pack: packs.Pack, correlation_id: str) -> None:
     )
 
 
-def fail(model: PackModel, code: str, message: str) -> None:
-    """Fail the pack and tell webhooks (pack.failed)."""
-    delivery.dispatch(packs.fail(model, code, message, describe=pack_finished))
+def fail(model: PackModel, code: str, message: str, *, retryable: bool = False) -> None:
+    """Fail the pack and tell webhooks (pack.failed); ``retryable``: the cause was passing."""
+    written = packs.fail(model, code, message, describe=pack_finished, retryable=retryable)
+    delivery.dispatch(written)

@@ -83,6 +83,7 @@ def enqueue(render: renders.Render) -> None:
     queue.send(QUEUE_OF_KIND[render.kind], message)
 
 
-def fail(model: RenderModel, code: str, message: str) -> None:
-    """Fail the render and tell webhooks (render.failed)."""
-    delivery.dispatch(renders.fail(model, code, message, describe=render_finished))
+def fail(model: RenderModel, code: str, message: str, *, retryable: bool = False) -> None:
+    """Fail the render and tell webhooks (render.failed); ``retryable``: the cause was passing."""
+    written = renders.fail(model, code, message, describe=render_finished, retryable=retryable)
+    delivery.dispatch(written)

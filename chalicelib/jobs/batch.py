@@ -42,6 +42,7 @@ class Delivery:
     queue: str = ""
     sent_at_ms: int | None = None
     correlation_id: str = ""
+    receipt_handle: str = ""  # to postpone this delivery's next try (chalicelib.jobs.runner)
 
     @property
     def is_last(self) -> bool:
@@ -72,6 +73,7 @@ def delivery_of(raw: dict[str, Any], queue: str) -> Delivery:
         queue=queue,
         sent_at_ms=int(sent) if sent and str(sent).isdigit() else None,
         correlation_id=message_attributes(raw).get("correlation_id", ""),
+        receipt_handle=str(raw.get("receiptHandle") or ""),
     )
 
 

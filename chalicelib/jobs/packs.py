@@ -25,11 +25,12 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
     message = PackMessage.model_validate(body)
     logs.bind(brand_id=message.brand_id, pack_id=message.pack_id)
     runner.run(
-        packs.find(message.brand_id, message.pack_id),
+        lambda: packs.find(message.brand_id, message.pack_id),
         status=lambda m: str(m.status),
         start=packs.start,
         work=_build,
         fail=fail,
+        release=packs.release,
         delivery=delivery,
         kind="pack",
         finished=lambda model: event_delivery.dispatch(pack_finished(model)),

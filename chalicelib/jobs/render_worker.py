@@ -15,6 +15,7 @@ from chalicelib.domain.render_options import FinalOptions, PreviewOptions
 from chalicelib.flows.design import load_design
 from chalicelib.flows.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.fonts import LoadedFont
+from chalicelib.jobs.failures import is_retryable
 from chalicelib.resources import PREVIEW_EXPIRY
 from chalicelib.store import assets, renders
 from chalicelib.store.models import RenderModel
@@ -40,6 +41,8 @@ class BrandSceneResources:
         try:
             font = assets.load_font(self.brand_id, font_id)
         except Exception as exc:
+            if is_retryable(exc):  # a throttled read: the job retries, the font is not missing
+                raise
             raise RenderError(
                 f"font {font_id} is not available", code="render.font_missing"
             ) from exc
@@ -58,6 +61,8 @@ class BrandSceneResources:
         try:
             data = assets.image_bytes(self.brand_id, asset_id)
         except Exception as exc:
+            if is_retryable(exc):
+                raise
             raise RenderError(
                 f"image {asset_id} is not available", code="render.image_missing"
             ) from exc

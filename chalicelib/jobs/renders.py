@@ -29,11 +29,12 @@ def handle_message(body: dict[str, Any], delivery: Delivery) -> None:
     message = RenderMessage.model_validate(body)
     logs.bind(brand_id=message.brand_id, render_id=message.render_id)
     runner.run(
-        renders.find(message.brand_id, message.render_id),
+        lambda: renders.find(message.brand_id, message.render_id),
         status=lambda m: str(m.status),
         start=renders.start,
         work=_run,
         fail=fail,
+        release=renders.release,
         delivery=delivery,
         kind="render",
         finished=lambda model: event_delivery.dispatch(render_finished(model)),

@@ -95,17 +95,52 @@ def succeed(
     return _finish(model, values, [*actions, cls.error.remove()], cls.status == "running", describe)
 
 
-def fail(model: Model, code: str, message: str, describe: Describe | None = None) -> list[NewEvent]:
-    """Record a final failure with its reason; never overwrites a success."""
+def fail(
+    model: Model,
+    code: str,
+    message: str,
+    describe: Describe | None = None,
+    *,
+    retryable: bool = False,
+) -> list[NewEvent]:
+    """Record a final failure with its reason; never overwrites a success.
+
+    ``retryable`` tells the client whether the cause was passing (throttling, an outage: the
+    same request later may succeed) or not (the input fails the same way every time).
+    """
     cls: Any = type(model)
     values = {
         "status": "failed",
-        "error": {"code": code, "message": message[:500]},
+        "error": {"code": code, "message": message[:500], "retryable": retryable},
         "timings": _finished_timings(model),
         "updated_at": utcnow(),
     }
     actions = [getattr(cls, name).set(value) for name, value in values.items()]
     return _finish(model, values, actions, cls.status != "succeeded", describe)
+
+
+def release(model: Model, code: str, message: str) -> bool:
+    """Give a running job back to the queue after a passing failure: ``queued`` again, lease
+    dropped so the redelivery may take it at once, and the reason kept in ``error`` (with
+    ``retryable: true``) until it succeeds or fails for good. False if it is no longer running.
+    """
+    cls: Any = type(model)
+    error = {"code": code, "message": message[:500], "retryable": True}
+    try:
+        model.update(
+            actions=[
+                cls.status.set("queued"),
+                cls.lease_until.set(0),
+                cls.error.set(error),
+                cls.updated_at.set(utcnow()),
+            ],
+            condition=cls.status == "running",
+        )
+    except UpdateError as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def _finish(

@@ -145,6 +145,15 @@ def succeed(
 
 
 def fail(
-    model: PackModel, code: str, message: str, describe: jobstate.Describe | None = None
+    model: PackModel,
+    code: str,
+    message: str,
+    describe: jobstate.Describe | None = None,
+    *,
+    retryable: bool = False,
 ) -> list[NewEvent]:
-    return jobstate.fail(model, code, message, describe)
+    return jobstate.fail(model, code, message, describe, retryable=retryable)
+
+
+def release(model: PackModel, code: str, message: str) -> bool:
+    return jobstate.release(model, code, message)

@@ -134,6 +134,15 @@ def succeed(
 
 
 def fail(
-    model: RenderModel, code: str, message: str, describe: jobstate.Describe | None = None
+    model: RenderModel,
+    code: str,
+    message: str,
+    describe: jobstate.Describe | None = None,
+    *,
+    retryable: bool = False,
 ) -> list[NewEvent]:
-    return jobstate.fail(model, code, message, describe)
+    return jobstate.fail(model, code, message, describe, retryable=retryable)
+
+
+def release(model: RenderModel, code: str, message: str) -> bool:
+    return jobstate.release(model, code, message)

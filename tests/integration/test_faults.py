@@ -19,7 +19,7 @@ import requests
 from chalice.test import Client
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
-from tests.integration.conftest import bearer, body
+from tests.integration.conftest import bearer, body, new_brand
 from tests.integration.test_packs import export, locked_snapshot, pack_status
 from tests.integration.test_packs import shop as shop  # the fixture, re-exported
 from tests.integration.test_renders import drain, idem, request_preview, snapshot
@@ -79,6 +79,13 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Iterator[Faults]:
 
     monkeypatch.setattr(BotocoreStubber, "__call__", stub)
     yield plan
+
+
+S3_SLOW_DOWN = (
+    503,
+    {"Content-Type": "application/xml"},
+    "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>",
+)
 
 
 def _keys(prefix: str) -> list[str]:
@@ -212,6 +219,143 @@ def test_s3_down_after_the_first_file_of_a_final_render_shows_no_partial_result(
     stored = RenderModel.get(shop["brand_id"], rid).outputs
     prefix = str(stored[0]["key"]).rsplit("/", 1)[0]
     assert sorted(_keys(prefix)) == sorted(str(o["key"]) for o in stored)
+
+
+# --- what a job failure means: retried with backoff, or failed at once -------------------------
+
+
+@pytest.fixture
+def redeliver_at_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Backoff of zero: a postponed delivery is visible again at once, so ``drain`` receives it
+    a second time (ApproximateReceiveCount 2), through the same ChangeMessageVisibility call a
+    real backoff makes. Records the backoff each failed delivery asked for."""
+    from chalicelib.jobs import runner
+
+    asked: list[int] = []
+
+    def immediately(receive_count: int) -> int:
+        from chalicelib.jobs.failures import backoff_s
+
+        asked.append(backoff_s(receive_count))
+        return 0
+
+    monkeypatch.setattr(runner, "backoff_s", immediately, raising=False)  # raising: old code
+    return asked
+
+
+def test_throttled_font_read_during_a_render_is_retried_and_succeeds(
+    client: Client, faults: Faults, redeliver_at_once: list[int]
+) -> None:
+    from chalicelib.store import assets
+    from tests.integration.test_assets import complete, upload
+    from tests.integration.test_products import create
+    from tests.integration.test_renders import ZONE, status
+    from tests.unit.test_fonts import dejavu_bytes
+
+    owner = new_brand("Font shop")
+    font_id = upload(client, owner["secret_key"], dejavu_bytes(), "font", "font/ttf")
+    assert complete(client, owner["secret_key"], font_id).status_code == 200
+    zone = {**ZONE, "fonts": [font_id]}
+    made = create(client, owner["secret_key"], width_mm=120, height_mm=40, zones=[zone])
+    owner["product_id"] = body(made)["product_id"]
+    rid = request_preview(client, owner, snapshot(client, owner, "Throttled"), long_side_px=200)
+    assets._load_brand_font.cache_clear()  # a fresh worker: the font must come from S3
+    # Throttled until the first delivery gives up (after botocore's own retries), then clear.
+    font_key = _to_key(f"/fonts/{font_id}")
+    throttle = faults.add(
+        Fault("s3.GetObject", 100, S3_SLOW_DOWN, lambda r: font_key(r) and not redeliver_at_once)
+    )
+    assert drain() == 2  # the first delivery failed and came back; the second succeeded
+    assert throttle.injected > 1 and redeliver_at_once == [20]
+    done = status(client, owner["secret_key"], rid)
+    assert done["status"] == "succeeded", done  # once failed for good as render.font_missing
+    assert done["attempts"] == 2 and done["error"] is None
+    assert _queue_depth("render-preview") == 0
+
+
+def test_a_keyerror_bug_in_a_pack_fails_it_at_once_with_a_code(
+    client: Client,
+    shop: dict[str, Any],
+    redeliver_at_once: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib.jobs import pack_worker
+
+    def buggy_folder(profile: Any, fields: Any) -> str:
+        # The bug the file name pattern once was: str.format looking up a field it lacks.
+        raise KeyError("__class__")
+
+    monkeypatch.setattr(pack_worker, "item_folder", buggy_folder)
+    pack_id = body(export(client, shop, locked_snapshot(client, shop, "Bug")))["pack_id"]
+    assert drain("export-manufacturing") == 1  # not redelivered: it would fail the same way
+    failed = pack_status(client, shop, pack_id)
+    # Was: redelivered on every visibility timeout (30 min x 5), the pack "running" for hours.
+    assert failed["status"] == "failed" and failed["attempts"] == 1
+    assert failed["error"]["code"] == "pack.internal_error"
+    assert failed["error"]["retryable"] is False
+    assert "KeyError" in failed["error"]["message"]
+    assert redeliver_at_once == [] and _queue_depth("export-manufacturing") == 0
+
+
+def test_throttled_job_record_read_is_retried_with_backoff(
+    client: Client, shop: dict[str, Any], faults: Faults, redeliver_at_once: list[int]
+) -> None:
+    pack_id = body(export(client, shop, locked_snapshot(client, shop, "Record")))["pack_id"]
+    throttle = faults.add(  # until the first delivery gives up
+        Fault(
+            "dynamodb.GetItem",
+            100,
+            THROTTLED,
+            lambda r: pack_id.encode() in r.body and not redeliver_at_once,
+        )
+    )
+    assert drain("export-manufacturing") == 2
+    assert throttle.injected > 1 and redeliver_at_once == [20]
+    done = pack_status(client, shop, pack_id)
+    assert done["status"] == "succeeded" and done["attempts"] == 1
+
+
+def test_a_render_that_cannot_be_queued_is_503_and_failed_as_retryable(
+    client: Client, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib import queue
+    from tests.integration.test_renders import status
+
+    def sqs_down(*args: Any, **kwargs: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://sqs.us-east-1.amazonaws.com")
+
+    sid = snapshot(client, shop, "No queue")
+    monkeypatch.setattr(queue, "send", sqs_down)
+    r = client.http.post(
+        "/v1/renders/preview",
+        headers=idem(shop["publishable_key"]),
+        body=json.dumps({"snapshot_id": sid}),
+    )
+    assert r.status_code == 503 and body(r)["error"]["code"] == "render.enqueue_failed"
+    from chalicelib.store.models import RenderModel
+
+    [record] = [m for m in RenderModel.query(shop["brand_id"]) if m.snapshot_id == sid]
+    failed = status(client, shop["secret_key"], record.render_id)
+    assert failed["status"] == "failed"
+    assert failed["error"] == {
+        "code": "render.enqueue_failed",
+        "message": "could not enqueue: EndpointConnectionError",
+        "retryable": True,  # an outage: the same request later may succeed
+    }
+
+
+def _queue_depth(queue: str) -> int:
+    """Messages still on the queue, visible or in flight."""
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+
+    sqs = aws.sqs()
+    url = sqs.get_queue_url(QueueName=get_settings().physical_name("queue", queue))["QueueUrl"]
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return sum(int(found[name]) for name in names)
 
 
 # --- worker death and redelivery storms ---------------------------------------------------------

@@ -215,13 +215,14 @@ def test_last_delivery_of_a_failing_render_records_why(
     raw = _message(shop, rid)
     for count in (1, 2, 3, 4):
         assert render_preview_worker(_event((f"m{count}", raw, count)), None)["batchItemFailures"]
-        from chalicelib.store.models import RenderModel
-
-        RenderModel.get(shop["brand_id"], rid).update(actions=[RenderModel.lease_until.set(0)])
-        assert status(client, shop["secret_key"], rid)["status"] == "running"
+        between = status(client, shop["secret_key"], rid)  # back in the queue, lease dropped
+        assert between["status"] == "queued" and between["attempts"] == count
+        assert between["error"]["code"] == "service.unavailable"
+        assert between["error"]["retryable"] is True
     assert render_preview_worker(_event(("m5", raw, 5)), None)["batchItemFailures"]
     final = status(client, shop["secret_key"], rid)
     assert final["status"] == "failed" and final["error"]["code"] == "render.gave_up"
+    assert final["error"]["retryable"] is True and final["attempts"] == 5
     assert "S3 unreachable" in final["error"]["message"]
     failed = client.http.get(f"/v1/renders/{rid}/result", headers=bearer(shop["secret_key"]))
     assert failed.status_code == 422 and body(failed)["error"]["code"] == "render.gave_up"

@@ -74,6 +74,34 @@ def test_consumers_get_their_event_source_queue_only() -> None:
     assert not [s for s in api["Statement"] if s["Sid"] == "PlatformEventSource"]
 
 
+@pytest.mark.parametrize(
+    ("function", "queue"),
+    [
+        ("render_preview_worker", "render-preview"),
+        ("render_final_worker", "render-final"),
+        ("export_manufacturing_worker", "export-manufacturing"),
+    ],
+)
+def test_a_worker_may_postpone_a_failed_delivery_of_its_own_queue(
+    function: str, queue: str
+) -> None:
+    """What chalicelib.queue.retry_after calls after a passing failure (a retry with
+    backoff): without these grants the backoff would be denied and fall back to 30 minutes."""
+    name = f"atelier-prod-{queue}"
+    url = f"https://sqs.us-east-1.amazonaws.com/123456789012/{name}"
+    calls = [
+        Call(function, "sqs", "GetQueueUrl", {"QueueName": name}),
+        Call(
+            function,
+            "sqs",
+            "ChangeMessageVisibility",
+            {"QueueUrl": url, "ReceiptHandle": "r", "VisibilityTimeout": 20},
+        ),
+    ]
+    verdict = evaluate(iam.policy("prod", function), calls, exempt=lambda sid: True)
+    assert not verdict.denied, verdict.denied
+
+
 def call(service: str, operation: str, **params: object) -> Call:
     return Call("fn", service, operation, dict(params))
 

@@ -324,3 +324,42 @@ def test_missing_font_package_is_a_service_problem_not_the_clients() -> None:
         _resolve_path("font_package_that_is_not_installed", "X.ttf")
     assert isinstance(caught.value, ServiceUnavailable)
     assert caught.value.code == "font.unavailable"
+
+
+def _raw_table(tag: str, data: bytes) -> Callable[[Any], None]:
+    def edit(font: Any) -> None:
+        from fontTools.ttLib.tables.DefaultTable import DefaultTable
+
+        table = DefaultTable(tag)  # raw bytes: the check must not need to decompile them
+        table.data = data
+        font[tag] = table
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("tag", "data", "code"),
+    [
+        ("CBDT", b"\x00\x03\x00\x00", "font.color_bitmap_unsupported"),
+        ("sbix", b"\x00\x01\x00\x01\x00\x00\x00\x00", "font.color_bitmap_unsupported"),
+        ("COLR", b"\x00\x01" + b"\x00" * 32, "font.color_gradient_unsupported"),
+    ],
+)
+def test_colour_fonts_we_cannot_cut_are_refused_with_a_clear_code(
+    tag: str, data: bytes, code: str
+) -> None:
+    upload = edited_font_bytes("lato-regular", _raw_table(tag, data))
+    with pytest.raises(FontInvalid) as caught:
+        verify_font_bytes(upload)
+    assert caught.value.code == code and caught.value.details["tables"] == [tag]
+
+
+def test_a_plain_layered_colour_font_is_accepted() -> None:
+    from fontTools.colorLib.builder import buildCOLR, buildCPAL
+
+    def layered(font: Any) -> None:
+        font["COLR"] = buildCOLR({"A": [("A", 0)]}, version=0)
+        font["CPAL"] = buildCPAL([[(0.0, 0.0, 0.0, 1.0)]])
+
+    facts = verify_font_bytes(edited_font_bytes("lato-regular", layered))
+    assert facts.family == "Lato"

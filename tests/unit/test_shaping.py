@@ -161,3 +161,22 @@ def test_harakat_sit_above_the_baseline_by_harfbuzz_y_offsets() -> None:
     assert sorted(round(baseline - g.y_mm, 4) for g in marks) == sorted(
         round(g.y * scale, 4) for g in line.glyphs if g.y != 0
     )
+
+
+def test_a_line_is_shaped_once_for_every_size_auto_fit_tries_and_pins_no_font() -> None:
+    import gc
+    import weakref
+
+    from chalicelib.domain import lines
+
+    fresh = LoadedFont.from_path(AMIRI, "amiri-cache-test")
+    options = [LayoutOptions(100, 20, shaping=Shaping()) for _ in range(2)]
+    shaped = lines.shape(fresh, "نور 2026", options[0].shaping)
+    assert lines.shape(fresh, "نور 2026", options[1].shaping) is shaped
+    small = layout_text("نور 2026", fresh, 5, options[0])
+    large = layout_text("نور 2026", fresh, 10, options[0])
+    assert [g.glyph for g in small.glyphs] == [g.glyph for g in large.glyphs]
+    gone = weakref.ref(fresh)
+    del fresh, small, large
+    gc.collect()
+    assert gone() is None
