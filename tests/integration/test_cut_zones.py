@@ -78,6 +78,13 @@ def validate(client: Client, shop: dict[str, Any], pid: str, text: str, **given:
 
 
 def cut_pack_dxf(client: Client, shop: dict[str, Any], pid: str, text: str) -> bytes:
+    return cut_pack(client, shop, pid, text)[0]
+
+
+def cut_pack(
+    client: Client, shop: dict[str, Any], pid: str, text: str
+) -> tuple[bytes, dict[str, Any]]:
+    """The DXF and the manifest of a pack exported for ``text`` on product ``pid``."""
     spec = client.http.post(
         "/v1/specs",
         headers=idem(shop["publishable_key"]),
@@ -98,7 +105,8 @@ def cut_pack_dxf(client: Client, shop: dict[str, Any], pid: str, text: str) -> b
     assert done["status"] == "succeeded", done
     _, archive = open_zip(done["url"])
     name = next(n for n in archive.namelist() if n.endswith(".dxf"))
-    return archive.read(name)
+    manifest = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith(".json"))))
+    return archive.read(name), manifest
 
 
 def cut_contours(dxf: bytes) -> list[list[tuple[int, int]]]:
@@ -136,7 +144,8 @@ def test_isabella_in_script_cuts_without_two_contours_overlapping(
 
     pid = product(client, script_shop)
     report = validate(client, script_shop, pid, "Isabella")
-    dxf = cut_pack_dxf(client, script_shop, pid, "Isabella")
+    dxf, manifest = cut_pack(client, script_shop, pid, "Isabella")
+    assert manifest["generator"]["version"].endswith("+geometry.clipper.1")  # which geometry
     contours = cut_contours(dxf)
     outers = outer_pieces(contours)
     for a, b in combinations(outers, 2):  # no two pieces overlap ...
