@@ -38,10 +38,13 @@ from chalicelib.scene.pdfdoc import (
     one_page,
     rect_path,
     rgb,
+    xy,
 )
 
 if TYPE_CHECKING:
     from PIL.Image import Image
+
+    from chalicelib.domain.profile import ProfileDoc
 
 __all__ = ["CROP_MARGIN_MM", "PT_PER_MM", "to_pdf"]
 
@@ -62,9 +65,19 @@ _CUT_CONTOUR = (
 CUT_LINE_MM = 0.25 / PT_PER_MM  # a 0.25 pt hairline
 
 
-def to_pdf(scene: Scene, *, bleed_mm: float = 0.0, crop_marks: bool = False) -> bytes:
+def to_pdf(
+    scene: Scene,
+    *,
+    bleed_mm: float = 0.0,
+    crop_marks: bool = False,
+    profile: ProfileDoc | None = None,
+) -> bytes:
     """One page at true size: TrimBox = artboard, BleedBox = artboard + bleed, and MediaBox =
-    BleedBox, or larger with ``crop_marks`` (see the module docstring)."""
+    BleedBox, or larger with ``crop_marks`` (see the module docstring).
+
+    With a ``profile`` (a pack), every cut path of the machine files (cut zones welded, the die
+    line) is stroked in the ``CutContour`` spot colour, from the same geometry the DXF cuts;
+    without one (a final render), only the die line."""
     margin_mm = CROP_MARGIN_MM if crop_marks else 0.0
     offset_mm = margin_mm + bleed_mm  # from the media box's edge to the trim
     images: dict[str, tuple[str, PlacedImage]] = {}  # sha256 -> (resource name, image)
@@ -80,9 +93,9 @@ def to_pdf(scene: Scene, *, bleed_mm: float = 0.0, crop_marks: bool = False) -> 
             ops.append(_image_ops(item.image, images))
         elif isinstance(item, ColorItem):
             ops.append(f"q {cm(item.transform)}{rgb(item.color)} rg {rect_path(item.rect)} f Q")
-    if scene.die_line is not None:  # the product's outline, for print-and-cut
-        line = f"{_n(CUT_LINE_MM, 6)} w /CutContour CS 1 SCN"
-        ops.append(f"q {line}\n{contour_ops(scene.die_line)}\nS Q")
+    cut = _cut_ops(scene, profile)
+    if cut:  # for print-and-cut devices
+        ops.append(f"q {_n(CUT_LINE_MM, 6)} w /CutContour CS 1 SCN\n{cut}\nS Q")
     ops.append("Q")
     k = PT_PER_MM
     media = [0.0, 0.0, (scene.width_mm + 2 * offset_mm) * k, (scene.height_mm + 2 * offset_mm) * k]
@@ -100,11 +113,27 @@ def to_pdf(scene: Scene, *, bleed_mm: float = 0.0, crop_marks: bool = False) -> 
     boxes = [("MediaBox", media), ("BleedBox", bleed), ("TrimBox", trim)]
     decoded = [(name, _decode(image)) for name, image in images.values()]
     spaces = [_REGISTRATION] if crop_marks else []
-    if scene.die_line is not None:
+    if cut:
         spaces.append(_CUT_CONTOUR)
     return one_page(
         boxes, content, decoded, f"/ColorSpace << {' '.join(spaces)} >>" if spaces else ""
     )
+
+
+def _cut_ops(scene: Scene, profile: ProfileDoc | None) -> str:
+    """Subpaths of the cut paths: the machine module's (pack), or the die line alone."""
+    if profile is None:
+        return contour_ops(scene.die_line) if scene.die_line is not None else ""
+    if scene.die_line is None and not any(item.process == "cut" for item in scene.items):
+        return ""  # nothing is cut: no need to load the geometry library
+    from chalicelib.scene.machine import machine_paths
+
+    subpaths = []
+    for path in machine_paths(scene, profile):
+        if path.operation == "cut":
+            first, *rest = path.ring
+            subpaths.append(f"{xy(first)} m " + " ".join(f"{xy(p)} l" for p in rest) + " h")
+    return "\n".join(subpaths)
 
 
 def _page_matrix(scene: Scene, offset_mm: float) -> str:

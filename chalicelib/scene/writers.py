@@ -40,7 +40,7 @@ def _png(scene: Scene, profile: ProfileDoc, rasterizer: Rasterizer) -> bytes:
 def _pdf(scene: Scene, profile: ProfileDoc, rasterizer: Rasterizer) -> bytes:
     from chalicelib.scene.pdf import to_pdf
 
-    return to_pdf(scene, bleed_mm=profile.bleed_mm, crop_marks=profile.crop_marks)
+    return to_pdf(scene, bleed_mm=profile.bleed_mm, crop_marks=profile.crop_marks, profile=profile)
 
 
 def _svg(scene: Scene, profile: ProfileDoc, rasterizer: Rasterizer) -> bytes:

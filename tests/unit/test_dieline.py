@@ -159,3 +159,20 @@ def test_an_svg_path_die_line_is_used_as_drawn_in_mm() -> None:
     assert bbox(die_polygon(die)) == pytest.approx((10, 10, 80, 50), abs=0.05)
     assert die_line_issues(die, (90.0, 60.0), []) == []
     assert math.isclose(die.margin_mm, 2.0)
+
+
+def test_a_packs_pdf_strokes_every_cut_path_the_dxf_cuts() -> None:
+    from pypdf import PdfReader
+
+    from chalicelib.scene.machine import machine_paths
+
+    cut_text = {**INSIDE, "process": "cut", "max_size_mm": 8}
+    scene = scene_for(cut_text, inputs={"name": ZoneInput(text="Bob")}, die_line=HEART)
+    cut = [p for p in machine_paths(scene, LASER) if p.operation == "cut"]
+    assert len(cut) > 3  # B's counters, o's, b's, the outlines and the heart
+    content = PdfReader(io.BytesIO(to_pdf(scene, profile=LASER))).pages[0].get_contents()
+    assert content is not None
+    stroke = content.get_data().split(b"/CutContour CS 1 SCN")[1].split(b"S Q")[0]
+    assert stroke.count(b" m ") == len(cut)
+    proof = PdfReader(io.BytesIO(to_pdf(scene))).pages[0].get_contents()  # a final render
+    assert proof is not None and proof.get_data().count(b"/CutContour CS") == 1  # the heart
