@@ -78,6 +78,13 @@ def validate(client: Client, shop: dict[str, Any], pid: str, text: str, **given:
 
 
 def cut_pack_dxf(client: Client, shop: dict[str, Any], pid: str, text: str) -> bytes:
+    return cut_pack(client, shop, pid, text)[0]
+
+
+def cut_pack(
+    client: Client, shop: dict[str, Any], pid: str, text: str
+) -> tuple[bytes, dict[str, Any]]:
+    """The DXF and the manifest of a pack exported for ``text`` on product ``pid``."""
     spec = client.http.post(
         "/v1/specs",
         headers=idem(shop["publishable_key"]),
@@ -98,7 +105,8 @@ def cut_pack_dxf(client: Client, shop: dict[str, Any], pid: str, text: str) -> b
     assert done["status"] == "succeeded", done
     _, archive = open_zip(done["url"])
     name = next(n for n in archive.namelist() if n.endswith(".dxf"))
-    return archive.read(name)
+    manifest = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith(".json"))))
+    return archive.read(name), manifest
 
 
 def cut_contours(dxf: bytes) -> list[list[tuple[int, int]]]:
@@ -136,7 +144,8 @@ def test_isabella_in_script_cuts_without_two_contours_overlapping(
 
     pid = product(client, script_shop)
     report = validate(client, script_shop, pid, "Isabella")
-    dxf = cut_pack_dxf(client, script_shop, pid, "Isabella")
+    dxf, manifest = cut_pack(client, script_shop, pid, "Isabella")
+    assert manifest["generator"]["version"].endswith("+geometry.clipper.1")  # which geometry
     contours = cut_contours(dxf)
     outers = outer_pieces(contours)
     for a, b in combinations(outers, 2):  # no two pieces overlap ...
@@ -317,3 +326,64 @@ def test_the_job_sheet_gets_the_brand_font_through_the_scene_resources(
     [fonts] = seen
     font = fonts[script_shop["font_id"]]
     assert font.sha256 == hashlib.sha256(DANCING.read_bytes()).hexdigest()
+
+
+INKSCAPE_EXTENSIONS = Path("/usr/share/inkscape/extensions")
+
+
+def test_inkscapes_own_dxf_importer_opens_the_pack_and_shows_the_heart_and_the_name(
+    client: Client, script_shop: dict[str, Any], tmp_path: Path
+) -> None:
+    """An independent reader: Inkscape's dxf_input.py (system python3) turns the pack's DXF into
+    SVG, Inkscape renders it; the picture holds the heart's outline and the name inside it."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if not (INKSCAPE_EXTENSIONS / "dxf_input.py").exists() or not shutil.which("inkscape"):
+        pytest.skip("Debian's inkscape is not installed (make test installs it)")
+    lenient = post_profile(
+        client,
+        script_shop["secret_key"],
+        profile_doc(min_feature_mm=0.0, kerf_mm=0.0, stencil_bridges=False),
+    )
+    zone = cut_zone(script_shop["font_id"], x_mm=30, y_mm=12, width_mm=60, height_mm=12)
+    r = create(
+        client,
+        script_shop["secret_key"],
+        width_mm=120,
+        height_mm=40,
+        die_line=HEART,
+        manufacturing_profile_id=body(lenient)["profile_id"],
+        zones=[zone],
+    )
+    assert r.status_code == 201, r.body
+    dxf = cut_pack_dxf(client, script_shop, body(r)["product_id"], "Isabella")
+    (tmp_path / "pack.dxf").write_bytes(dxf)
+    imported = subprocess.run(
+        ["/usr/bin/python3", "dxf_input.py", str(tmp_path / "pack.dxf")],
+        cwd=INKSCAPE_EXTENSIONS,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    (tmp_path / "pack.svg").write_bytes(imported)
+    import ezdxf
+
+    written = len(ezdxf.read(io.StringIO(dxf.decode("utf-8"))).modelspace().query("LWPOLYLINE"))
+    # every contour came through (the importer's own defs hold a few marker paths besides)
+    assert imported.count(b'style="fill:none;stroke:') == written > 2
+    subprocess.run(
+        ["inkscape", "pack.svg", "--export-type=png", "--export-filename=pack.png",
+         "--export-area-drawing", "--export-background=white", "--export-dpi=96"],
+        cwd=tmp_path, capture_output=True, check=True, timeout=300,
+    )  # fmt: skip
+    picture = Image.open(tmp_path / "pack.png").convert("L")
+    mask = picture.point(lambda v: 255 if v < 200 else 0)  # the hairlines, on white
+    box = mask.getbbox()
+    assert box is not None
+    width, height = box[2] - box[0], box[3] - box[1]
+    assert width / height == pytest.approx(112 / 38, rel=0.03)  # the heart spans the drawing
+    middle = mask.crop((width // 4, height // 4, 3 * width // 4, 3 * height // 4))
+    assert middle.histogram()[255] > 100  # ... and the name is drawn inside it

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -21,8 +19,8 @@ from chalicelib.scene.dxf import to_dxf
 from chalicelib.scene.machine import machine_paths, welded
 from chalicelib.scene.model import Scene
 from chalicelib.scene.vector_svg import to_machine_svg
-from tests.conftest import ROOT
 from tests.unit.test_cut_geometry import script_item
+from tests.unit.test_dxf import sha256_in_other_processes
 
 LASER = BUILTIN["laser-default"]
 
@@ -156,22 +154,7 @@ def test_a_ring_beyond_the_product_is_reported() -> None:
 
 
 def test_cut_files_of_a_script_name_are_the_same_bytes_in_every_process() -> None:
-    code = (
-        "import hashlib\n"
-        "from tests.unit.test_connectors import cut_files\n"
-        "print(hashlib.sha256(cut_files()).hexdigest())"
-    )
-    digests = {
-        subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        ).stdout.strip()
-        for seed in ("1", "2", "3")
-    }
+    digests = sha256_in_other_processes("tests.unit.test_connectors", "cut_files()")
     assert digests == {hashlib.sha256(cut_files()).hexdigest()}
 
 

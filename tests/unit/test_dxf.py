@@ -359,6 +359,14 @@ def test_zero_length_segments_and_repeated_points_are_dropped() -> None:
 def test_every_process_writes_the_same_bytes() -> None:
     """A redelivered pack may be built by another worker: bytes cannot follow the hash seed."""
     import hashlib
+
+    digests = sha256_in_other_processes("tests.unit.test_dxf", "to_dxf(MIXED, LASER)")
+    assert digests == {hashlib.sha256(to_dxf(MIXED, LASER)).hexdigest()}
+
+
+def sha256_in_other_processes(module: str, expression: str) -> set[str]:
+    """The sha256 of ``expression`` (bytes, evaluated in ``module``) in four fresh
+    interpreters with different hash seeds."""
     import os
     import subprocess
     import sys
@@ -366,12 +374,9 @@ def test_every_process_writes_the_same_bytes() -> None:
     from tests.conftest import ROOT
 
     code = (
-        "import hashlib\n"
-        "from tests.unit.test_dxf import MIXED, LASER\n"
-        "from chalicelib.scene.dxf import to_dxf\n"
-        "print(hashlib.sha256(to_dxf(MIXED, LASER)).hexdigest())"
+        f"import hashlib\nfrom {module} import *\nprint(hashlib.sha256({expression}).hexdigest())"
     )
-    digests = {
+    return {
         subprocess.run(
             [sys.executable, "-c", code],
             cwd=ROOT,
@@ -382,4 +387,3 @@ def test_every_process_writes_the_same_bytes() -> None:
         ).stdout.strip()
         for seed in ("1", "2", "3", "4")
     }
-    assert digests == {hashlib.sha256(to_dxf(MIXED, LASER)).hexdigest()}
