@@ -364,12 +364,12 @@ def _compile_pairpos(st: Any) -> _Pairs1 | _Pairs2:
         }
         return _Pairs1(pairs)
     matrix = [[_x_advance(c2.Value1) for c2 in c1.Class2Record] for c1 in st.Class1Record]
-    return _Pairs2(
-        frozenset(st.Coverage.glyphs),
-        dict(st.ClassDef1.classDefs),
-        dict(st.ClassDef2.classDefs),
-        matrix,
-    )
+    class1, class2 = dict(st.ClassDef1.classDefs), dict(st.ClassDef2.classDefs)
+    rows, columns = max(class1.values(), default=0), max(class2.values(), default=0)
+    if rows >= len(matrix) or any(columns >= len(row) for row in matrix):
+        # Checked here, once, rather than as an IndexError on some pair in the middle of a layout.
+        raise ValueError("PairPos class outside its value matrix")
+    return _Pairs2(frozenset(st.Coverage.glyphs), class1, class2, matrix)
 
 
 def _legacy_kern_lookups(ttfont: Any) -> list[list[_Pairs1 | _Pairs2]]:
@@ -488,6 +488,7 @@ def _inspect(data: bytes, outline_format: OutlineFormat) -> FontFacts:
     font.ttfont.ensureDecompiled()
     for glyph in font.ttfont.getGlyphOrder():
         font.glyph_bounds(glyph)
+    font.kerning(font.notdef, font.notdef)  # reads every kerning table now: a broken one fails here
     if not font.cmap:
         raise FontInvalid("font maps no Unicode characters", details={"reason": "no_cmap"})
     return FontFacts(

@@ -304,13 +304,21 @@ def test_image_bytes_uploaded_as_a_font_are_invalid(client: Client, brand: dict[
     assert body(r)["error"]["code"] == "font.invalid"
 
 
-@pytest.mark.parametrize("malformed", ["truncated", "os2_all_ff"])
+@pytest.mark.parametrize("malformed", ["truncated", "os2_all_ff", "kerning_matrix_cut"])
 def test_malformed_font_is_422_font_invalid_and_the_asset_failed(
     client: Client, brand: dict[str, Any], malformed: str
 ) -> None:
-    from tests.unit.test_fonts import os2_garbage_font_bytes, truncated_font_bytes
+    from tests.unit.test_fonts import (
+        broken_kerning_font_bytes,
+        os2_garbage_font_bytes,
+        truncated_font_bytes,
+    )
 
-    data = {"truncated": truncated_font_bytes, "os2_all_ff": os2_garbage_font_bytes}[malformed]()
+    data = {
+        "truncated": truncated_font_bytes,
+        "os2_all_ff": os2_garbage_font_bytes,
+        "kerning_matrix_cut": broken_kerning_font_bytes,
+    }[malformed]()
     asset_id = upload(client, brand["secret_key"], data, "font", "font/ttf")
     r = complete(client, brand["secret_key"], asset_id)
     assert r.status_code == 422, r.body  # was a 500, the asset left pending

@@ -89,6 +89,26 @@ def truncated_font_bytes() -> bytes:
     return data[: glyf.offset + glyf.length // 2]
 
 
+def broken_kerning_font_bytes() -> bytes:
+    """DejaVu Sans whose first class-kerning subtable keeps one row of its 53-row value matrix:
+    every table parses and every glyph draws, but most kerning pairs index past the matrix."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(dejavu_bytes()))
+    pair_pos = next(
+        st
+        for lookup in font["GPOS"].table.LookupList.Lookup
+        if lookup.LookupType == 2
+        for st in lookup.SubTable
+        if st.Format == 2
+    )
+    pair_pos.Class1Record = pair_pos.Class1Record[:1]
+    pair_pos.Class1Count = 1
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
 def os2_garbage_font_bytes() -> bytes:
     """DejaVu Sans with every byte of its OS/2 table overwritten with 0xFF (version 65535)."""
     from fontTools.ttLib import TTFont
@@ -266,7 +286,9 @@ def test_dejavu_itself_passes_verification() -> None:
 
 
 @pytest.mark.parametrize(
-    "build", [truncated_font_bytes, os2_garbage_font_bytes], ids=["truncated", "os2_all_ff"]
+    "build",
+    [truncated_font_bytes, os2_garbage_font_bytes, broken_kerning_font_bytes],
+    ids=["truncated", "os2_all_ff", "kerning_matrix_cut"],
 )
 def test_verify_rejects_a_malformed_real_font_as_font_invalid(
     build: Callable[[], bytes],
@@ -276,7 +298,17 @@ def test_verify_rejects_a_malformed_real_font_as_font_invalid(
     with pytest.raises(FontInvalid) as caught:
         verify_font_bytes(build())
     assert caught.value.code == "font.invalid"
-    assert caught.value.details["reason"] == "TTLibError"
+    assert caught.value.details["reason"] in ("TTLibError", "ValueError")
+
+
+def test_a_font_whose_kerning_breaks_layout_is_refused_at_upload() -> None:
+    """It passed verification, then raised IndexError on most pairs while laying out text."""
+    data = broken_kerning_font_bytes()
+    font = LoadedFont.from_bytes(data, "kern")
+    with pytest.raises(ValueError, match="PairPos"):
+        font.kerning(font.glyph_for("A"), font.glyph_for("V"))
+    with pytest.raises(FontInvalid):
+        verify_font_bytes(data)
 
 
 def test_loading_a_truncated_font_is_font_invalid_not_a_fonttools_error() -> None:

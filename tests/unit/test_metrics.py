@@ -81,6 +81,11 @@ def test_delivery_reads_receive_count_sent_timestamp_and_correlation_attribute()
     assert message_attributes(raw) == {"correlation_id": "corr-9", "brand_id": "brd_1"}
 
 
+def test_delivery_keeps_the_receipt_handle_a_retry_with_backoff_needs() -> None:
+    raw = {"messageId": "m-1", "receiptHandle": "AQEB-handle", "attributes": {}}
+    assert delivery_of(raw, "export-manufacturing").receipt_handle == "AQEB-handle"
+
+
 class AttributedRecord:
     body = '{"id": "x"}'
 
