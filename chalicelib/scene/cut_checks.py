@@ -108,8 +108,8 @@ def check_cut_item(
 
 
 def _indexed(fills: list[tuple[GlyphOutline, ops.Region]], text: str) -> list[_Glyph]:
-    """Each glyph with the index of its character(s) in the text: the layout's own (shaped and
-    right-to-left glyphs are not in reading order), else found in reading order."""
+    """Each glyph with the index of its character in the text: the layout's own (HarfBuzz
+    clusters, right-to-left runs), else the next occurrence in reading order."""
     out, position = [], 0
     for glyph, fill in fills:
         if glyph.index >= 0:

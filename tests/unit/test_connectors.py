@@ -219,3 +219,10 @@ def _alpha_at(scene: Scene, point: tuple[float, float], writer: str) -> int:
     pixel = image.getpixel((round(point[0] * 10), round(point[1] * 10)))
     assert isinstance(pixel, tuple)
     return int(pixel[3])
+
+
+def test_islands_name_the_character_index_in_the_whole_text() -> None:
+    """Spaces and earlier letters count: the i of "Ana Mia" is character 5."""
+    report = check_cut_item(script_item("Ana Mia"), "Ana Mia", LASER, (200, 40))
+    refs = [f.params["characters"] for f in report.findings if f.code == "cut.island"]
+    assert [{"index": 5, "char": "i"}] in refs
