@@ -19,8 +19,8 @@ from chalicelib.scene.dxf import to_dxf
 from chalicelib.scene.machine import machine_paths, welded
 from chalicelib.scene.model import Scene
 from chalicelib.scene.vector_svg import to_machine_svg
-from tests.unit.test_cut_geometry import script_item
-from tests.unit.test_dxf import sha256_in_other_processes
+from tests.support.cut_geometry import script_item
+from tests.support.dxf import sha256_in_other_processes
 
 LASER = BUILTIN["laser-default"]
 

@@ -17,8 +17,8 @@ from chalicelib.scene.dxf import to_dxf
 from chalicelib.scene.pdf import to_pdf
 from chalicelib.scene.svg import to_svg
 from chalicelib.scene.vector_svg import to_machine_svg
-from tests.unit.test_dxf import points, polylines, read
-from tests.unit.test_scene import TEXT_ZONE, scene_for
+from tests.support.dxf import points, polylines, read
+from tests.support.scene import TEXT_ZONE, scene_for
 
 LASER = BUILTIN["laser-default"]
 HEART = {"shape": "heart", "x_mm": 2, "y_mm": 3, "width_mm": 76.0, "height_mm": 50.0}
