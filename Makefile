@@ -20,12 +20,19 @@ BENCH_DEB_PACKAGES := fonts-hosny-amiri fonts-lohit-deva
 BENCH_GOALS := $(filter bench,$(MAKECMDGOALS))
 STAGE  ?= prod
 
-.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy
+# The API reference at /docs (dev stages) is Redoc's standalone bundle, fetched from the npm
+# registry at build time (never a CDN at run time): an exact version whose tarball must match
+# this SHA-256, unpacked into chalicelib/apidocs/ (git-ignored; Chalice packages it).
+REDOC_VERSION := 2.5.4
+REDOC_SHA256  := 44922df4d0eb45c1b066c09ec251e6bd9bd7ded16bc69e87613337b9d911a56e
+APIDOCS_DIR   := chalicelib/apidocs
 
-run: system-deps $(STAMP)
+.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy apidocs
+
+run: system-deps $(STAMP) apidocs
 	$(PY) -m local.stack
 
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) apidocs
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory package STAGE=prod
@@ -34,13 +41,13 @@ test: system-deps $(STAMP)
 # Figures, not adjectives: one table, each figure next to its naive counterpart or floor, measured
 # in the same run (local stack on free loopback ports; bounded load of 200 widget flows included).
 # Writes bench/results/latest.json; fails if the load had an error or lost/duplicated a record.
-bench: system-deps $(STAMP)
+bench: system-deps $(STAMP) apidocs
 	$(PY) -m bench
 
 # dist/$(STAGE)/: chalice package (SAM template + deployment.zip, stage throttling merged in) and
 # the resources template; fails on any cfn-lint error, a dropped or locally built dependency,
 # native code for the wrong architecture, or a package over Lambda's 250 MB. Needs PyPI only.
-package: $(STAMP)
+package: $(STAMP) apidocs
 	$(PY) -m deploy package $(STAGE)
 
 # Resources stack, outputs into the functions' environment, app stack from dist/$(STAGE)/ (the
@@ -59,10 +66,24 @@ typecheck: $(STAMP)
 
 e2e: system-deps
 
-unit integration e2e: $(STAMP)
+unit integration e2e: $(STAMP) apidocs
 	$(PY) -m pytest tests/$@
 
 venv: $(STAMP)
+
+# Fetches Redoc only when the bundle of this exact version is not there yet (needs npm).
+apidocs:
+	@if [ "$$(cat $(APIDOCS_DIR)/redoc.version 2>/dev/null)" != "$(REDOC_VERSION)" ]; then \
+	  set -e; tmp=$$(mktemp -d); \
+	  command -v npm >/dev/null || { echo "make apidocs needs npm (Debian: apt-get install npm)"; exit 1; }; \
+	  (cd $$tmp && npm pack --silent redoc@$(REDOC_VERSION) >/dev/null); \
+	  echo "$(REDOC_SHA256)  $$tmp/redoc-$(REDOC_VERSION).tgz" | sha256sum -c --quiet; \
+	  tar -xzf $$tmp/redoc-$(REDOC_VERSION).tgz -C $$tmp package/bundles/redoc.standalone.js \
+	    package/bundles/redoc.standalone.js.LICENSE.txt package/LICENSE; \
+	  cp $$tmp/package/bundles/redoc.standalone.js $$tmp/package/LICENSE $(APIDOCS_DIR)/; \
+	  cp $$tmp/package/bundles/redoc.standalone.js.LICENSE.txt $(APIDOCS_DIR)/; \
+	  echo $(REDOC_VERSION) > $(APIDOCS_DIR)/redoc.version; rm -rf $$tmp; \
+	  echo "apidocs: Redoc $(REDOC_VERSION) in $(APIDOCS_DIR)/"; fi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
