@@ -73,7 +73,7 @@ def _api() -> dict[Resource, tuple[str, ...]]:
         Table("api-keys"): (GET, PUT, UPDATE),
         Table("api-keys", "by_brand"): (QUERY,),
         Table("assets"): (GET, PUT, UPDATE, QUERY),
-        Table("brand-secrets"): (GET,),
+        Table("brand-secrets"): (GET, UPDATE),  # a first signed Shopify delivery pins its shop
         Table("brands"): (GET, UPDATE),
         Table("events"): (GET, PUT),  # written with the state change (TransactWriteItems)
         Table("events", "by_created"): (QUERY,),

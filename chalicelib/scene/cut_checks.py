@@ -19,6 +19,7 @@ Only zones whose process is cut run here, and only their import pays for Clipper
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,8 @@ from chalicelib.scene.model import TextItem
 from chalicelib.scene.outline import GlyphOutline
 
 _SLACK_MM = 0.002
+# Validate's time for the cut checks of one request; the slow ones past it are left to the pack.
+CHECK_BUDGET_S = 0.5
 CHECKS = ("parts", "min_feature", "gaps", "holes_vs_kerf", "artboard", "bridges")
 
 
@@ -80,9 +83,18 @@ class _Glyph:
 
 
 def check_cut_item(
-    item: TextItem, text: str, profile: ProfileDoc, artboard_mm: tuple[float, float]
+    item: TextItem,
+    text: str,
+    profile: ProfileDoc,
+    artboard_mm: tuple[float, float],
+    deadline: float | None = None,
 ) -> CutReport:
-    """Every check on one cut text item; ``text`` is the normalized text it shows."""
+    """Every check on one cut text item; ``text`` is the normalized text it shows.
+
+    ``deadline`` (``time.monotonic()``) is validate's budget: the slow checks (minimum feature,
+    bridges) that would start after it are skipped with a ``cut.checks_incomplete`` warning;
+    the pack worker, which has no deadline, runs them all.
+    """
     options = item.cut
     connect = options.connect if options else "weld"
     fills = glyph_fills(item)
@@ -96,9 +108,21 @@ def check_cut_item(
     findings = _islands(pieces, glyphs, one_part=bool(options and options.one_part))
     if connect == "none":
         findings += _overlaps(glyphs)
-    findings += _features(shape, glyphs, profile.min_feature_mm)
     findings += _holes(pieces, glyphs, profile.kerf_mm)
     findings += _artboard(shape, artboard_mm)
+    if deadline is not None and time.monotonic() > deadline:
+        skipped = ["min_feature", "gaps", "bridges"]
+        findings.append(
+            Finding(
+                "cut.checks_incomplete",
+                "This design took too long to check here; the workshop's pack checks it in full.",
+                False,
+                {"skipped": skipped},
+            )
+        )
+        ran = tuple(c for c in CHECKS if c not in skipped)
+        return CutReport(item.zone_id, connect, len(pieces), tuple(findings), ran)
+    findings += _features(shape, glyphs, profile.min_feature_mm)
     if profile.stencil_bridges:
         try:
             ops.stencil_bridges(shape, profile.bridge_width_mm, item.angle_deg)
@@ -273,6 +297,7 @@ def check_cut_zones(
     """Check every cut text zone that validated, and add the findings to ``result`` (errors
     and warnings by zone, like every other rule). Zones that are not cut are skipped."""
     reports = []
+    deadline = time.monotonic() + CHECK_BUDGET_S
     for zone in product.zones:
         if not (isinstance(zone, TextZone) and zone.process == "cut"):
             continue
@@ -280,7 +305,8 @@ def check_cut_zones(
         if layout is None or given is None:
             continue
         item = text_item(zone, layout, font_for(given["font"]), given["color"])
-        report = check_cut_item(item, given["text"], profile, (product.width_mm, product.height_mm))
+        artboard = (product.width_mm, product.height_mm)
+        report = check_cut_item(item, given["text"], profile, artboard, deadline)
         for finding in report.findings:
             result.add(zone.id, finding.code, finding.message, not finding.error, **finding.params)
         reports.append(report)

@@ -17,7 +17,7 @@ import requests
 from local.harness import free_port
 from local.receiver import Receiver
 from tests.e2e.conftest import Stack
-from tests.e2e.test_order_flow import _post, designed_snapshot
+from tests.support.order_flow import _post, designed_snapshot
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,9 @@ from chalice.test import Client
 from chalicelib import aws, logs
 from chalicelib.settings import get_settings
 from tests.integration.conftest import bearer, body
-from tests.integration.test_orders import place
-from tests.integration.test_renders import drain, idem, snapshot
-from tests.integration.test_retention import new_shop
+from tests.support.orders import place
+from tests.support.renders import drain, idem, snapshot
+from tests.support.retention import new_shop
 
 
 @pytest.fixture

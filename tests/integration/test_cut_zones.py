@@ -15,11 +15,11 @@ import pytest
 from chalice.test import Client
 
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_assets import complete, upload
-from tests.integration.test_packs import export, idem, open_zip, pack_status
-from tests.integration.test_products import create
-from tests.integration.test_profiles import post_profile, profile_doc
-from tests.integration.test_renders import drain
+from tests.support.assets import complete, upload
+from tests.support.packs import export, idem, open_zip, pack_status
+from tests.support.products import create
+from tests.support.profiles import post_profile, profile_doc
+from tests.support.renders import drain
 
 DANCING = Path("/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf")
 

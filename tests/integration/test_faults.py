@@ -20,9 +20,9 @@ from chalice.test import Client
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_packs import export, locked_snapshot, pack_status
 from tests.integration.test_packs import shop as shop  # the fixture, re-exported
-from tests.integration.test_renders import drain, idem, request_preview, snapshot
+from tests.support.packs import export, locked_snapshot, pack_status
+from tests.support.renders import drain, idem, request_preview, snapshot
 
 THROTTLED = (
     400,
@@ -247,10 +247,10 @@ def test_throttled_font_read_during_a_render_is_retried_and_succeeds(
     client: Client, faults: Faults, redeliver_at_once: list[int]
 ) -> None:
     from chalicelib.store import assets
-    from tests.integration.test_assets import complete, upload
-    from tests.integration.test_products import create
-    from tests.integration.test_renders import ZONE, status
-    from tests.unit.test_fonts import dejavu_bytes
+    from tests.support.assets import complete, upload
+    from tests.support.fonts import dejavu_bytes
+    from tests.support.products import create
+    from tests.support.renders import ZONE, status
 
     owner = new_brand("Font shop")
     font_id = upload(client, owner["secret_key"], dejavu_bytes(), "font", "font/ttf")
@@ -321,7 +321,7 @@ def test_a_render_that_cannot_be_queued_is_503_and_failed_as_retryable(
     from botocore.exceptions import EndpointConnectionError
 
     from chalicelib import queue
-    from tests.integration.test_renders import status
+    from tests.support.renders import status
 
     def sqs_down(*args: Any, **kwargs: Any) -> None:
         raise EndpointConnectionError(endpoint_url="https://sqs.us-east-1.amazonaws.com")

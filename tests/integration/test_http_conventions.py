@@ -58,8 +58,8 @@ def test_lone_surrogates_are_repaired_in_shopper_text_and_refused_anywhere_else(
     client: Client, brand: dict[str, Any]
 ) -> None:
     """What the README promises: repaired (200 + warning) in a text input, 400 elsewhere."""
-    from tests.integration.test_products import create
-    from tests.integration.test_renders import ZONE
+    from tests.support.products import create
+    from tests.support.renders import ZONE
 
     auth = bearer(brand["publishable_key"], Origin="https://a.example")
     made = create(client, brand["secret_key"], width_mm=120, height_mm=40, zones=[ZONE])

@@ -33,13 +33,13 @@ from local.harness import free_port
 from local.receiver import Receiver
 from tests.conftest import reset_aws_connections
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_assets import complete, lato_bytes, png_bytes, post, upload
-from tests.integration.test_orders import move, place
-from tests.integration.test_packs import export
-from tests.integration.test_products import create, product_doc
-from tests.integration.test_profiles import post_profile, profile_doc
-from tests.integration.test_renders import ZONE, request_preview, snapshot
-from tests.integration.test_shopify import deliver, good_line, payload
+from tests.support.assets import complete, lato_bytes, png_bytes, post, upload
+from tests.support.orders import move, place
+from tests.support.packs import export
+from tests.support.products import create, product_doc
+from tests.support.profiles import post_profile, profile_doc
+from tests.support.renders import ZONE, request_preview, snapshot
+from tests.support.shopify import deliver, good_line, payload
 
 STAGE = "dev"  # the integration fixtures run the dev stage's names
 YEARS_LATER = datetime.now(UTC) + timedelta(days=3650)  # every unordered draft has expired
@@ -296,7 +296,7 @@ def run_outbox(
 
 def record_run(recorder: Recorder, client: Client, receiver: Receiver) -> None:
     from chalicelib.store.webhooks import set_shopify_secret
-    from tests.integration.test_shopify import SECRET
+    from tests.support.shopify import SECRET
 
     cold_start()  # clients made from here on carry the presign hooks; no warm caches
     shop = new_brand("IAM shop")

@@ -13,8 +13,8 @@ from chalice.test import Client
 from chalicelib import idempotency
 from chalicelib.store.models import IdempotencyRecord, SnapshotModel
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_products import ZONE, create
-from tests.integration.test_specs import COLOR_ZONE, post_spec, spec_body
+from tests.support.products import ZONE, create
+from tests.support.specs import COLOR_ZONE, post_spec, spec_body
 
 
 @pytest.fixture

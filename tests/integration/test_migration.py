@@ -14,8 +14,8 @@ from chalicelib.store import migration
 from chalicelib.store.migration import MigrationCheckpointModel
 from chalicelib.store.models import OrderItemModel, OrderModel
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_products import create
-from tests.integration.test_renders import ZONE, snapshot
+from tests.support.products import create
+from tests.support.renders import ZONE, snapshot
 
 ARTBOARD: dict[str, Any] = {"width_mm": 120, "height_mm": 40, "zones": [ZONE]}
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
-import zipfile
 from typing import Any
 
 import pytest
@@ -14,13 +12,10 @@ from chalice.test import Client
 
 from chalicelib.domain.pack import verify_zip
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_orders import move, place
-from tests.integration.test_products import create
-from tests.integration.test_renders import ZONE, drain, snapshot
-
-
-def idem(key: str) -> dict[str, str]:
-    return {**bearer(key), "Idempotency-Key": uuid.uuid4().hex}
+from tests.support.orders import move, place
+from tests.support.packs import export, idem, locked_snapshot, open_zip, pack_status
+from tests.support.products import create
+from tests.support.renders import ZONE, drain, snapshot
 
 
 @pytest.fixture
@@ -33,29 +28,12 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
-def locked_snapshot(client: Client, shop: dict[str, Any], text: str) -> str:
-    sid = snapshot(client, shop, text)
-    client.http.post(f"/v1/snapshots/{sid}/lock", headers=bearer(shop["secret_key"]))
-    return sid
 
 
-def export(client: Client, shop: dict[str, Any], sid: str, **extra: Any) -> Any:
-    return client.http.post(
-        "/v1/manufacturing/export-pack",
-        headers=idem(shop["secret_key"]),
-        body=json.dumps({"snapshot_id": sid, **extra}),
-    )
 
 
-def pack_status(client: Client, shop: dict[str, Any], pack_id: str) -> dict[str, Any]:
-    r = client.http.get(f"/v1/manufacturing/packs/{pack_id}", headers=bearer(shop["secret_key"]))
-    assert r.status_code == 200
-    return dict(body(r))
 
 
-def open_zip(url: str) -> tuple[bytes, zipfile.ZipFile]:
-    data = requests.get(url, timeout=10).content
-    return data, zipfile.ZipFile(io.BytesIO(data))
 
 
 def test_draft_snapshot_is_not_packed(client: Client, shop: dict[str, Any]) -> None:

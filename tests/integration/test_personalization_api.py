@@ -9,7 +9,7 @@ import pytest
 from chalice.test import Client
 
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_products import ZONE, create, product_doc
+from tests.support.products import ZONE, create, product_doc
 
 
 @pytest.fixture

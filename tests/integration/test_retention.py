@@ -16,20 +16,15 @@ from chalicelib.jobs import retention
 from chalicelib.store import renders, snapshots
 from chalicelib.store.models import AssetModel, BrandModel, PackModel, RenderModel, SnapshotModel
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_assets import complete, upload
-from tests.integration.test_orders import move, place
-from tests.integration.test_products import create
-from tests.integration.test_renders import ZONE, drain, idem, request_preview, snapshot
+from tests.support.assets import complete, upload
+from tests.support.orders import move, place
+from tests.support.products import create
+from tests.support.renders import drain, idem, request_preview, snapshot
+from tests.support.retention import new_shop
 
 LATER = datetime.now(UTC) + timedelta(days=31)  # every draft made now is expired by then
 
 
-def new_shop(client: Client, name: str) -> dict[str, Any]:
-    """A brand with its keys and one text product (``product_id``)."""
-    owner = new_brand(name)
-    pid = body(create(client, owner["secret_key"], width_mm=120, height_mm=40, zones=[ZONE]))
-    owner["product_id"] = pid["product_id"]
-    return owner
 
 
 @pytest.fixture
@@ -133,7 +128,7 @@ def png(color: tuple[int, int, int]) -> bytes:
 
 
 def test_unlinked_uploads_expire_linked_ones_and_fonts_stay(client: Client) -> None:
-    from tests.integration.test_assets import lato_bytes
+    from tests.support.assets import lato_bytes
 
     owner = new_brand("Uploads")
     brand, sk, pk = owner["brand_id"], owner["secret_key"], owner["publishable_key"]

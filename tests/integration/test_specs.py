@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 import unicodedata
-import uuid
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_products import ZONE, create, product_doc
-
-COLOR_ZONE = {
-    "id": "cord",
-    "name": "Cord",
-    "kind": "color",
-    "x_mm": 0,
-    "y_mm": 0,
-    "width_mm": 5,
-    "height_mm": 5,
-    "colors": ["#FF0000", "#0000FF"],
-}
+from tests.support.products import ZONE, create, product_doc
+from tests.support.specs import COLOR_ZONE, headers, post_spec, spec_body
 
 
 @pytest.fixture
@@ -34,24 +23,10 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
-def headers(key: str, idem: str | None = None) -> dict[str, str]:
-    h = bearer(key)
-    h["Idempotency-Key"] = idem or uuid.uuid4().hex
-    return h
 
 
-def post_spec(client: Client, shop: dict[str, Any], raw: str, idem: str | None = None) -> Any:
-    return client.http.post("/v1/specs", headers=headers(shop["publishable_key"], idem), body=raw)
 
 
-def spec_body(shop: dict[str, Any], text: str = "Zoé", **extra: Any) -> str:
-    return json.dumps(
-        {
-            "product_id": shop["product_id"],
-            "inputs": {"name": {"text": text}, "cord": {"color": "#0000ff"}},
-            **extra,
-        }
-    )
 
 
 def test_first_spec_is_201_then_200_with_the_same_body(

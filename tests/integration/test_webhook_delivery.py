@@ -7,8 +7,6 @@ shortened to 1 s waits through ``ATELIER_WEBHOOK_RETRY_SCHEDULE``.
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -19,12 +17,9 @@ from chalice.test import Client
 from local.harness import free_port
 from local.receiver import Receiver
 from tests.integration.conftest import bearer, body, new_brand
-from tests.integration.test_products import create
-from tests.integration.test_renders import ZONE, drain, snapshot
-
-
-def idem(key: str) -> dict[str, str]:
-    return {**bearer(key), "Idempotency-Key": uuid.uuid4().hex}
+from tests.support.products import create
+from tests.support.renders import ZONE, drain, snapshot
+from tests.support.webhook_delivery import event, events_of, idem, pump, register, settle
 
 
 @pytest.fixture(autouse=True)
@@ -48,15 +43,6 @@ def receiver() -> Iterator[Receiver]:
     running.stop()
 
 
-def register(client: Client, shop: dict[str, Any], receiver: Receiver, *types: str) -> str:
-    r = client.http.post(
-        "/v1/webhook-endpoints",
-        headers=idem(shop["secret_key"]),
-        body=json.dumps({"url": receiver.url, "event_types": list(types)}),
-    )
-    assert r.status_code == 201, r.body
-    receiver.secret = body(r)["secret"]
-    return str(body(r)["endpoint_id"])
 
 
 def lock(client: Client, shop: dict[str, Any], text: str) -> str:
@@ -66,29 +52,10 @@ def lock(client: Client, shop: dict[str, Any], text: str) -> str:
     return sid
 
 
-def pump(until: Callable[[], bool], timeout_s: float = 20) -> None:
-    """Run the webhook worker on whatever the queue holds (delayed retries too) until ``until``."""
-    from app import app
-    from local.poller import Poller
-
-    poller = Poller(app, wait_s=1)
-    binding = next(b for b in poller.bindings if b.queue_name.endswith("webhook-delivery"))
-    deadline = time.monotonic() + timeout_s
-    while not until():
-        assert time.monotonic() < deadline, "webhook deliveries did not settle in time"
-        poller.poll_once(binding)
 
 
-def events_of(client: Client, key: str, query: str = "") -> list[dict[str, Any]]:
-    r = client.http.get(f"/v1/events{query}", headers=bearer(key))
-    assert r.status_code == 200, r.body
-    return list(body(r)["data"])
 
 
-def event(client: Client, key: str, event_id: str) -> dict[str, Any]:
-    r = client.http.get(f"/v1/events/{event_id}", headers=bearer(key))
-    assert r.status_code == 200, r.body
-    return dict(body(r))
 
 
 def only_event(client: Client, shop: dict[str, Any], type_: str) -> dict[str, Any]:
@@ -220,7 +187,7 @@ def test_both_secrets_sign_during_a_rotation(
 def test_order_status_events_commit_with_the_transition(
     client: Client, shop: dict[str, Any]
 ) -> None:
-    from tests.integration.test_orders import move, place
+    from tests.support.orders import move, place
 
     order = place(client, shop, snapshot(client, shop, "Order events"))
     assert move(client, shop, order["order_id"], "paid").status_code == 200
@@ -241,7 +208,7 @@ def test_order_status_events_commit_with_the_transition(
 def test_a_render_event_carries_the_render_as_the_api_shows_it(
     client: Client, shop: dict[str, Any]
 ) -> None:
-    from tests.integration.test_renders import request_preview
+    from tests.support.renders import request_preview
 
     rid = request_preview(client, shop, snapshot(client, shop, "Render event"))
     drain("render-preview")
@@ -281,22 +248,13 @@ def test_another_brand_never_sees_the_events(client: Client, shop: dict[str, Any
     assert redo.status_code == 404
 
 
-def settle() -> None:
-    """Run the webhook worker until the queue has nothing visible left."""
-    from app import app
-    from local.poller import Poller
-
-    poller = Poller(app, wait_s=1)
-    binding = next(b for b in poller.bindings if b.queue_name.endswith("webhook-delivery"))
-    while poller.poll_once(binding):
-        pass
 
 
 def test_paid_again_repairs_a_lost_dispatch_without_a_second_delivery(
     client: Client, shop: dict[str, Any], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib.flows import delivery as deliveries
-    from tests.integration.test_orders import move, place
+    from tests.support.orders import move, place
 
     register(client, shop, receiver, "order.paid")
     order = place(client, shop, snapshot(client, shop, "Paid twice"))
@@ -349,7 +307,7 @@ def test_a_transition_that_loses_a_race_writes_no_event(
     from chalicelib.flows.events import order_events
     from chalicelib.store import orders
     from chalicelib.store.models import OrderModel
-    from tests.integration.test_orders import place
+    from tests.support.orders import place
 
     order = place(client, shop, snapshot(client, shop, "Race"))
     oid = order["order_id"]

@@ -21,10 +21,10 @@ from chalicelib.jobs import outbox
 from local.harness import free_port
 from local.receiver import Receiver
 from tests.integration.conftest import body, new_brand
-from tests.integration.test_orders import move, place
-from tests.integration.test_products import create
-from tests.integration.test_renders import ZONE, snapshot
-from tests.integration.test_webhook_delivery import event, events_of, pump, register, settle
+from tests.support.orders import move, place
+from tests.support.products import create
+from tests.support.renders import ZONE, snapshot
+from tests.support.webhook_delivery import event, events_of, pump, register, settle
 
 LATER = timedelta(minutes=5)
 

@@ -19,8 +19,8 @@ from chalicelib.scene.dxf import to_dxf
 from chalicelib.scene.machine import machine_paths, welded
 from chalicelib.scene.model import Scene
 from chalicelib.scene.vector_svg import to_machine_svg
-from tests.unit.test_cut_geometry import script_item
-from tests.unit.test_dxf import sha256_in_other_processes
+from tests.support.cut_geometry import script_item
+from tests.support.dxf import sha256_in_other_processes
 
 LASER = BUILTIN["laser-default"]
 
@@ -226,3 +226,18 @@ def test_islands_name_the_character_index_in_the_whole_text() -> None:
     report = check_cut_item(script_item("Ana Mia"), "Ana Mia", LASER, (200, 40))
     refs = [f.params["characters"] for f in report.findings if f.code == "cut.island"]
     assert [{"index": 5, "char": "i"}] in refs
+
+
+def test_past_validates_budget_the_slow_checks_are_left_to_the_pack() -> None:
+    import time
+
+    profile = LASER.model_copy(update={"min_feature_mm": 0.3})
+    item = script_item("Isabella", size_mm=1.5)
+    late = check_cut_item(item, "Isabella", profile, (200, 40), deadline=time.monotonic() - 1)
+    assert [f.code for f in late.findings if f.code.startswith("cut.checks")] == [
+        "cut.checks_incomplete"
+    ]
+    assert "min_feature" not in late.checks and "parts" in late.checks
+    assert not [f for f in late.findings if f.code == "cut.too_thin"]
+    full = check_cut_item(item, "Isabella", profile, (200, 40))  # the pack: no deadline
+    assert [f for f in full.findings if f.code == "cut.too_thin"]

@@ -12,8 +12,8 @@ from chalicelib.domain.personalization import ZoneInput, validate_inputs
 from chalicelib.domain.spec import build_spec, spec_hash
 from chalicelib.domain.zone import FeatureChoice, TextZone, product_issues
 from chalicelib.scene.build import build_scene
-from tests.unit.test_scripts import DEBIAN_FONTS, BrandFonts, debian_font, name_zone, pendant
-from tests.unit.test_shaping import KAUSHAN, hb_shape
+from tests.support.scripts import DEBIAN_FONTS, BrandFonts, debian_font, name_zone, pendant
+from tests.support.shaping import KAUSHAN, hb_shape
 
 ALT_Z = {"id": "alt-z", "name": "Alternate z", "features": {"salt": True}}
 LATIN = ("--direction=ltr", "--script=Latn", "--language=en")

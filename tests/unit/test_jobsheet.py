@@ -17,7 +17,7 @@ from chalicelib import fonts
 from chalicelib.domain.units import PT_PER_MM
 from chalicelib.scene import jobsheet
 from chalicelib.scene.jobsheet import JobSheet, SheetZone, job_sheet_pdf
-from tests.unit.test_scene import BIRTHDAY, HOSTILE, photo_png
+from tests.support.scene import BIRTHDAY, HOSTILE, photo_png
 
 SHEET = JobSheet(
     pack_id="pck_0123456789abcdef0123",

@@ -16,8 +16,8 @@ from chalicelib.scene.model import TextItem
 from chalicelib.scene.outline import to_svg_path_d
 from chalicelib.scene.svg import DECIMALS
 from chalicelib.scene.vector_svg import to_machine_svg
-from tests.unit.test_dxf import CUSTOM, CUT_TEXT, LASER, LETTERS, MIXED, PROFILES, profile
-from tests.unit.test_scene import BIRTHDAY, CORD_ZONE, HOSTILE, PHOTO_ZONE, TEXT_ZONE, scene_for
+from tests.support.dxf import CUSTOM, CUT_TEXT, LASER, LETTERS, MIXED, PROFILES, profile
+from tests.support.scene import BIRTHDAY, CORD_ZONE, HOSTILE, PHOTO_ZONE, TEXT_ZONE, scene_for
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 INKSCAPE = "{http://www.inkscape.org/namespaces/inkscape}"

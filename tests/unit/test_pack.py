@@ -38,7 +38,7 @@ from chalicelib.scene.build import build_scene
 from chalicelib.scene.jobsheet import JobSheet, SheetZone, job_sheet_pdf
 from chalicelib.scene.pdf import to_pdf
 from tests.conftest import ROOT
-from tests.unit.test_scene import (
+from tests.support.scene import (
     BIRTHDAY,
     CORD_ZONE,
     PHOTO_ZONE,

@@ -26,7 +26,7 @@ from chalicelib.scene.pdf import CROP_MARGIN_MM, PT_PER_MM, to_pdf
 from chalicelib.scene.pdfdoc import contour_ops
 from chalicelib.scene.raster import flatten
 from chalicelib.scene.render import FinalOptions, render_final
-from tests.unit.test_scene import (
+from tests.support.scene import (
     BIRTHDAY,
     CORD_ZONE,
     HOSTILE,

@@ -23,7 +23,7 @@ from chalicelib.scene.render import (
     render_preview,
 )
 from chalicelib.scene.svg import to_svg
-from tests.unit.test_scene import (
+from tests.support.scene import (
     BIRTHDAY,
     CORD_ZONE,
     PHOTO_ZONE,

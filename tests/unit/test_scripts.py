@@ -4,16 +4,14 @@ scene builder re-shaping it. Fonts are Debian packages used as brand uploads."""
 
 from __future__ import annotations
 
-import functools
 import itertools
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from chalicelib.domain.charsets import charset_issue, resolve_charset
-from chalicelib.domain.personalization import ImageInfo, ZoneInput, validate_inputs
+from chalicelib.domain.personalization import ZoneInput, validate_inputs
 from chalicelib.domain.spec import build_spec
 from chalicelib.domain.text import count_graphemes, normalize_text
 from chalicelib.domain.zone import ProductDoc, TextZone, product_issues
@@ -22,68 +20,7 @@ from chalicelib.fonts import LoadedFont
 from chalicelib.scene.build import build_scene
 from chalicelib.scene.model import RenderError, Scene, TextItem
 from chalicelib.scene.outline import bounds
-
-DEBIAN_FONTS = {
-    "amiri": Path("/usr/share/fonts/opentype/fonts-hosny-amiri/Amiri-Regular.ttf"),
-    "david": Path("/usr/share/fonts/truetype/culmus/DavidCLM-Medium.otf"),
-    "lohit": Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"),
-    "kaushan": Path("/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf"),
-}
-
-
-@functools.cache
-def debian_font(font_id: str) -> LoadedFont:
-    return LoadedFont.from_path(DEBIAN_FONTS[font_id], font_id)
-
-
-class BrandFonts:
-    """Catalog and scene resources serving the Debian fonts as a brand's uploaded fonts."""
-
-    profanity_allow: tuple[str, ...] = ()
-    profanity_deny: tuple[str, ...] = ()
-
-    def font(self, font_id: str, sha256: str = "") -> LoadedFont:
-        if font_id not in DEBIAN_FONTS:
-            raise NotFound("no such font", code="font.unknown")
-        return debian_font(font_id)
-
-    def image(self, asset_id: str, sha256: str = "") -> ImageInfo:
-        raise NotFound("no images here", code="asset.not_found")
-
-    def base_image(self, asset_id: str) -> bytes:
-        raise NotFound("no images here", code="asset.not_found")
-
-
-def name_zone(**changes: Any) -> dict[str, Any]:
-    return {
-        "id": "name",
-        "name": "Name",
-        "kind": "text",
-        "process": "engrave",
-        "x_mm": 10,
-        "y_mm": 10,
-        "width_mm": 120,
-        "height_mm": 40,
-        "max_chars": 20,
-        "min_size_mm": 4,
-        "max_size_mm": 20,
-        "fonts": list(DEBIAN_FONTS),
-        "charset": ["latin", "arabic", "hebrew", "devanagari"],
-        "profanity": "off",
-        **changes,
-    }
-
-
-def pendant(**changes: Any) -> ProductDoc:
-    return ProductDoc.model_validate(
-        {
-            "name": "Pendant",
-            "sku": "P-1",
-            "width_mm": 140,
-            "height_mm": 60,
-            "zones": [name_zone(**changes)],
-        }
-    )
+from tests.support.scripts import DEBIAN_FONTS, BrandFonts, debian_font, name_zone, pendant
 
 
 def spec_for(text: str, font: str, **changes: Any) -> tuple[dict[str, Any], ProductDoc]:

@@ -8,8 +8,6 @@ test`` installs both (``TEST_DEB_PACKAGES``). Glyph ids and pen positions must b
 from __future__ import annotations
 
 import functools
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,11 +16,11 @@ from chalicelib.domain.layout import LayoutOptions, layout_text
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.shaping import shape_line
 from chalicelib.fonts import LoadedFont
+from tests.support.shaping import KAUSHAN, hb_shape
 
 AMIRI = Path("/usr/share/fonts/opentype/fonts-hosny-amiri/Amiri-Regular.ttf")
 DAVID = Path("/usr/share/fonts/truetype/culmus/DavidCLM-Medium.otf")
 LOHIT = Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf")
-KAUSHAN = Path("/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf")
 DANCING = Path("/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf")
 
 # (font, text, direction, script, language, what the case exercises)
@@ -48,19 +46,6 @@ def font(path: Path) -> LoadedFont:
     return LoadedFont.from_path(path, path.stem.lower())
 
 
-def hb_shape(path: Path, text: str, *args: str) -> list[tuple[int, int, int]]:
-    """(glyph id, pen x + x offset, y offset) per glyph, as Debian's hb-shape prints them."""
-    out = subprocess.run(
-        ["hb-shape", str(path), text, "--output-format=json", "--no-glyph-names", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    pen, glyphs = 0, []
-    for g in json.loads(out):
-        glyphs.append((g["g"], pen + g["dx"], g["dy"]))
-        pen += g["ax"]
-    return glyphs
 
 
 @pytest.mark.parametrize(

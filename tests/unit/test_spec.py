@@ -15,7 +15,7 @@ from chalicelib.domain.personalization import ZoneInput, validate_inputs
 from chalicelib.domain.spec import build_spec, check_spec, spec_hash
 from chalicelib.domain.zone import ProductDoc
 from tests.conftest import ROOT
-from tests.unit.test_personalization import CORD, NAME, FakeCatalog
+from tests.support.personalization import CORD, NAME, FakeCatalog
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 GOLDEN = FIXTURES / "golden_spec.json"  # version 1: cmap + pair kerning, kept for good

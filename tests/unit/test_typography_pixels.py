@@ -29,8 +29,8 @@ from chalicelib.domain.profile import BUILTIN
 from chalicelib.domain.spec import build_spec
 from chalicelib.scene.build import build_scene
 from chalicelib.scene.dxf import to_dxf
-from tests.unit.test_dxf import points, polylines, read
-from tests.unit.test_scripts import DEBIAN_FONTS, BrandFonts, pendant
+from tests.support.dxf import points, polylines, read
+from tests.support.scripts import DEBIAN_FONTS, BrandFonts, pendant
 
 SHIFT_PX = 3
 PX_PER_MM = 12

@@ -9,7 +9,7 @@ from chalicelib.domain.profile import BUILTIN
 from chalicelib.scene.raster import default_rasterizer
 from chalicelib.scene.writers import WRITERS
 from chalicelib.store.packs import FORMATS
-from tests.unit.test_dxf import MIXED
+from tests.support.dxf import MIXED
 
 MAGIC = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<svg", "dxf": b"  0\nSECTION"}
 

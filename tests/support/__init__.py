@@ -1,0 +1,1 @@
+"""Helpers shared by several test modules: fixtures data, API calls, fakes (not tests)."""
