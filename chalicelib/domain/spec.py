@@ -82,6 +82,21 @@ class SpecShaping(StrictModel):
     lines: list[SpecShapedLine]
 
 
+class SpecPath(StrictModel):
+    """The zone's arc (chalicelib.domain.arc) as the text was laid out on it; the line's
+    ``x_mm`` is then the first glyph's arc length from the arc's middle, ``baseline_mm`` the
+    radius."""
+
+    kind: Literal["arc"]
+    cx_mm: Mm
+    cy_mm: Mm
+    radius_mm: Annotated[float, Field(gt=0, le=10_000)]
+    center_deg: Annotated[float, Field(ge=-360, le=360)]
+    span_deg: Annotated[float, Field(gt=0, le=360)]
+    side: Literal["outside", "inside"]
+    tracking_mm: Annotated[float, Field(ge=0, le=100)]
+
+
 class TextZoneSpec(StrictModel):
     kind: Literal["text"]
     text: str = Field(min_length=1, max_length=4096)
@@ -89,13 +104,15 @@ class TextZoneSpec(StrictModel):
     color: HexColor
     layout: SpecLayout
     shaping: SpecShaping | None = None  # version 2 only
+    path: SpecPath | None = None  # version 2 only: text along an arc
 
     @model_serializer(mode="wrap")
     def _omit_absent_shaping(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A version 1 zone serializes exactly as it was stored: no ``shaping: null``."""
+        """A zone serializes exactly as it was stored: no ``shaping: null``, no ``path: null``."""
         data: dict[str, Any] = handler(self)
-        if self.shaping is None:
-            data.pop("shaping", None)
+        for optional in ("shaping", "path"):
+            if getattr(self, optional) is None:
+                data.pop(optional, None)
         return data
 
 
@@ -132,6 +149,8 @@ class DesignSpec(StrictModel):
                 raise ValueError(
                     f"zone {zone_id}: shaping is required in spec version 2 and absent in 1"
                 )
+            if isinstance(zone, TextZoneSpec) and zone.path is not None and self.spec_version < 2:
+                raise ValueError(f"zone {zone_id}: text on a path needs spec version 2")
         return self
 
 
@@ -167,6 +186,8 @@ def build_spec(
             shaping = result.shaping.get(zone_id)
             if shaping is not None:
                 zones[zone_id]["shaping"] = shaping_record(layout, shaping)
+            if zone.path is not None:
+                zones[zone_id]["path"] = zone.path.model_dump()
         elif isinstance(zone, ImageZone):
             zones[zone_id] = {
                 "kind": "image",

@@ -88,6 +88,20 @@ class CutOptions(StrictModel):
     one_part: bool = False
 
 
+class ArcPath(StrictModel):
+    """A circular baseline for one line of text (conventions in chalicelib/domain/arc.py):
+    centre in mm from the zone's top-left corner, angles clockwise from 12 o'clock."""
+
+    kind: Literal["arc"] = "arc"
+    cx_mm: float = Field(ge=-5000, le=5000)
+    cy_mm: float = Field(ge=-5000, le=5000)
+    radius_mm: float = Field(gt=0, le=5000)
+    center_deg: float = Field(default=0.0, ge=-360, le=360)
+    span_deg: float = Field(default=180.0, gt=0, le=360)
+    side: Literal["outside", "inside"] = "outside"
+    tracking_mm: float = Field(default=0.0, ge=0, le=100)
+
+
 class TextZone(ZoneBase):
     kind: Literal["text"]
     min_chars: int = Field(default=0, ge=0, le=1000)
@@ -119,6 +133,7 @@ class TextZone(ZoneBase):
     colors: list[HexColor] = Field(default_factory=lambda: ["#000000"], min_length=1, max_length=50)
     default_color: HexColor | None = None
     cut: CutOptions | None = None  # process cut only; None: weld, the usual
+    path: ArcPath | None = None  # text along a circular arc instead of a straight baseline
 
     @property
     def cut_options(self) -> CutOptions:
@@ -245,7 +260,7 @@ def zone_corners(zone: ZoneBase) -> list[tuple[float, float]]:
 
 
 def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[dict[str, Any]]:
-    issues: list[dict[str, Any]] = _cut_issues(at, zone)
+    issues: list[dict[str, Any]] = _cut_issues(at, zone) + _path_issues(at, zone)
     if zone.min_chars > zone.max_chars:
         issues.append(
             _issue(
@@ -350,6 +365,36 @@ def _cut_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
                 "The ring (inner diameter plus two walls) must fit the zone's height.",
                 zone_id=zone.id,
                 ring_mm=ring.inner_diameter_mm + 2 * ring.wall_mm,
+            )
+        )
+    return issues
+
+
+def _path_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
+    """One line per path, and an arc long enough for at least one em at the smallest size."""
+    path = zone.path
+    if path is None:
+        return []
+    issues = []
+    if zone.max_lines > 1 or zone.wrap:
+        issues.append(
+            _issue(
+                f"{at}.path",
+                "zone.path_multi_line",
+                "Text on a path is one line: set max_lines to 1 and wrap to false.",
+                zone_id=zone.id,
+            )
+        )
+    length = path.radius_mm * math.radians(path.span_deg)
+    if length < zone.min_size_mm:
+        issues.append(
+            _issue(
+                f"{at}.path.span_deg",
+                "zone.path_too_short",
+                "The arc is shorter than one letter at the smallest size.",
+                zone_id=zone.id,
+                arc_length_mm=round(length, 4),
+                min_size_mm=zone.min_size_mm,
             )
         )
     return issues

@@ -201,6 +201,7 @@ def _text_item(
         else None
     )
     options = zone_layout_options(zone, shaping)
+    _check_path(zone, given)
     try:
         layout = layout_text(given.text, font, given.layout.font_size_mm, options)
     except LayoutInvalid as exc:
@@ -308,6 +309,18 @@ def _check_layout(zone_id: str, layout: Layout, recorded: SpecLayout) -> None:
                 "recorded": [list(line) for line in spec],
                 "fresh": [list(line) for line in fresh],
             },
+        )
+
+
+def _check_path(zone: TextZone, given: TextZoneSpec) -> None:
+    """The arc the spec's text was laid out on must be the product's arc (or neither has one)."""
+    recorded = given.path.model_dump() if given.path is not None else None
+    current = zone.path.model_dump() if zone.path is not None else None
+    if recorded != current:
+        raise RenderError(
+            "The spec's text path differs from the product zone's.",
+            code="render.layout_mismatch",
+            details={"zone_id": zone.id, "recorded": recorded, "fresh": current},
         )
 
 

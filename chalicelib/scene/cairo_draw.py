@@ -49,6 +49,11 @@ def draw(
         _fill(ctx, background)
     if scene.base_image is not None:
         _image(ctx, at_resolution(scene.base_image, px_per_mm))
+    outline = scene.die_line if scene.silhouette else None
+    if outline is not None:  # previews: the design inside the product only, as the SVG clips
+        ctx.save()
+        _path(ctx, (outline,))
+        ctx.clip()
     for item in scene.items:
         if isinstance(item, TextItem):
             if item.connector:  # a cut zone's bar, ring or border, under its letters
@@ -62,8 +67,9 @@ def draw(
             ctx.rectangle(item.rect.x, item.rect.y, item.rect.width, item.rect.height)
             _fill(ctx, item.color)
             ctx.restore()
-    if scene.silhouette and scene.die_line is not None:  # as the SVG writer draws it
-        _path(ctx, (scene.die_line,))
+    if outline is not None:  # as the SVG writer draws it
+        ctx.restore()
+        _path(ctx, (outline,))
         ctx.set_line_width(SILHOUETTE_MM)
         r, g, b = (int(SILHOUETTE_COLOR[i : i + 2], 16) / 255 for i in (1, 3, 5))
         ctx.set_source_rgb(r, g, b)

@@ -67,6 +67,13 @@ def to_svg(
         parts.append(_rect(Rect(-b, -b, vw, vh), _color(background)))
     if scene.base_image is not None:
         parts.append(_image(scene.base_image, clips, px_per_mm))
+    die_d = ""
+    if scene.silhouette and scene.die_line is not None:  # previews: inside the product only
+        die_d = to_svg_path_d(
+            TextOutline((GlyphOutline("", "", -1, (scene.die_line,)),)), decimals=DECIMALS
+        )
+        clips.append(f'<clipPath id="dieline"><path d="{die_d}"/></clipPath>')
+        parts.append('<g clip-path="url(#dieline)">')
     for item in scene.items:
         if isinstance(item, TextItem):
             if item.connector:
@@ -81,12 +88,10 @@ def to_svg(
             parts.append(_image(item.image, clips, px_per_mm))
         elif isinstance(item, ColorItem):
             parts.append(_group(item.transform, _rect(item.rect, _color(item.color))))
-    if scene.silhouette and scene.die_line is not None:  # the product's outline, in previews
-        outline = TextOutline((GlyphOutline("", "", -1, (scene.die_line,)),))
-        d = to_svg_path_d(outline, decimals=DECIMALS)
+    if die_d:  # the product's outline over its clipped design
         parts.append(
-            f'<path fill="none" stroke="{SILHOUETTE_COLOR}" '
-            f'stroke-width="{_n(SILHOUETTE_MM)}" d="{d}"/>'
+            f'</g><path fill="none" stroke="{SILHOUETTE_COLOR}" '
+            f'stroke-width="{_n(SILHOUETTE_MM)}" d="{die_d}"/>'
         )
     if clips:
         parts.insert(1, f"<defs>{''.join(clips)}</defs>")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.dieline import DieLine, die_line_issues, die_polygon
+from chalicelib.domain.dieline import DieLine, die_line_issues, die_polygon, die_segments
 from chalicelib.domain.personalization import ZoneInput
 from chalicelib.domain.profile import BUILTIN
 from chalicelib.domain.zone import ProductDoc, product_issues
@@ -176,3 +176,27 @@ def test_a_packs_pdf_strokes_every_cut_path_the_dxf_cuts() -> None:
     assert stroke.count(b" m ") == len(cut)
     proof = PdfReader(io.BytesIO(to_pdf(scene))).pages[0].get_contents()  # a final render
     assert proof is not None and proof.get_data().count(b"/CutContour CS") == 1  # the heart
+
+
+@pytest.mark.parametrize("writer", ["svg", "cairo"])
+def test_previews_clip_the_design_to_the_die_line(writer: str) -> None:
+    from chalicelib.scene.model import Affine, ColorItem, Rect, Scene
+    from chalicelib.scene.outline import Segment
+    from chalicelib.scene.raster import CairoRasterizer
+
+    die = tuple(Segment(s.op, s.points) for s in die_segments(DieLine.model_validate(HEART)))
+    fill = ColorItem("bg", "print", "#2E8B57", Rect(0, 0, 80, 60), Affine())
+    cairo = CairoRasterizer()
+    pictures = {}
+    for silhouette in (True, False):
+        scene = Scene(80, 60, None, (fill,), die, silhouette)
+        if writer == "svg":
+            pictures[silhouette] = cairo.render(to_svg(scene), 160, 120)
+        else:
+            pictures[silhouette] = cairo.render_scene(
+                scene, 160, 120, bleed_mm=0.0, background=None
+            )
+    corner, centre = (4, 110), (80, 60)  # below the heart's left lobe; inside it (2 px/mm)
+    assert pictures[True].getpixel(corner)[3] == 0  # type: ignore[index]
+    assert pictures[True].getpixel(centre)[3] == 255  # type: ignore[index]
+    assert pictures[False].getpixel(corner)[3] == 255  # type: ignore[index]  # production
