@@ -165,15 +165,17 @@ def _cut_checks(
     """Validate's manufacturability checks again, on the scene the files are drawn from: each
     finding becomes a pack warning; the result is a note per cut zone for the job sheet."""
     from chalicelib.scene.cut_checks import check_cut_item
+    from chalicelib.scene.flatten import flatten
     from chalicelib.scene.model import TextItem
 
+    die = flatten(scene.die_line) if scene.die_line is not None else None
     notes = {}
     for item in scene.items:
         given = parsed.zones.get(item.zone_id)
         if not (isinstance(item, TextItem) and item.process == "cut"):
             continue
         text = given.text if isinstance(given, TextZoneSpec) else ""
-        report = check_cut_item(item, text, profile, (scene.width_mm, scene.height_mm))
+        report = check_cut_item(item, text, profile, (scene.width_mm, scene.height_mm), None, die)
         notes[item.zone_id] = f"{report.parts} part(s), {report.connect}"
         warnings.extend(f"zone {item.zone_id}: {f.message}" for f in report.findings)
     return notes
