@@ -20,12 +20,12 @@ BENCH_DEB_PACKAGES := fonts-hosny-amiri fonts-lohit-deva
 BENCH_GOALS := $(filter bench,$(MAKECMDGOALS))
 STAGE  ?= prod
 
-.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy
+.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts
 
-run: system-deps $(STAMP)
+run: system-deps $(STAMP) fonts
 	$(PY) -m local.stack
 
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) fonts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory package STAGE=prod
@@ -40,8 +40,18 @@ bench: system-deps $(STAMP)
 # dist/$(STAGE)/: chalice package (SAM template + deployment.zip, stage throttling merged in) and
 # the resources template; fails on any cfn-lint error, a dropped or locally built dependency,
 # native code for the wrong architecture, or a package over Lambda's 250 MB. Needs PyPI only.
-package: $(STAMP)
+package: $(STAMP) fonts
 	$(PY) -m deploy package $(STAGE)
+
+# Fonts PyPI has no wheel for (Arabic, Hebrew, Devanagari, cursive Latin) come from the npm
+# registry: `npm pack <pkg>@<exact version>` into .cache/npm-fonts/, each TTF checked against the
+# sha256 pinned in chalicelib/npm_fonts.py, then copied to chalicelib/npm_font_files/ (git-ignored,
+# zipped by chalice with chalicelib/). Installs Debian's npm when there is no npm at all.
+fonts: $(STAMP)
+	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends npm; }
+	$(PY) -m deploy fonts
 
 # Resources stack, outputs into the functions' environment, app stack from dist/$(STAGE)/ (the
 # zip goes through ARTIFACT_BUCKET), then ReportBatchItemFailures on the SQS event sources.
@@ -59,7 +69,7 @@ typecheck: $(STAMP)
 
 e2e: system-deps
 
-unit integration e2e: $(STAMP)
+unit integration e2e: $(STAMP) fonts
 	$(PY) -m pytest tests/$@
 
 venv: $(STAMP)
@@ -85,4 +95,4 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache dist
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache dist .cache chalicelib/npm_font_files
