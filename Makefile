@@ -27,12 +27,12 @@ REDOC_VERSION := 2.5.4
 REDOC_SHA256  := 44922df4d0eb45c1b066c09ec251e6bd9bd7ded16bc69e87613337b9d911a56e
 APIDOCS_DIR   := chalicelib/apidocs
 
-.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy apidocs
+.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts apidocs npm-cli
 
-run: system-deps $(STAMP) apidocs
+run: system-deps $(STAMP) fonts apidocs
 	$(PY) -m local.stack
 
-test: system-deps $(STAMP) apidocs
+test: system-deps $(STAMP) fonts apidocs
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory package STAGE=prod
@@ -47,8 +47,21 @@ bench: system-deps $(STAMP) apidocs
 # dist/$(STAGE)/: chalice package (SAM template + deployment.zip, stage throttling merged in) and
 # the resources template; fails on any cfn-lint error, a dropped or locally built dependency,
 # native code for the wrong architecture, or a package over Lambda's 250 MB. Needs PyPI only.
-package: $(STAMP) apidocs
+package: $(STAMP) fonts apidocs
 	$(PY) -m deploy package $(STAGE)
+
+# Fonts PyPI has no wheel for (Arabic, Hebrew, Devanagari, cursive Latin) come from the npm
+# registry: `npm pack <pkg>@<exact version>` into .cache/npm-fonts/, each TTF checked against the
+# sha256 pinned in chalicelib/npm_fonts.py, then copied to chalicelib/npm_font_files/ (git-ignored,
+# zipped by chalice with chalicelib/). Installs Debian's npm when there is no npm at all.
+fonts: $(STAMP) npm-cli
+	$(PY) -m deploy fonts
+
+# npm itself (fonts and the API reference come from the npm registry): Debian's, when missing.
+npm-cli:
+	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends npm; }
 
 # Resources stack, outputs into the functions' environment, app stack from dist/$(STAGE)/ (the
 # zip goes through ARTIFACT_BUCKET), then ReportBatchItemFailures on the SQS event sources.
@@ -66,16 +79,15 @@ typecheck: $(STAMP)
 
 e2e: system-deps
 
-unit integration e2e: $(STAMP) apidocs
+unit integration e2e: $(STAMP) fonts apidocs
 	$(PY) -m pytest tests/$@
 
 venv: $(STAMP)
 
 # Fetches Redoc only when the bundle of this exact version is not there yet (needs npm).
-apidocs:
+apidocs: npm-cli
 	@if [ "$$(cat $(APIDOCS_DIR)/redoc.version 2>/dev/null)" != "$(REDOC_VERSION)" ]; then \
 	  set -e; tmp=$$(mktemp -d); \
-	  command -v npm >/dev/null || { echo "make apidocs needs npm (Debian: apt-get install npm)"; exit 1; }; \
 	  (cd $$tmp && npm pack --silent redoc@$(REDOC_VERSION) >/dev/null); \
 	  echo "$(REDOC_SHA256)  $$tmp/redoc-$(REDOC_VERSION).tgz" | sha256sum -c --quiet; \
 	  tar -xzf $$tmp/redoc-$(REDOC_VERSION).tgz -C $$tmp package/bundles/redoc.standalone.js \
@@ -106,4 +118,4 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache dist
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache dist .cache chalicelib/npm_font_files

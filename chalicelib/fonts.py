@@ -1,9 +1,10 @@
 """Fonts: the bundled default registry, loaded fonts with real metrics, and upload verification.
 
 The bundled fonts are freely licensed TTF/OTF files shipped inside ``font-*`` wheels installed
-from PyPI at build time; the repository never contains a font file. A registry entry names the
-package and the file inside it, so ``importlib.resources`` finds it wherever the wheel landed
-(site-packages, a Lambda layer, an unpacked Chalice deployment).
+from PyPI at build time, or fetched from the npm registry at build time for the scripts PyPI has
+no fonts for (:mod:`chalicelib.npm_fonts`); the repository never contains a font file. A registry
+entry names the package and the file inside it, so ``importlib.resources`` finds a wheel's file
+wherever the wheel landed (site-packages, a Lambda layer, an unpacked Chalice deployment).
 
 ``LoadedFont`` is the one object layout and outline code talk to: it answers cmap, advance,
 kerning and glyph-bounds questions in font units and draws glyphs into fontTools pens. Keeping
@@ -25,12 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from chalicelib import npm_fonts
 from chalicelib.errors import NotFound, ServiceUnavailable, ValidationFailed
+from chalicelib.npm_fonts import NpmFile
 
 DEFAULT_FONT_ID = "lato-regular"
 MAX_FONT_BYTES = 15 * 1024 * 1024
 
-FontCategory = Literal["sans", "serif", "display"]
+FontCategory = Literal["sans", "serif", "display", "script"]
 
 
 class FontUnknown(NotFound):
@@ -60,8 +63,10 @@ class FontInfo:
     style: str
     category: FontCategory
     license: str  # SPDX identifier
-    package: str  # PyPI distribution that ships the file in ``<its module>/files/``
+    package: str  # PyPI distribution that ships the file in ``<its module>/files/``, or npm's
     filename: str
+    scripts: tuple[str, ...] = ("Latn",)  # ISO 15924 codes the font draws in full
+    npm: NpmFile | None = None  # set when the file comes from the npm registry
 
     @property
     def module(self) -> str:
@@ -69,7 +74,16 @@ class FontInfo:
 
     @property
     def path(self) -> Path:
+        if self.npm is not None:
+            return _resolve_npm_path(self.npm)
         return _resolve_path(self.module, self.filename)
+
+    @property
+    def origin(self) -> str:
+        """Where the build took the file from: ``npm:<pkg>@<version>`` or ``pypi:<dist>==<v>``."""
+        if self.npm is not None:
+            return f"npm:{self.npm.spec}"
+        return f"pypi:{self.package}=={self.package_version}"
 
     @property
     def sha256(self) -> str:
@@ -78,9 +92,24 @@ class FontInfo:
 
     @property
     def package_version(self) -> str:
+        if self.npm is not None:
+            return self.npm.version
         import importlib.metadata
 
         return importlib.metadata.version(self.package)
+
+
+def _npm(
+    font_id: str,
+    family: str,
+    category: FontCategory,
+    npm: NpmFile,
+    scripts: tuple[str, ...] = ("Latn",),
+) -> FontInfo:
+    """A Regular OFL font fetched from npm at build time (every one we bundle is both)."""
+    return FontInfo(
+        font_id, family, "Regular", category, "OFL-1.1", npm.package, npm.filename, scripts, npm
+    )
 
 
 _BUNDLED: tuple[FontInfo, ...] = (
@@ -122,6 +151,25 @@ _BUNDLED: tuple[FontInfo, ...] = (
         "font-fredoka-one",
         "FredokaOne-Regular.ttf",
     ),
+    _npm("amiri-regular", "Amiri", "serif", npm_fonts.AMIRI, ("Arab", "Latn")),
+    _npm(
+        "noto-naskh-arabic-regular",
+        "Noto Naskh Arabic",
+        "serif",
+        npm_fonts.NOTO_NASKH_ARABIC,
+        ("Arab",),
+    ),
+    _npm("rubik-regular", "Rubik", "sans", npm_fonts.RUBIK, ("Hebr", "Latn")),
+    _npm(
+        "noto-sans-devanagari-regular",
+        "Noto Sans Devanagari",
+        "sans",
+        npm_fonts.NOTO_SANS_DEVANAGARI,
+        ("Deva",),
+    ),
+    _npm("dancing-script-regular", "Dancing Script", "script", npm_fonts.DANCING_SCRIPT),
+    _npm("great-vibes-regular", "Great Vibes", "script", npm_fonts.GREAT_VIBES),
+    _npm("pacifico-regular", "Pacifico", "script", npm_fonts.PACIFICO),
 )
 _BY_ID = {info.font_id: info for info in _BUNDLED}
 
@@ -169,6 +217,17 @@ def _resolve_path(module: str, filename: str) -> Path:
             details={"module": module, "filename": filename},
         )
     return path
+
+
+@functools.cache
+def _resolve_npm_path(npm: NpmFile) -> Path:
+    """The fetched file, or ``font.unavailable``: the build skipped ``python -m deploy fonts``."""
+    if not npm.path.is_file():
+        raise FontUnavailable(
+            f"font file {npm.filename} was not fetched at build time",
+            details={"package": npm.spec, "filename": npm.filename},
+        )
+    return npm.path
 
 
 @functools.cache

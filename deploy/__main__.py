@@ -4,6 +4,7 @@ Commands:
   iam                      write .chalice/policy-<stage>-<function>.json
   template STAGE OUT       write the resources CloudFormation template
   package STAGE            chalice package + resources template into dist/STAGE, cfn-lint, checks
+  fonts                    fetch the npm-registry fonts (pinned versions and sha256)
   check-package ZIP        verify a deployment.zip (native modules, architecture, size)
   deploy STAGE             resources stack, env vars, chalice deploy, event sources, throttling
 """
@@ -35,6 +36,10 @@ def main(argv: list[str]) -> int:
         from deploy import package
 
         return package.build(args[0])
+    if command == "fonts":
+        from deploy import npm_fonts
+
+        return npm_fonts.main()
     if command == "check-package":
         from deploy import package
 

@@ -15,6 +15,7 @@ releases with manylinux2014 wheels for cp311 on both x86_64 and aarch64.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -108,8 +109,15 @@ class ZipReport:
     problems: list[str] = field(default_factory=list)
 
 
-def check_zip(path: Path, architecture: str, requirements: dict[str, str]) -> ZipReport:
-    """Every requirement present at its pin, every native file ELF for ``architecture``."""
+def check_zip(
+    path: Path,
+    architecture: str,
+    requirements: dict[str, str],
+    data_files: dict[str, str] | None = None,
+) -> ZipReport:
+    """Every requirement present at its pin, every native file ELF for ``architecture``, and
+    every data file (zip path → sha256: the npm fonts) present with its pinned bytes; the size
+    limit counts everything in the zip, fonts included."""
     report = ZipReport(zipped_bytes=path.stat().st_size)
     machine = WHEEL_MACHINE[architecture]
     with zipfile.ZipFile(path) as archive:
@@ -129,6 +137,7 @@ def check_zip(path: Path, architecture: str, requirements: dict[str, str]) -> Zi
             for n in names
             if n.endswith(".dist-info/WHEEL")
         }
+        report.problems += _check_data_files(archive, data_files or {})
     report.problems += _check_wheels(wheels, machine)
     report.problems += _check_pins(wheels, requirements)
     for module, pattern in NATIVE_MODULES.items():
@@ -137,6 +146,17 @@ def check_zip(path: Path, architecture: str, requirements: dict[str, str]) -> Zi
     if report.unzipped_bytes >= LAMBDA_UNZIPPED_LIMIT:
         report.problems.append(f"unzipped size {report.unzipped_bytes} over Lambda's 250 MB")
     return report
+
+
+def _check_data_files(archive: zipfile.ZipFile, expected: dict[str, str]) -> list[str]:
+    present = set(archive.namelist())
+    problems = []
+    for name, digest in sorted(expected.items()):
+        if name not in present:
+            problems.append(f"{name}: missing (run python -m deploy fonts before packaging)")
+        elif hashlib.sha256(archive.read(name)).hexdigest() != digest:
+            problems.append(f"{name}: sha256 differs from the pinned one")
+    return problems
 
 
 def _check_wheels(wheels: dict[str, str], machine: str) -> list[str]:
@@ -221,7 +241,10 @@ def build(stage: str) -> int:
 
 def _verify(zip_path: Path, report_path: Path) -> list[str]:
     architecture = resources.LAMBDA_ARCHITECTURE
-    report = check_zip(zip_path, architecture, pinned_requirements(ROOT / "requirements.txt"))
+    from deploy import npm_fonts
+
+    pins = pinned_requirements(ROOT / "requirements.txt")
+    report = check_zip(zip_path, architecture, pins, npm_fonts.zip_members())
     summary = {
         "architecture": architecture,
         "zipped_mb": round(report.zipped_bytes / 2**20, 1),

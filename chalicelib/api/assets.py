@@ -86,10 +86,20 @@ class FontOut(BaseModel):
     font_id: str
     family: str
     style: str
-    category: str | None = Field(description="sans | serif | display; null for brand fonts")
+    category: str | None = Field(
+        description="sans | serif | display | script (cursive); null for brand fonts"
+    )
     source: Literal["bundled", "brand"]
     license: str | None = Field(description="SPDX id of a bundled font; null for brand fonts")
     sha256: str
+    scripts: list[str] | None = Field(
+        default=None,
+        description="ISO 15924 scripts a bundled font draws in full (Latn, Arab, Hebr, Deva)",
+    )
+    origin: str | None = Field(
+        default=None,
+        description="Where the build took a bundled font: npm:<pkg>@<version> or pypi:<dist>==<v>",
+    )
 
 
 class FontList(BaseModel):
@@ -210,6 +220,8 @@ def list_fonts(ctx: Ctx) -> FontList:
             source="bundled",
             license=f.license,
             sha256=f.sha256,
+            scripts=list(f.scripts),
+            origin=f.origin,
         )
         for f in fonts.list_fonts()
     ]

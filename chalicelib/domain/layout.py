@@ -26,12 +26,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chalicelib.domain.lines import Run, Shaping, UnitBox, break_lines, union
 from chalicelib.domain.shaping import RunInfo
 from chalicelib.errors import ValidationFailed
 from chalicelib.fonts import LoadedFont
+
+if TYPE_CHECKING:
+    from chalicelib.domain.zone import ArcPath
 
 Align = Literal["left", "center", "right", "start", "end"]
 VAlign = Literal["top", "middle", "bottom"]
@@ -76,6 +79,7 @@ class LayoutOptions:
     line_height: float | None = None  # × font size; None: the font's hhea line spacing
     max_lines: int | None = None
     shaping: Shaping | None = None  # None: the version 1 engine (cmap + pair kerning)
+    path: ArcPath | None = None  # one line along a circular arc (chalicelib.domain.arc)
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class GlyphPlacement:
     y_mm: float  # baseline
     font: int = 0  # 0: the layout's font, i: its i-th fallback (``Layout.fallbacks``)
     index: int = -1  # its (cluster's first) character in the laid-out text, newlines counted
+    rotation_deg: float = 0.0  # turned about its origin, clockwise on screen (text on an arc)
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,10 @@ def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOpti
     _check_options(options)
     _check_size(size_mm, "size_mm")
     scale = size_mm / font.units_per_em
+    if options.path is not None:
+        from chalicelib.domain.arc import layout_on_arc
+
+        return layout_on_arc(font, break_lines(font, text, None, options.shaping), size_mm, options)
     max_width = options.width_mm / scale if options.wrap else None
     return _place(font, break_lines(font, text, max_width, options.shaping), size_mm, options)
 

@@ -88,6 +88,20 @@ class CutOptions(StrictModel):
     one_part: bool = False
 
 
+class ArcPath(StrictModel):
+    """A circular baseline for one line of text (conventions in chalicelib/domain/arc.py):
+    centre in mm from the zone's top-left corner, angles clockwise from 12 o'clock."""
+
+    kind: Literal["arc"] = "arc"
+    cx_mm: float = Field(ge=-5000, le=5000)
+    cy_mm: float = Field(ge=-5000, le=5000)
+    radius_mm: float = Field(gt=0, le=5000)
+    center_deg: float = Field(default=0.0, ge=-360, le=360)
+    span_deg: float = Field(default=180.0, gt=0, le=360)
+    side: Literal["outside", "inside"] = "outside"
+    tracking_mm: float = Field(default=0.0, ge=0, le=100)
+
+
 class TextZone(ZoneBase):
     kind: Literal["text"]
     min_chars: int = Field(default=0, ge=0, le=1000)
@@ -119,6 +133,7 @@ class TextZone(ZoneBase):
     colors: list[HexColor] = Field(default_factory=lambda: ["#000000"], min_length=1, max_length=50)
     default_color: HexColor | None = None
     cut: CutOptions | None = None  # process cut only; None: weld, the usual
+    path: ArcPath | None = None  # text along a circular arc instead of a straight baseline
 
     @property
     def cut_options(self) -> CutOptions:
@@ -156,7 +171,38 @@ class ColorZone(ZoneBase):
         return self.default_color or self.colors[0]
 
 
-Zone = Annotated[TextZone | ImageZone | ColorZone, Field(discriminator="kind")]
+class MonogramZone(ZoneBase):
+    """Two or three initials typed in natural order (first, middle, last), shown by ``layout``
+    (chalicelib/domain/monogram.py): ``first-last-middle`` and ``couple`` centre the third
+    initial (the surname's) ``ratio`` times larger between the other two; ``block`` sets them
+    equal, in order. An optional ``frame`` of ``frame_mm`` stroke is drawn as outlines."""
+
+    kind: Literal["monogram"]
+    layout: Literal["first-last-middle", "block", "couple"] = "first-last-middle"
+    ratio: float = Field(default=1.5, ge=1, le=4)
+    frame: Literal["circle", "diamond", "none"] = "none"
+    frame_mm: float = Field(default=0.8, gt=0, le=50)
+    gap_mm: float = Field(default=1.0, ge=0, le=100)
+    charset: list[str] = Field(default_factory=lambda: ["latin"], max_length=10)
+    charset_extra: str = Field(default="", max_length=500)
+    fonts: list[str] = Field(default_factory=lambda: [DEFAULT_FONT_ID], min_length=1, max_length=20)
+    default_font: str | None = None
+    min_size_mm: FontSize = 2.0
+    max_size_mm: FontSize = 100.0
+    colors: list[HexColor] = Field(default_factory=lambda: ["#000000"], min_length=1, max_length=50)
+    default_color: HexColor | None = None
+
+    @property
+    def font(self) -> str:
+        return self.default_font or self.fonts[0]
+
+    @property
+    def color(self) -> str:
+        return self.default_color or self.colors[0]
+
+
+Zone = Annotated[TextZone | ImageZone | ColorZone | MonogramZone, Field(discriminator="kind")]
+AnyZone = TextZone | ImageZone | ColorZone | MonogramZone
 
 
 class ProductDoc(StrictModel):
@@ -172,7 +218,7 @@ class ProductDoc(StrictModel):
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
 
-    def zone(self, zone_id: str) -> TextZone | ImageZone | ColorZone | None:
+    def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)
 
 
@@ -215,7 +261,9 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
             )
         if isinstance(zone, TextZone):
             issues += _text_zone_issues(at, zone, known_fonts)
-        if isinstance(zone, TextZone | ColorZone) and zone.color not in zone.colors:
+        if isinstance(zone, MonogramZone):
+            issues += _monogram_issues(at, zone, known_fonts)
+        if isinstance(zone, TextZone | ColorZone | MonogramZone) and zone.color not in zone.colors:
             issues.append(
                 _issue(
                     f"{at}.default_color",
@@ -245,7 +293,7 @@ def zone_corners(zone: ZoneBase) -> list[tuple[float, float]]:
 
 
 def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[dict[str, Any]]:
-    issues: list[dict[str, Any]] = _cut_issues(at, zone)
+    issues: list[dict[str, Any]] = _cut_issues(at, zone) + _path_issues(at, zone)
     if zone.min_chars > zone.max_chars:
         issues.append(
             _issue(
@@ -350,6 +398,81 @@ def _cut_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
                 "The ring (inner diameter plus two walls) must fit the zone's height.",
                 zone_id=zone.id,
                 ring_mm=ring.inner_diameter_mm + 2 * ring.wall_mm,
+            )
+        )
+    return issues
+
+
+def _path_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
+    """One line per path, and an arc long enough for at least one em at the smallest size."""
+    path = zone.path
+    if path is None:
+        return []
+    issues = []
+    if zone.max_lines > 1 or zone.wrap:
+        issues.append(
+            _issue(
+                f"{at}.path",
+                "zone.path_multi_line",
+                "Text on a path is one line: set max_lines to 1 and wrap to false.",
+                zone_id=zone.id,
+            )
+        )
+    length = path.radius_mm * math.radians(path.span_deg)
+    if length < zone.min_size_mm:
+        issues.append(
+            _issue(
+                f"{at}.path.span_deg",
+                "zone.path_too_short",
+                "The arc is shorter than one letter at the smallest size.",
+                zone_id=zone.id,
+                arc_length_mm=round(length, 4),
+                min_size_mm=zone.min_size_mm,
+            )
+        )
+    return issues
+
+
+def _monogram_issues(at: str, zone: MonogramZone, known_fonts: set[str]) -> list[dict[str, Any]]:
+    issues = []
+    unknown = [f for f in dict.fromkeys(zone.fonts) if f not in known_fonts]
+    if unknown:
+        issues.append(
+            _issue(
+                f"{at}.fonts",
+                "zone.unknown_font",
+                "These fonts are neither bundled nor uploaded by the brand.",
+                zone_id=zone.id,
+                fonts=unknown,
+            )
+        )
+    if zone.font not in zone.fonts:
+        issues.append(
+            _issue(
+                f"{at}.default_font",
+                "zone.default_font_not_allowed",
+                "default_font must be one of fonts.",
+                zone_id=zone.id,
+            )
+        )
+    if zone.min_size_mm > zone.max_size_mm:
+        issues.append(
+            _issue(
+                f"{at}.min_size_mm",
+                "zone.min_greater_than_max",
+                "min_size_mm is larger than max_size_mm.",
+                zone_id=zone.id,
+            )
+        )
+    bad_sets = [name for name in zone.charset if name not in CHARSETS]
+    if bad_sets:
+        issues.append(
+            _issue(
+                f"{at}.charset",
+                "zone.unknown_charset",
+                f"Known charsets: {', '.join(sorted(CHARSETS))}.",
+                zone_id=zone.id,
+                charsets=bad_sets,
             )
         )
     return issues

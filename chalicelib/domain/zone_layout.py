@@ -38,6 +38,7 @@ def zone_layout_options(zone: TextZone, shaping: Shaping | None = None) -> Layou
         wrap=zone.wrap,
         max_lines=zone.max_lines,
         shaping=shaping,
+        path=zone.path,
     )
 
 

@@ -25,7 +25,7 @@ from chalicelib.domain.pack import (
 )
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.render_options import PreviewOptions
-from chalicelib.domain.spec import DesignSpec, TextZoneSpec
+from chalicelib.domain.spec import DesignSpec, MonogramZoneSpec, TextZoneSpec
 from chalicelib.errors import ValidationFailed, field_errors
 from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.packs import pack_key
@@ -165,15 +165,17 @@ def _cut_checks(
     """Validate's manufacturability checks again, on the scene the files are drawn from: each
     finding becomes a pack warning; the result is a note per cut zone for the job sheet."""
     from chalicelib.scene.cut_checks import check_cut_item
+    from chalicelib.scene.flatten import flatten
     from chalicelib.scene.model import TextItem
 
+    die = flatten(scene.die_line) if scene.die_line is not None else None
     notes = {}
     for item in scene.items:
         given = parsed.zones.get(item.zone_id)
         if not (isinstance(item, TextItem) and item.process == "cut"):
             continue
         text = given.text if isinstance(given, TextZoneSpec) else ""
-        report = check_cut_item(item, text, profile, (scene.width_mm, scene.height_mm))
+        report = check_cut_item(item, text, profile, (scene.width_mm, scene.height_mm), None, die)
         notes[item.zone_id] = f"{report.parts} part(s), {report.connect}"
         warnings.extend(f"zone {item.zone_id}: {f.message}" for f in report.findings)
     return notes
@@ -186,7 +188,7 @@ def _zone_fonts(parsed: DesignSpec, resources: BrandSceneResources) -> dict[str,
     return {
         given.font.id: resources.font(given.font.id, given.font.sha256)
         for given in parsed.zones.values()
-        if isinstance(given, TextZoneSpec)
+        if isinstance(given, TextZoneSpec | MonogramZoneSpec)
     }
 
 
@@ -207,7 +209,7 @@ def _job_sheet(
         given = parsed.zones.get(zone.id)
         if given is None:
             continue
-        text = given if isinstance(given, TextZoneSpec) else None
+        text = given if isinstance(given, TextZoneSpec | MonogramZoneSpec) else None
         zones.append(
             SheetZone(
                 zone_id=zone.id,

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain.dieline import die_segments
 from chalicelib.domain.personalization import Result
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.zone import ProductDoc, TextZone
@@ -33,7 +34,7 @@ from chalicelib.scene import polygon_ops as ops
 from chalicelib.scene.build import text_item
 from chalicelib.scene.connectors import ConnectorError, cut_shape, glyph_fills
 from chalicelib.scene.model import TextItem
-from chalicelib.scene.outline import GlyphOutline
+from chalicelib.scene.outline import GlyphOutline, Segment
 
 _SLACK_MM = 0.002
 # Validate's time for the cut checks of one request; the slow ones past it are left to the pack.
@@ -88,12 +89,14 @@ def check_cut_item(
     profile: ProfileDoc,
     artboard_mm: tuple[float, float],
     deadline: float | None = None,
+    die_line: geo.Ring | None = None,
 ) -> CutReport:
     """Every check on one cut text item; ``text`` is the normalized text it shows.
 
     ``deadline`` (``time.monotonic()``) is validate's budget: the slow checks (minimum feature,
     bridges) that would start after it are skipped with a ``cut.checks_incomplete`` warning;
-    the pack worker, which has no deadline, runs them all.
+    the pack worker, which has no deadline, runs them all. ``die_line``: the product's outline
+    (flattened), which the cut shape must stay inside.
     """
     options = item.cut
     connect = options.connect if options else "weld"
@@ -110,6 +113,8 @@ def check_cut_item(
         findings += _overlaps(glyphs)
     findings += _holes(pieces, glyphs, profile.kerf_mm)
     findings += _artboard(shape, artboard_mm)
+    if die_line is not None:
+        findings += _die_line(shape, die_line)
     if deadline is not None and time.monotonic() > deadline:
         skipped = ["min_feature", "gaps", "bridges"]
         findings.append(
@@ -271,6 +276,21 @@ def _holes(pieces: list[ops.Part], glyphs: list[_Glyph], kerf_mm: float) -> list
     ]
 
 
+def _die_line(shape: ops.Region, die_line: geo.Ring) -> list[Finding]:
+    outside = ops.difference(shape, ops.region([die_line]))
+    if ops.area_mm2(outside) <= geo.NOISE_AREA_MM2:
+        return []
+    x0, y0, x1, y1 = geo.bbox([p for path in outside for p in ops.to_ring(path)])
+    return [
+        Finding(
+            "cut.outside_die_line",
+            "The cut shape (with its connectors) reaches beyond the product's outline.",
+            True,
+            {"bounds_mm": [round(v, 3) for v in (x0, y0, x1, y1)]},
+        )
+    ]
+
+
 def _artboard(shape: ops.Region, artboard_mm: tuple[float, float]) -> list[Finding]:
     if not shape:
         return []
@@ -298,6 +318,11 @@ def check_cut_zones(
     and warnings by zone, like every other rule). Zones that are not cut are skipped."""
     reports = []
     deadline = time.monotonic() + CHECK_BUDGET_S
+    die = None
+    if product.die_line is not None:
+        die = tuple(
+            geo.flatten(tuple(Segment(s.op, s.points) for s in die_segments(product.die_line)))
+        )
     for zone in product.zones:
         if not (isinstance(zone, TextZone) and zone.process == "cut"):
             continue
@@ -306,7 +331,7 @@ def check_cut_zones(
             continue
         item = text_item(zone, layout, font_for(given["font"]), given["color"])
         artboard = (product.width_mm, product.height_mm)
-        report = check_cut_item(item, given["text"], profile, artboard, deadline)
+        report = check_cut_item(item, given["text"], profile, artboard, deadline, die)
         for finding in report.findings:
             result.add(zone.id, finding.code, finding.message, not finding.error, **finding.params)
         reports.append(report)

@@ -13,6 +13,7 @@ winding of every contour alike, so a nonzero fill still renders counters as hole
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,8 +21,9 @@ from fontTools.pens.basePen import BasePen  # type: ignore[import-untyped]
 from fontTools.pens.boundsPen import BoundsPen  # type: ignore[import-untyped]
 from fontTools.pens.transformPen import TransformPen  # type: ignore[import-untyped]
 
-from chalicelib.domain.layout import Box, Layout
+from chalicelib.domain.layout import Box, GlyphPlacement, Layout
 from chalicelib.fonts import LoadedFont
+from chalicelib.scene.model import Affine
 
 Point = tuple[float, float]
 SegmentOp = Literal["M", "L", "Q", "C"]
@@ -65,9 +67,7 @@ def outline_layout(layout: Layout, font: LoadedFont) -> TextOutline:
     for placement in layout.glyphs:
         glyph_font = fonts[placement.font]
         scale = layout.font_size_mm / glyph_font.units_per_em
-        contours = _draw(
-            glyph_font, placement.glyph, (scale, 0, 0, -scale, placement.x_mm, placement.y_mm)
-        )
+        contours = draw_glyph(glyph_font, placement.glyph, _placement_transform(placement, scale))
         if contours:
             glyphs.append(
                 GlyphOutline(
@@ -77,7 +77,19 @@ def outline_layout(layout: Layout, font: LoadedFont) -> TextOutline:
     return TextOutline(tuple(glyphs))
 
 
-def _draw(
+def _placement_transform(
+    placement: GlyphPlacement, scale: float
+) -> tuple[float, float, float, float, float, float]:
+    """Font units to mm, y flipped, turned by the glyph's rotation (text on an arc) about its
+    origin, then moved there: one affine map, exact for the Bézier control points."""
+    if placement.rotation_deg == 0.0:
+        return (scale, 0, 0, -scale, placement.x_mm, placement.y_mm)
+    theta = math.radians(placement.rotation_deg)
+    cos, sin = scale * math.cos(theta), scale * math.sin(theta)
+    return (cos, sin, sin, -cos, placement.x_mm, placement.y_mm)
+
+
+def draw_glyph(
     font: LoadedFont, glyph: str, transform: tuple[float, float, float, float, float, float]
 ) -> tuple[Contour, ...]:
     pen = _SegmentPen(font.glyph_set)
@@ -117,6 +129,11 @@ class _SegmentPen(BasePen):  # type: ignore[misc]  # fontTools is untyped, so Ba
 
     def _endPath(self) -> None:
         self.finish_contour()
+
+
+def move_contour(contour: Contour, frame: Affine) -> Contour:
+    """Affine maps send Bézier control points to control points: the transform is exact."""
+    return tuple(Segment(s.op, tuple(frame.apply(x, y) for x, y in s.points)) for s in contour)
 
 
 def _pt(pt: Point) -> Point:

@@ -231,6 +231,8 @@ def test_bundled_font_file_uploaded_as_brand_font_becomes_ready(
             "source": "brand",
             "license": None,
             "sha256": facts["sha256"],
+            "scripts": None,
+            "origin": None,
         }
     ]
 
@@ -290,6 +292,32 @@ def test_bundled_fonts_are_listed_for_every_brand(client: Client, brand: dict[st
     data = body(client.http.get("/v1/fonts", headers=bearer(brand["publishable_key"])))["data"]
     assert [f["font_id"] for f in data] == [f.font_id for f in fonts.list_fonts()]
     assert all(f["source"] == "bundled" and len(f["sha256"]) == 64 for f in data)
+
+
+def test_script_and_cursive_fonts_from_npm_are_listed_with_licence_and_pinned_hash(
+    client: Client, brand: dict[str, Any]
+) -> None:
+    from chalicelib import npm_fonts
+
+    data = body(client.http.get("/v1/fonts", headers=bearer(brand["publishable_key"])))["data"]
+    by_id = {f["font_id"]: f for f in data}
+    assert by_id["amiri-regular"] == {
+        "font_id": "amiri-regular",
+        "family": "Amiri",
+        "style": "Regular",
+        "category": "serif",
+        "source": "bundled",
+        "license": "OFL-1.1",
+        "sha256": npm_fonts.AMIRI.sha256,
+        "scripts": ["Arab", "Latn"],
+        "origin": "npm:@expo-google-fonts/amiri@0.4.1",
+    }
+    assert "Hebr" in by_id["rubik-regular"]["scripts"]
+    assert by_id["noto-sans-devanagari-regular"]["scripts"] == ["Deva"]
+    cursive = [f for f in data if f["category"] == "script"]
+    assert len(cursive) >= 3
+    assert all(f["license"] == "OFL-1.1" and f["origin"].startswith("npm:") for f in cursive)
+    assert by_id["lato-regular"]["origin"].startswith("pypi:font-lato==")
 
 
 def test_another_brand_cannot_read_complete_or_list_an_asset(

@@ -241,3 +241,16 @@ def test_past_validates_budget_the_slow_checks_are_left_to_the_pack() -> None:
     assert not [f for f in late.findings if f.code == "cut.too_thin"]
     full = check_cut_item(item, "Isabella", profile, (200, 40))  # the pack: no deadline
     assert [f for f in full.findings if f.code == "cut.too_thin"]
+
+
+def test_a_ring_beyond_the_die_line_is_reported() -> None:
+    item = script_item("Isabella", size_mm=20, ring={"end": "end", "inner_diameter_mm": 4})
+    _, _, right, _ = local_bbox(item.frame, welded(item))
+    die = ((0.0, 0.0), (right + 1.0, 0.0), (right + 1.0, 40.0), (0.0, 40.0))  # the name fits
+    report = check_cut_item(item, "Isabella", LASER, (200, 40), die_line=die)
+    assert "cut.outside_die_line" in {f.code for f in report.findings}
+    plain = script_item("Isabella", size_mm=20)
+    codes = {
+        f.code for f in check_cut_item(plain, "Isabella", LASER, (200, 40), die_line=die).findings
+    }
+    assert "cut.outside_die_line" not in codes

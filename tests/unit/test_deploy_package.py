@@ -118,3 +118,27 @@ def test_the_pinned_native_dependencies_have_lambda_wheels() -> None:
     """numpy and Pillow stay on the last releases with manylinux2014 cp311 wheels."""
     pins = package.pinned_requirements(package.ROOT / "requirements.txt")
     assert pins["numpy"] == "2.2.6" and pins["pillow"] == "12.2.0"
+
+
+def test_npm_fonts_must_be_zipped_with_their_pinned_bytes_and_count_in_the_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    font = b"\x00\x01\x00\x00 a font"
+    name = "chalicelib/npm_font_files/Amiri_400Regular.ttf"
+    pinned = {name: hashlib.sha256(font).hexdigest()}
+    path = build_zip(tmp_path)
+    missing = f"{name}: missing (run python -m deploy fonts before packaging)"
+    assert package.check_zip(path, "arm64", PINS, pinned).problems == [missing]
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr(name, font)
+    assert package.check_zip(path, "arm64", PINS, pinned).problems == []
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("chalicelib/npm_font_files/Rubik_400Regular.ttf", font)
+    other = {**pinned, "chalicelib/npm_font_files/Rubik_400Regular.ttf": "0" * 64}
+    assert package.check_zip(path, "arm64", PINS, other).problems == [
+        "chalicelib/npm_font_files/Rubik_400Regular.ttf: sha256 differs from the pinned one"
+    ]
+    monkeypatch.setattr(package, "LAMBDA_UNZIPPED_LIMIT", 2 * len(font))  # fonts are counted
+    assert any("over Lambda" in p for p in package.check_zip(path, "arm64", PINS, pinned).problems)

@@ -1,0 +1,195 @@
+"""Text on a circular arc: one shaped line bent onto a circle, glyph by glyph.
+
+The line is shaped exactly as a straight line (HarfBuzz runs in visual order, RTL included),
+then each glyph keeps its place along the line as an arc length along the baseline circle and
+is turned rigidly to the tangent there. Conventions (all in the zone's own frame, mm, y down
+from the zone's top-left corner, so the zone's offset and rotation apply as for straight text):
+
+- ``cx_mm``/``cy_mm`` is the circle's centre, ``radius_mm`` the baseline's radius.
+- Angles are degrees clockwise from 12 o'clock: 0 is the top, 90 the right, 180 the bottom.
+  ``center_deg`` is where the middle of the arc is; ``span_deg`` how much of the circle the
+  text may use (360: a full circle), so the arc is ``radius × span`` long.
+- ``side: outside`` sets the text on top of the curve, reading clockwise, glyph tops away from
+  the centre (the top of a badge); ``inside`` sets it below the curve, reading
+  counter-clockwise, tops towards the centre (the bottom of a coaster, upright to the reader).
+- ``tracking_mm`` adds that much space after every glyph (0 for joining scripts).
+- Alignment uses the zone's ``align`` along the arc: ``center`` centres the ink on
+  ``center_deg``; ``left``/``right`` (and ``start``/``end`` by paragraph direction) put the ink
+  at the arc's start or end in reading order.
+
+Auto-fit: the line is ``too_wide`` when its ink (plus tracking) is longer than the arc, and
+``too_tall`` on the inside when the ink would reach the centre. A :class:`LineLayout` of an arc
+records ``x_mm`` as the arc length from the arc's middle to the first glyph's origin and
+``baseline_mm`` as the radius, so the spec's 1 µm re-layout check covers arcs as it does lines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.lines import Run, UnitBox, union
+
+if TYPE_CHECKING:
+    from chalicelib.domain.layout import Box, GlyphPlacement, Layout, LayoutOptions
+    from chalicelib.domain.zone import ArcPath
+    from chalicelib.fonts import LoadedFont
+
+_DECIMALS = 4
+_ANGLE_DECIMALS = 7
+_EPS = 1e-9
+
+
+def arc_length(path: ArcPath) -> float:
+    return path.radius_mm * math.radians(path.span_deg)
+
+
+def point_at(path: ArcPath, s_mm: float, height_mm: float = 0.0) -> tuple[float, float, float]:
+    """Where arc length ``s_mm`` (from the arc's middle, in reading order) lands, ``height_mm``
+    above the baseline: the point and the glyph's rotation (degrees, clockwise on screen)."""
+    sign = 1.0 if path.side == "outside" else -1.0
+    phi = math.radians(path.center_deg) + sign * s_mm / path.radius_mm
+    rho = path.radius_mm + sign * height_mm
+    x = path.cx_mm + rho * math.sin(phi)
+    y = path.cy_mm - rho * math.cos(phi)
+    rotation = math.degrees(phi) if sign > 0 else math.degrees(phi) - 180.0
+    return x, y, rotation
+
+
+def layout_on_arc(
+    font: LoadedFont, runs: Sequence[Run], size_mm: float, options: LayoutOptions
+) -> Layout:
+    """The layout of one line on ``options.path`` (callers refuse paths on multi-line zones;
+    extra lines, if any, are reported as ``too_many_lines`` and not drawn)."""
+    from chalicelib.domain.layout import GlyphPlacement, Layout, LineLayout
+
+    path = options.path
+    assert path is not None
+    fonts = (font, *(options.shaping.fallbacks if options.shaping else ()))
+    scale = size_mm / font.units_per_em
+    run = runs[0]
+    n = len(run.glyphs)
+    along = [x * scale + path.tracking_mm * i for i, x in enumerate(run.pen_x)]
+    heights = [y * scale for y in (run.pen_y or (0.0,) * n)]
+    ink = _ink_along(fonts, run, along, heights, size_mm)
+    length = 0.0 if ink is None else ink[2] - ink[0]
+    start = _start(path, run, options, ink)
+    placed: list[GlyphPlacement] = []
+    for i, (glyph, char, f, c) in enumerate(
+        zip(
+            run.glyphs,
+            run.chars or tuple(run.text),
+            run.fonts or (0,) * n,
+            run.clusters or range(n),
+            strict=True,
+        )
+    ):
+        x, y, rotation = point_at(path, start + along[i], heights[i])
+        placed.append(
+            GlyphPlacement(glyph, char, 0, _r(x), _r(y), f, c, round(rotation, _ANGLE_DECIMALS))
+        )
+    box = _rotated_ink(fonts, placed, size_mm)
+    problems = _problems(path, runs, length, ink, options)
+    line = LineLayout(
+        run.text, _r(start), _r(path.radius_mm), _r(run.advance * scale), box, run.rtl, run.runs
+    )
+    return Layout(
+        font_id=font.font_id,
+        font_sha256=font.sha256,
+        font_size_mm=_r(size_mm),
+        lines=(line,),
+        glyphs=tuple(placed),
+        ink=box,
+        width_mm=box.width if box else 0.0,
+        height_mm=box.height if box else 0.0,
+        fits=not problems,
+        problems=problems,
+        missing=tuple(dict.fromkeys(ch for r in runs for ch in r.missing)),
+        fallbacks=fonts[1:],
+    )
+
+
+def _ink_along(
+    fonts: Sequence[LoadedFont],
+    run: Run,
+    along: Sequence[float],
+    heights: Sequence[float],
+    size_mm: float,
+) -> UnitBox | None:
+    """The straight line's ink in mm (x along the arc, y up), tracking included."""
+    box: UnitBox | None = None
+    for i, glyph in enumerate(run.glyphs):
+        f = fonts[run.fonts[i]] if run.fonts else fonts[0]
+        b = f.glyph_bounds(glyph)
+        if b is not None:
+            k = size_mm / f.units_per_em
+            box = union(
+                box,
+                (
+                    along[i] + b[0] * k,
+                    heights[i] + b[1] * k,
+                    along[i] + b[2] * k,
+                    heights[i] + b[3] * k,
+                ),
+            )
+    return box
+
+
+def _start(path: ArcPath, run: Run, options: LayoutOptions, ink: UnitBox | None) -> float:
+    """Arc length (from the arc's middle) of the line's origin, by the zone's alignment."""
+    left, right = (ink[0], ink[2]) if ink is not None else (0.0, 0.0)
+    half = arc_length(path) / 2
+    align = options.align
+    if align in ("start", "end"):
+        align = "left" if (align == "start") != run.rtl else "right"
+    if align == "left":
+        return -half - left
+    if align == "right":
+        return half - right
+    return -(left + right) / 2
+
+
+def _problems(
+    path: ArcPath,
+    runs: Sequence[Run],
+    length: float,
+    ink: UnitBox | None,
+    options: LayoutOptions,
+) -> tuple[str, ...]:
+    problems: list[str] = []
+    if length > arc_length(path) + _EPS:
+        problems.append("too_wide")
+    if path.side == "inside" and ink is not None and ink[3] >= path.radius_mm:
+        problems.append("too_tall")  # the tops would cross the centre
+    if len(runs) > 1 or (options.max_lines is not None and len(runs) > options.max_lines):
+        problems.append("too_many_lines")
+    return tuple(problems)
+
+
+def _rotated_ink(
+    fonts: Sequence[LoadedFont], placed: Sequence[GlyphPlacement], size_mm: float
+) -> Box | None:
+    """Axis-aligned box around each glyph's turned bounds box (a slight over-estimate of the
+    ink, never an under-estimate)."""
+    from chalicelib.domain.layout import Box
+
+    xs: list[float] = []
+    ys: list[float] = []
+    for p in placed:
+        b = fonts[p.font].glyph_bounds(p.glyph)
+        if b is None:
+            continue
+        k = size_mm / fonts[p.font].units_per_em
+        cos, sin = math.cos(math.radians(p.rotation_deg)), math.sin(math.radians(p.rotation_deg))
+        for u, v in ((b[0], b[1]), (b[0], b[3]), (b[2], b[1]), (b[2], b[3])):
+            lx, ly = u * k, -v * k
+            xs.append(p.x_mm + lx * cos - ly * sin)
+            ys.append(p.y_mm + lx * sin + ly * cos)
+    if not xs:
+        return None
+    return Box(_r(min(xs)), _r(min(ys)), _r(max(xs)), _r(max(ys)))
+
+
+def _r(value: float) -> float:
+    return round(value, _DECIMALS) + 0.0
