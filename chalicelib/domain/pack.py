@@ -37,7 +37,7 @@ from typing import Any, Literal, get_args
 from chalicelib import fonts
 from chalicelib.domain.profile import ProfileDoc, file_name
 from chalicelib.domain.render_options import RENDERER_VERSION
-from chalicelib.domain.spec import DesignSpec, TextZoneSpec, spec_hash
+from chalicelib.domain.spec import DesignSpec, MonogramZoneSpec, TextZoneSpec, spec_hash
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import AtelierError
 
@@ -172,7 +172,11 @@ def build_manifest(
 
 
 def _fonts(spec: DesignSpec, families: Mapping[str, str]) -> list[dict[str, Any]]:
-    used = {(z.font.id, z.font.sha256) for z in spec.zones.values() if isinstance(z, TextZoneSpec)}
+    used = {
+        (z.font.id, z.font.sha256)
+        for z in spec.zones.values()
+        if isinstance(z, TextZoneSpec | MonogramZoneSpec)
+    }
     return [
         {"id": font_id, "family": families.get(font_id) or _bundled_family(font_id), "sha256": sha}
         for font_id, sha in sorted(used)

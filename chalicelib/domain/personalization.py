@@ -19,6 +19,12 @@ from chalicelib.domain.color import canonical as canonical_color
 from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
+from chalicelib.domain.monogram import (
+    MonogramCountInvalid,
+    MonogramLayout,
+    allowed_counts,
+    layout_monogram,
+)
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,
@@ -27,7 +33,14 @@ from chalicelib.domain.text import (
     count_graphemes,
     normalize_text,
 )
-from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, StrictModel, TextZone
+from chalicelib.domain.zone import (
+    ColorZone,
+    ImageZone,
+    MonogramZone,
+    ProductDoc,
+    StrictModel,
+    TextZone,
+)
 
 # Re-exported: callers set zone text through this module since before zone_layout existed.
 from chalicelib.domain.zone_layout import LATEST_SPEC_VERSION as LATEST_SPEC_VERSION
@@ -107,6 +120,7 @@ class Result:
     layouts: dict[str, Layout] = field(default_factory=dict)
     images: dict[str, ImageInfo] = field(default_factory=dict)
     shaping: dict[str, Shaping] = field(default_factory=dict)  # per text zone, version 2
+    monograms: dict[str, MonogramLayout] = field(default_factory=dict)
     spec_version: int = LATEST_SPEC_VERSION
 
     @property
@@ -154,6 +168,8 @@ def validate_inputs(
             _text(zone, given, catalog, result)
         elif isinstance(zone, ImageZone):
             _image(zone, given, catalog, result)
+        elif isinstance(zone, MonogramZone):
+            _monogram(zone, given, catalog, result)
         else:
             _color(zone, given, result)
     return result
@@ -244,6 +260,66 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
         "size": layout.font_size_mm,
         **({"features": chosen} if chosen else {}),
     }
+
+
+def _monogram(
+    zone: MonogramZone, given: ZoneInput | None, catalog: Catalog, result: Result
+) -> None:
+    """Initials: normalized and upper-cased like any text, letters of the zone's charset only,
+    a count the layout takes, a font that draws them, and a size that fits."""
+    if given is None or not given.text:
+        if zone.required:
+            result.add(zone.id, "zone.required", "This zone must be filled in.")
+        return
+    _unexpected(zone.id, given, {"text", "font", "color"}, result)
+    norm = normalize_text(given.text[:64], case="upper", emoji="deny")
+    initials = norm.normalized.replace(" ", "").replace("\n", "")
+    issue = charset_issue(initials, resolve_charset(zone.charset, zone.charset_extra))
+    if issue is not None:
+        result.add_issue(zone.id, issue)
+    not_letters = sorted({ch for ch in initials if not ch.isalpha()})
+    if not_letters:
+        result.add(zone.id, "monogram.not_letters", "Initials are letters.", characters=not_letters)
+    font_id = given.font or zone.font
+    color = canonical_color(given.color or zone.color)
+    if font_id not in zone.fonts or color not in zone.colors:
+        field_name = "font" if font_id not in zone.fonts else "color"
+        result.add(zone.id, f"zone.{field_name}_not_allowed", f"This {field_name} is not offered.")
+        return
+    font = _font(zone.id, font_id, catalog, result)
+    if font is None or not result_ok(result, zone.id):
+        return
+    if _missing_glyphs(zone.id, font_id, missing_characters(font, initials), result):
+        return
+    try:
+        layout = layout_monogram(zone, initials, font)
+    except MonogramCountInvalid as exc:
+        result.add(
+            zone.id,
+            "monogram.wrong_count",
+            f"This monogram takes {' or '.join(map(str, allowed_counts(zone)))} initials.",
+            count=exc.count,
+            allowed=list(exc.allowed),
+        )
+        return
+    if not layout.fits:
+        result.add(
+            zone.id,
+            "text.does_not_fit",
+            "The initials do not fit the zone even at the smallest size.",
+            font_size_mm=layout.size_mm,
+        )
+    result.monograms[zone.id] = layout
+    result.layout[zone.id] = {
+        "font_size_mm": layout.size_mm,
+        "letters": [letter.char for letter in layout.letters],
+        "fits": layout.fits,
+    }
+    result.normalized_inputs[zone.id] = {"text": initials, "font": font_id, "color": color}
+
+
+def result_ok(result: Result, zone_id: str) -> bool:
+    return not any(e["zone_id"] == zone_id for e in result.errors)
 
 
 def _missing_glyphs(zone_id: str, font_id: str, missing: list[str], result: Result) -> bool:

@@ -29,8 +29,17 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
+from chalicelib.domain.monogram import MonogramLayout
 from chalicelib.domain.personalization import Result
-from chalicelib.domain.zone import HexColor, ImageZone, ProductDoc, Slug, StrictModel, TextZone
+from chalicelib.domain.zone import (
+    HexColor,
+    ImageZone,
+    MonogramZone,
+    ProductDoc,
+    Slug,
+    StrictModel,
+    TextZone,
+)
 from chalicelib.domain.zone_layout import LATEST_SPEC_VERSION
 from chalicelib.errors import field_errors
 
@@ -128,7 +137,31 @@ class ColorZoneSpec(StrictModel):
     color: HexColor
 
 
-ZoneSpec = Annotated[TextZoneSpec | ImageZoneSpec | ColorZoneSpec, Field(discriminator="kind")]
+class SpecLetter(StrictModel):
+    char: str = Field(min_length=1, max_length=16)
+    size_mm: Annotated[float, Field(gt=0, le=4000)]
+    x_mm: Mm
+    baseline_mm: Mm
+
+
+class MonogramLayoutSpec(StrictModel):
+    font_size_mm: Annotated[float, Field(gt=0, le=1000)]
+    letters: list[SpecLetter] = Field(min_length=2, max_length=3)  # left to right as shown
+
+
+class MonogramZoneSpec(StrictModel):
+    """Initials as typed (``text``) and where each went (chalicelib/domain/monogram.py)."""
+
+    kind: Literal["monogram"]
+    text: str = Field(min_length=2, max_length=64)
+    font: FontRef
+    color: HexColor
+    layout: MonogramLayoutSpec
+
+
+ZoneSpec = Annotated[
+    TextZoneSpec | ImageZoneSpec | ColorZoneSpec | MonogramZoneSpec, Field(discriminator="kind")
+]
 
 
 class DesignSpec(StrictModel):
@@ -188,6 +221,8 @@ def build_spec(
                 zones[zone_id]["shaping"] = shaping_record(layout, shaping)
             if zone.path is not None:
                 zones[zone_id]["path"] = zone.path.model_dump()
+        elif isinstance(zone, MonogramZone):
+            zones[zone_id] = monogram_record(given, result.monograms[zone_id])
         elif isinstance(zone, ImageZone):
             zones[zone_id] = {
                 "kind": "image",
@@ -205,6 +240,22 @@ def build_spec(
     }
     DesignSpec.model_validate(spec)  # what we publish must pass our own schema
     return spec
+
+
+def monogram_record(given: dict[str, Any], layout: MonogramLayout) -> dict[str, Any]:
+    return {
+        "kind": "monogram",
+        "text": given["text"],
+        "font": {"id": layout.font_id, "sha256": layout.font_sha256},
+        "color": given["color"],
+        "layout": {
+            "font_size_mm": layout.size_mm,
+            "letters": [
+                {"char": c.char, "size_mm": c.size_mm, "x_mm": c.x_mm, "baseline_mm": c.baseline_mm}
+                for c in layout.letters
+            ],
+        },
+    }
 
 
 def shaping_record(layout: Layout, shaping: Shaping) -> dict[str, Any]:

@@ -180,7 +180,38 @@ class ColorZone(ZoneBase):
         return self.default_color or self.colors[0]
 
 
-Zone = Annotated[TextZone | ImageZone | ColorZone, Field(discriminator="kind")]
+class MonogramZone(ZoneBase):
+    """Two or three initials typed in natural order (first, middle, last), shown by ``layout``
+    (chalicelib/domain/monogram.py): ``first-last-middle`` and ``couple`` centre the third
+    initial (the surname's) ``ratio`` times larger between the other two; ``block`` sets them
+    equal, in order. An optional ``frame`` of ``frame_mm`` stroke is drawn as outlines."""
+
+    kind: Literal["monogram"]
+    layout: Literal["first-last-middle", "block", "couple"] = "first-last-middle"
+    ratio: float = Field(default=1.5, ge=1, le=4)
+    frame: Literal["circle", "diamond", "none"] = "none"
+    frame_mm: float = Field(default=0.8, gt=0, le=50)
+    gap_mm: float = Field(default=1.0, ge=0, le=100)
+    charset: list[str] = Field(default_factory=lambda: ["latin"], max_length=10)
+    charset_extra: str = Field(default="", max_length=500)
+    fonts: list[str] = Field(default_factory=lambda: [DEFAULT_FONT_ID], min_length=1, max_length=20)
+    default_font: str | None = None
+    min_size_mm: FontSize = 2.0
+    max_size_mm: FontSize = 100.0
+    colors: list[HexColor] = Field(default_factory=lambda: ["#000000"], min_length=1, max_length=50)
+    default_color: HexColor | None = None
+
+    @property
+    def font(self) -> str:
+        return self.default_font or self.fonts[0]
+
+    @property
+    def color(self) -> str:
+        return self.default_color or self.colors[0]
+
+
+Zone = Annotated[TextZone | ImageZone | ColorZone | MonogramZone, Field(discriminator="kind")]
+AnyZone = TextZone | ImageZone | ColorZone | MonogramZone
 
 
 class ProductDoc(StrictModel):
@@ -196,7 +227,7 @@ class ProductDoc(StrictModel):
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
 
-    def zone(self, zone_id: str) -> TextZone | ImageZone | ColorZone | None:
+    def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)
 
 
@@ -239,7 +270,9 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
             )
         if isinstance(zone, TextZone):
             issues += _text_zone_issues(at, zone, known_fonts)
-        if isinstance(zone, TextZone | ColorZone) and zone.color not in zone.colors:
+        if isinstance(zone, MonogramZone):
+            issues += _monogram_issues(at, zone, known_fonts)
+        if isinstance(zone, TextZone | ColorZone | MonogramZone) and zone.color not in zone.colors:
             issues.append(
                 _issue(
                     f"{at}.default_color",
@@ -404,6 +437,51 @@ def _path_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
                 zone_id=zone.id,
                 arc_length_mm=round(length, 4),
                 min_size_mm=zone.min_size_mm,
+            )
+        )
+    return issues
+
+
+def _monogram_issues(at: str, zone: MonogramZone, known_fonts: set[str]) -> list[dict[str, Any]]:
+    issues = []
+    unknown = [f for f in dict.fromkeys(zone.fonts) if f not in known_fonts]
+    if unknown:
+        issues.append(
+            _issue(
+                f"{at}.fonts",
+                "zone.unknown_font",
+                "These fonts are neither bundled nor uploaded by the brand.",
+                zone_id=zone.id,
+                fonts=unknown,
+            )
+        )
+    if zone.font not in zone.fonts:
+        issues.append(
+            _issue(
+                f"{at}.default_font",
+                "zone.default_font_not_allowed",
+                "default_font must be one of fonts.",
+                zone_id=zone.id,
+            )
+        )
+    if zone.min_size_mm > zone.max_size_mm:
+        issues.append(
+            _issue(
+                f"{at}.min_size_mm",
+                "zone.min_greater_than_max",
+                "min_size_mm is larger than max_size_mm.",
+                zone_id=zone.id,
+            )
+        )
+    bad_sets = [name for name in zone.charset if name not in CHARSETS]
+    if bad_sets:
+        issues.append(
+            _issue(
+                f"{at}.charset",
+                "zone.unknown_charset",
+                f"Known charsets: {', '.join(sorted(CHARSETS))}.",
+                zone_id=zone.id,
+                charsets=bad_sets,
             )
         )
     return issues

@@ -25,7 +25,7 @@ from chalicelib.domain.pack import (
 )
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.render_options import PreviewOptions
-from chalicelib.domain.spec import DesignSpec, TextZoneSpec
+from chalicelib.domain.spec import DesignSpec, MonogramZoneSpec, TextZoneSpec
 from chalicelib.errors import ValidationFailed, field_errors
 from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.packs import pack_key
@@ -188,7 +188,7 @@ def _zone_fonts(parsed: DesignSpec, resources: BrandSceneResources) -> dict[str,
     return {
         given.font.id: resources.font(given.font.id, given.font.sha256)
         for given in parsed.zones.values()
-        if isinstance(given, TextZoneSpec)
+        if isinstance(given, TextZoneSpec | MonogramZoneSpec)
     }
 
 
@@ -209,7 +209,7 @@ def _job_sheet(
         given = parsed.zones.get(zone.id)
         if given is None:
             continue
-        text = given if isinstance(given, TextZoneSpec) else None
+        text = given if isinstance(given, TextZoneSpec | MonogramZoneSpec) else None
         zones.append(
             SheetZone(
                 zone_id=zone.id,

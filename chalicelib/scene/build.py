@@ -35,11 +35,19 @@ from chalicelib.domain.spec import (
     DesignSpec,
     FontRef,
     ImageZoneSpec,
+    MonogramZoneSpec,
     SpecLayout,
     TextZoneSpec,
     shaping_record,
 )
-from chalicelib.domain.zone import ColorZone, ImageZone, ProductDoc, TextZone, ZoneBase
+from chalicelib.domain.zone import (
+    ColorZone,
+    ImageZone,
+    MonogramZone,
+    ProductDoc,
+    TextZone,
+    ZoneBase,
+)
 from chalicelib.domain.zone_layout import zone_layout_options
 from chalicelib.errors import AtelierError, field_errors
 from chalicelib.fonts import LoadedFont
@@ -55,7 +63,14 @@ from chalicelib.scene.model import (
     Scene,
     TextItem,
 )
-from chalicelib.scene.outline import GlyphOutline, Segment, TextOutline, outline_layout
+from chalicelib.scene.monogram import rebuilt_monogram
+from chalicelib.scene.outline import (
+    GlyphOutline,
+    Segment,
+    TextOutline,
+    move_contour,
+    outline_layout,
+)
 
 LAYOUT_TOLERANCE_MM = 1e-3
 T = TypeVar("T")
@@ -120,6 +135,8 @@ def build_scene(
             items.append(_image_item(zone, given, resources))
         elif isinstance(zone, ColorZone) and isinstance(given, ColorZoneSpec):
             items.append(_color_item(zone, given))
+        elif isinstance(zone, MonogramZone) and isinstance(given, MonogramZoneSpec):
+            items.append(_monogram_item(zone, given, resources))
         else:
             raise RenderError(
                 "The spec's zone kind differs from the product's.",
@@ -222,7 +239,9 @@ def text_item(zone: TextZone, layout: Layout, font: LoadedFont, color: str) -> T
     frame = _zone_frame(zone)
     outline = outline_layout(layout, font)
     moved = tuple(
-        GlyphOutline(g.glyph, g.char, g.line, tuple(_move(c, frame) for c in g.contours), g.index)
+        GlyphOutline(
+            g.glyph, g.char, g.line, tuple(move_contour(c, frame) for c in g.contours), g.index
+        )
         for g in outline.glyphs
     )
     item = TextItem(
@@ -280,11 +299,6 @@ def _fallbacks(
     return tuple(_font(zone.id, ref, resources) for ref in ordered)
 
 
-def _move(contour: tuple[Segment, ...], frame: Affine) -> tuple[Segment, ...]:
-    """Affine maps send Bézier control points to control points: the transform is exact."""
-    return tuple(Segment(s.op, tuple(frame.apply(x, y) for x, y in s.points)) for s in contour)
-
-
 def _check_layout(zone_id: str, layout: Layout, recorded: SpecLayout) -> None:
     """The fresh layout must match the recorded lines within :data:`LAYOUT_TOLERANCE_MM`."""
     fresh = [(line.text, line.x_mm, line.baseline_mm) for line in layout.lines]
@@ -310,6 +324,11 @@ def _check_layout(zone_id: str, layout: Layout, recorded: SpecLayout) -> None:
                 "fresh": [list(line) for line in fresh],
             },
         )
+
+
+def _monogram_item(zone: MonogramZone, given: MonogramZoneSpec, resources: SceneResources) -> Item:
+    font = _font(zone.id, given.font, resources)
+    return rebuilt_monogram(zone, given, font, _zone_frame(zone), LAYOUT_TOLERANCE_MM)
 
 
 def _check_path(zone: TextZone, given: TextZoneSpec) -> None:

@@ -23,6 +23,7 @@ from fontTools.pens.transformPen import TransformPen  # type: ignore[import-unty
 
 from chalicelib.domain.layout import Box, GlyphPlacement, Layout
 from chalicelib.fonts import LoadedFont
+from chalicelib.scene.model import Affine
 
 Point = tuple[float, float]
 SegmentOp = Literal["M", "L", "Q", "C"]
@@ -66,7 +67,7 @@ def outline_layout(layout: Layout, font: LoadedFont) -> TextOutline:
     for placement in layout.glyphs:
         glyph_font = fonts[placement.font]
         scale = layout.font_size_mm / glyph_font.units_per_em
-        contours = _draw(glyph_font, placement.glyph, _placement_transform(placement, scale))
+        contours = draw_glyph(glyph_font, placement.glyph, _placement_transform(placement, scale))
         if contours:
             glyphs.append(
                 GlyphOutline(
@@ -88,7 +89,7 @@ def _placement_transform(
     return (cos, sin, sin, -cos, placement.x_mm, placement.y_mm)
 
 
-def _draw(
+def draw_glyph(
     font: LoadedFont, glyph: str, transform: tuple[float, float, float, float, float, float]
 ) -> tuple[Contour, ...]:
     pen = _SegmentPen(font.glyph_set)
@@ -128,6 +129,11 @@ class _SegmentPen(BasePen):  # type: ignore[misc]  # fontTools is untyped, so Ba
 
     def _endPath(self) -> None:
         self.finish_contour()
+
+
+def move_contour(contour: Contour, frame: Affine) -> Contour:
+    """Affine maps send Bézier control points to control points: the transform is exact."""
+    return tuple(Segment(s.op, tuple(frame.apply(x, y) for x, y in s.points)) for s in contour)
 
 
 def _pt(pt: Point) -> Point:
