@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from chalicelib.api.http import Ctx, RequestModel, json_response, route
 from chalicelib.domain import personalization as p13n
 from chalicelib.domain import zone_layout
+from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.zone import TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
@@ -228,6 +229,7 @@ class WidgetConfig(BaseModel):
     width_mm: float
     height_mm: float
     base_image_asset_id: str | None
+    die_line: DieLine | None = None  # the product's outline (previews draw and clip to it)
     zones: list[Zone]
     fonts: list[WidgetFont]
 
@@ -274,6 +276,7 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         width_mm=doc.width_mm,
         height_mm=doc.height_mm,
         base_image_asset_id=doc.base_image_asset_id,
+        die_line=doc.die_line,
         zones=list(doc.zones),
         fonts=_font_entries(brand_id, font_ids),
     )

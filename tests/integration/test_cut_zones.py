@@ -387,3 +387,19 @@ def test_inkscapes_own_dxf_importer_opens_the_pack_and_shows_the_heart_and_the_n
     assert width / height == pytest.approx(112 / 38, rel=0.03)  # the heart spans the drawing
     middle = mask.crop((width // 4, height // 4, 3 * width // 4, 3 * height // 4))
     assert middle.histogram()[255] > 100  # ... and the name is drawn inside it
+
+
+def test_the_widget_config_carries_the_die_line(
+    client: Client, script_shop: dict[str, Any]
+) -> None:
+    zone = cut_zone(
+        script_shop["font_id"], x_mm=35, y_mm=12, width_mm=50, height_mm=10, process="engrave"
+    )
+    r = create(
+        client, script_shop["secret_key"], width_mm=120, height_mm=40, die_line=HEART, zones=[zone]
+    )
+    config = client.http.get(
+        f"/v1/widget/config/{body(r)['product_id']}", headers=bearer(script_shop["publishable_key"])
+    )
+    assert config.status_code == 200, config.body
+    assert body(config)["die_line"]["shape"] == "heart"
