@@ -1,5 +1,6 @@
 """Shaping + outlining a 20-character name, warm: HarfBuzz (spec version 2) next to the old
-Latin-only layout (spec version 1: cmap + pair kerning), in the same run.
+Latin-only layout (spec version 1: cmap + pair kerning), in the same run; and a 30-character
+line laid out on a circular arc next to the same line laid out straight (goal: ≤ 1.5×).
 
 Run: ``.venv/bin/python -m bench.shaping_bench [--runs N]``. Prints a table and writes
 ``bench/results/shaping.json``.
@@ -24,6 +25,7 @@ from bench.report import Row, paired_median_ms
 from chalicelib import fonts
 from chalicelib.domain.layout import Layout, LayoutOptions, layout_text
 from chalicelib.domain.lines import Shaping
+from chalicelib.domain.zone import ArcPath
 from chalicelib.scene.outline import outline_layout
 
 RESULTS = Path(__file__).resolve().parent / "results" / "shaping.json"
@@ -41,6 +43,9 @@ NAMES = {
     ),
 }
 OPTIONS = LayoutOptions(width_mm=200, height_mm=30)
+ARC_TEXT = "Maximilian Alexander von Hagen"
+ARC = ArcPath(cx_mm=100, cy_mm=100, radius_mm=60, span_deg=300)
+ARC_GOAL_RATIO = 1.5
 
 
 def _font(path: Path | None) -> fonts.LoadedFont | None:
@@ -77,7 +82,22 @@ def rows(runs: int) -> list[Row]:
             )
             vs = "v1 cmap+kerning, Latin name" + (" + outline" if step is _set else "")
             out.append(Row(f"{label}: 20-char {script} name (warm)", ours, old, "ms", vs))
+    out.append(arc_row(lato, runs))
     return out
+
+
+def arc_row(font: fonts.LoadedFont, runs: int) -> Row:
+    """The arc's cost over a straight line: per-glyph placement on the circle and rotated ink."""
+    assert len(ARC_TEXT) == 30
+    straight = LayoutOptions(OPTIONS.width_mm, OPTIONS.height_mm, shaping=Shaping())
+    bent = LayoutOptions(OPTIONS.width_mm, OPTIONS.height_mm, shaping=Shaping(), path=ARC)
+    ours, old = paired_median_ms(
+        lambda: layout_text(ARC_TEXT, font, 10, bent),
+        lambda: layout_text(ARC_TEXT, font, 10, straight),
+        runs,
+    )
+    vs = f"same line straight (goal ≤ {ARC_GOAL_RATIO}×)"
+    return Row("layout: 30-char line on an arc (warm)", ours, old, "ms", vs)
 
 
 def main(argv: list[str] | None = None) -> None:

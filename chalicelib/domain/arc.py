@@ -29,7 +29,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.lines import Run, UnitBox, union
+from chalicelib.domain.lines import Run, UnitBox
 
 if TYPE_CHECKING:
     from chalicelib.domain.layout import Box, GlyphPlacement, Layout, LayoutOptions
@@ -43,18 +43,6 @@ _EPS = 1e-9
 
 def arc_length(path: ArcPath) -> float:
     return path.radius_mm * math.radians(path.span_deg)
-
-
-def point_at(path: ArcPath, s_mm: float, height_mm: float = 0.0) -> tuple[float, float, float]:
-    """Where arc length ``s_mm`` (from the arc's middle, in reading order) lands, ``height_mm``
-    above the baseline: the point and the glyph's rotation (degrees, clockwise on screen)."""
-    sign = 1.0 if path.side == "outside" else -1.0
-    phi = math.radians(path.center_deg) + sign * s_mm / path.radius_mm
-    rho = path.radius_mm + sign * height_mm
-    x = path.cx_mm + rho * math.sin(phi)
-    y = path.cy_mm - rho * math.cos(phi)
-    rotation = math.degrees(phi) if sign > 0 else math.degrees(phi) - 180.0
-    return x, y, rotation
 
 
 def layout_on_arc(
@@ -72,10 +60,21 @@ def layout_on_arc(
     n = len(run.glyphs)
     along = [x * scale + path.tracking_mm * i for i, x in enumerate(run.pen_x)]
     heights = [y * scale for y in (run.pen_y or (0.0,) * n)]
-    ink = _ink_along(fonts, run, along, heights, size_mm)
+    ink = (
+        _ink_along(fonts, run, along, heights, size_mm)
+        if path.tracking_mm
+        else None
+        if run.ink is None
+        else (run.ink[0] * scale, run.ink[1] * scale, run.ink[2] * scale, run.ink[3] * scale)
+    )
     length = 0.0 if ink is None else ink[2] - ink[0]
     start = _start(path, run, options, ink)
+    # Angles clockwise from 12 o'clock; outside reads clockwise, inside counter-clockwise and
+    # upside down (turned by a half turn more), tops towards the centre.
+    sign = 1.0 if path.side == "outside" else -1.0
+    phi0, turn = math.radians(path.center_deg), 0.0 if sign > 0 else 180.0
     placed: list[GlyphPlacement] = []
+    box = _BoxAcc()
     for i, (glyph, char, f, c) in enumerate(
         zip(
             run.glyphs,
@@ -85,14 +84,27 @@ def layout_on_arc(
             strict=True,
         )
     ):
-        x, y, rotation = point_at(path, start + along[i], heights[i])
-        placed.append(
-            GlyphPlacement(glyph, char, 0, _r(x), _r(y), f, c, round(rotation, _ANGLE_DECIMALS))
+        phi = phi0 + sign * (start + along[i]) / path.radius_mm
+        sin, cos = math.sin(phi), math.cos(phi)
+        rho = path.radius_mm + sign * heights[i]
+        p = GlyphPlacement(
+            glyph,
+            char,
+            0,
+            _r(path.cx_mm + rho * sin),
+            _r(path.cy_mm - rho * cos),
+            f,
+            c,
+            round(math.degrees(phi) - turn, _ANGLE_DECIMALS),
         )
-    box = _rotated_ink(fonts, placed, size_mm)
+        placed.append(p)
+        bounds = fonts[f].glyph_bounds(glyph)
+        if bounds is not None:
+            box.add(p, bounds, size_mm / fonts[f].units_per_em, sign * cos, sign * sin)
+    ink_box = box.box()
     problems = _problems(path, runs, length, ink, options)
     line = LineLayout(
-        run.text, _r(start), _r(path.radius_mm), _r(run.advance * scale), box, run.rtl, run.runs
+        run.text, _r(start), _r(path.radius_mm), _r(run.advance * scale), ink_box, run.rtl, run.runs
     )
     return Layout(
         font_id=font.font_id,
@@ -100,9 +112,9 @@ def layout_on_arc(
         font_size_mm=_r(size_mm),
         lines=(line,),
         glyphs=tuple(placed),
-        ink=box,
-        width_mm=box.width if box else 0.0,
-        height_mm=box.height if box else 0.0,
+        ink=ink_box,
+        width_mm=ink_box.width if ink_box else 0.0,
+        height_mm=ink_box.height if ink_box else 0.0,
         fits=not problems,
         problems=problems,
         missing=tuple(dict.fromkeys(ch for r in runs for ch in r.missing)),
@@ -118,22 +130,16 @@ def _ink_along(
     size_mm: float,
 ) -> UnitBox | None:
     """The straight line's ink in mm (x along the arc, y up), tracking included."""
-    box: UnitBox | None = None
+    x0 = y0 = math.inf
+    x1 = y1 = -math.inf
     for i, glyph in enumerate(run.glyphs):
         f = fonts[run.fonts[i]] if run.fonts else fonts[0]
         b = f.glyph_bounds(glyph)
         if b is not None:
             k = size_mm / f.units_per_em
-            box = union(
-                box,
-                (
-                    along[i] + b[0] * k,
-                    heights[i] + b[1] * k,
-                    along[i] + b[2] * k,
-                    heights[i] + b[3] * k,
-                ),
-            )
-    return box
+            x0, x1 = min(x0, along[i] + b[0] * k), max(x1, along[i] + b[2] * k)
+            y0, y1 = min(y0, heights[i] + b[1] * k), max(y1, heights[i] + b[3] * k)
+    return None if x0 == math.inf else (x0, y0, x1, y1)
 
 
 def _start(path: ArcPath, run: Run, options: LayoutOptions, ink: UnitBox | None) -> float:
@@ -167,28 +173,36 @@ def _problems(
     return tuple(problems)
 
 
-def _rotated_ink(
-    fonts: Sequence[LoadedFont], placed: Sequence[GlyphPlacement], size_mm: float
-) -> Box | None:
+class _BoxAcc:
     """Axis-aligned box around each glyph's turned bounds box (a slight over-estimate of the
-    ink, never an under-estimate)."""
-    from chalicelib.domain.layout import Box
+    ink, never an under-estimate): the box's centre turned, plus its half extents projected."""
 
-    xs: list[float] = []
-    ys: list[float] = []
-    for p in placed:
-        b = fonts[p.font].glyph_bounds(p.glyph)
-        if b is None:
-            continue
-        k = size_mm / fonts[p.font].units_per_em
-        cos, sin = math.cos(math.radians(p.rotation_deg)), math.sin(math.radians(p.rotation_deg))
-        for u, v in ((b[0], b[1]), (b[0], b[3]), (b[2], b[1]), (b[2], b[3])):
-            lx, ly = u * k, -v * k
-            xs.append(p.x_mm + lx * cos - ly * sin)
-            ys.append(p.y_mm + lx * sin + ly * cos)
-    if not xs:
-        return None
-    return Box(_r(min(xs)), _r(min(ys)), _r(max(xs)), _r(max(ys)))
+    def __init__(self) -> None:
+        self.x0 = self.y0 = math.inf
+        self.x1 = self.y1 = -math.inf
+
+    def add(
+        self,
+        p: GlyphPlacement,
+        b: tuple[float, float, float, float],
+        k: float,
+        cos: float,
+        sin: float,
+    ) -> None:
+        """``cos``/``sin`` of the glyph's rotation (clockwise on screen)."""
+        u, v = (b[0] + b[2]) * k / 2, -(b[1] + b[3]) * k / 2  # centre, y down
+        hw, hh = (b[2] - b[0]) * k / 2, (b[3] - b[1]) * k / 2
+        cx, cy = p.x_mm + u * cos - v * sin, p.y_mm + u * sin + v * cos
+        ex, ey = abs(cos) * hw + abs(sin) * hh, abs(sin) * hw + abs(cos) * hh
+        self.x0, self.x1 = min(self.x0, cx - ex), max(self.x1, cx + ex)
+        self.y0, self.y1 = min(self.y0, cy - ey), max(self.y1, cy + ey)
+
+    def box(self) -> Box | None:
+        from chalicelib.domain.layout import Box
+
+        if self.x0 == math.inf:
+            return None
+        return Box(_r(self.x0), _r(self.y0), _r(self.x1), _r(self.y1))
 
 
 def _r(value: float) -> float:

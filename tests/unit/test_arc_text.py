@@ -222,6 +222,31 @@ def test_a_radius_that_is_not_positive_is_refused_naming_the_field(radius: float
     assert caught.value.errors()[0]["loc"][-2] == "path"
 
 
+def test_bars_and_rings_cannot_follow_an_arc() -> None:
+    doc = coaster(None, process="cut", cut={"connect": "bar"})
+    issues = product_issues(doc, set(DEBIAN_FONTS))
+    assert [(i["field"], i["code"]) for i in issues] == [
+        ("zones[0].cut", "zone.path_connector_unsupported")
+    ]
+
+
+@pytest.mark.parametrize("on_arc", [True, False])
+def test_an_arabic_name_cut_on_the_arc_stays_one_joined_piece(on_arc: bool) -> None:
+    """Rigid letters turned to the tangent still overlap at their joins: the weld finds one
+    part for one joined word, as it does for the straight name."""
+    from chalicelib.scene.cut_checks import check_cut_item
+    from chalicelib.scene.model import TextItem
+
+    straight = {} if on_arc else {"path": None}
+    doc = coaster(None, process="cut", charset=["arabic"], max_size_mm=14, **straight)
+    layout, spec = laid_out("محمد", "amiri", doc)
+    assert (layout.glyphs[0].rotation_deg != 0) == on_arc
+    scene = build_scene(spec, doc, BrandFonts(), mockup=False)
+    item = next(i for i in scene.items if isinstance(i, TextItem))
+    report = check_cut_item(item, "محمد", BUILTIN["laser-default"], (100, 100))
+    assert report.parts == 1
+
+
 def test_a_path_on_a_multi_line_zone_and_an_arc_shorter_than_a_letter_are_product_issues() -> None:
     multi = product_issues(coaster(None, max_lines=2), set(DEBIAN_FONTS))
     assert [(i["field"], i["code"]) for i in multi] == [("zones[0].path", "zone.path_multi_line")]
