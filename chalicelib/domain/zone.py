@@ -388,6 +388,15 @@ def _cut_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
             )
         ]
     issues = []
+    if zone.cut.connect == "bar" and zone.path is not None:
+        issues.append(
+            _issue(
+                f"{at}.cut.connect",
+                "zone.connector_needs_straight_text",
+                "A bar runs along a straight baseline; text on an arc can weld or take an outline.",
+                zone_id=zone.id,
+            )
+        )
     if zone.cut.connect == "bar" and zone.cut.bar_mm >= zone.height_mm:
         issues.append(
             _issue(
