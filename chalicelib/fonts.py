@@ -31,9 +31,11 @@ from chalicelib.errors import NotFound, ServiceUnavailable, ValidationFailed
 from chalicelib.npm_fonts import NpmFile
 
 DEFAULT_FONT_ID = "lato-regular"
+# Draws emoji in zones that allow them, after the zone's own fallbacks (see TextZone).
+EMOJI_FONT_ID = "noto-emoji-regular"
 MAX_FONT_BYTES = 15 * 1024 * 1024
 
-FontCategory = Literal["sans", "serif", "display", "script"]
+FontCategory = Literal["sans", "serif", "display", "script", "emoji"]
 
 
 class FontUnknown(NotFound):
@@ -170,6 +172,7 @@ _BUNDLED: tuple[FontInfo, ...] = (
     _npm("dancing-script-regular", "Dancing Script", "script", npm_fonts.DANCING_SCRIPT),
     _npm("great-vibes-regular", "Great Vibes", "script", npm_fonts.GREAT_VIBES),
     _npm("pacifico-regular", "Pacifico", "script", npm_fonts.PACIFICO),
+    _npm(EMOJI_FONT_ID, "Noto Emoji", "emoji", npm_fonts.NOTO_EMOJI, ("Zsye",)),
 )
 _BY_ID = {info.font_id: info for info in _BUNDLED}
 

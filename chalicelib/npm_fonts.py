@@ -82,6 +82,13 @@ PACIFICO = _expo(
     "Pacifico",
     "4dac9db3fa9ca072f7861fd916bf04bdceac6069d0f3a886f5e523d922e918f1",
 )
+# Monochrome outlines (no colour tables): engraves, cuts and prints like any glyph.
+NOTO_EMOJI = _expo(
+    "noto-emoji",
+    "0.4.7",
+    "NotoEmoji",
+    "24aaa2a20c9c06ffe9bf04284bfd1f14376a329d10122f902abe2770817eb504",
+)
 
 NPM_FILES: tuple[NpmFile, ...] = (
     AMIRI,
@@ -91,4 +98,5 @@ NPM_FILES: tuple[NpmFile, ...] = (
     DANCING_SCRIPT,
     GREAT_VIBES,
     PACIFICO,
+    NOTO_EMOJI,
 )

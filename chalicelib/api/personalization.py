@@ -199,8 +199,8 @@ def auto_fit(ctx: Ctx, body: AutoFitIn) -> AutoFitOut:
     font = assets.load_font(ctx.brand_id, font_id)
     text = p13n.normalize_for_zone(zone, body.text).normalized
     shaping = zone_layout.zone_shaping(zone, zone_layout.LATEST_SPEC_VERSION, body.features or ())
-    if shaping is not None and zone.fallback_fonts:
-        fallbacks = tuple(assets.load_font(ctx.brand_id, f) for f in zone.fallback_fonts)
+    if shaping is not None and zone.shaping_fallbacks:
+        fallbacks = tuple(assets.load_font(ctx.brand_id, f) for f in zone.shaping_fallbacks)
         shaping = dataclasses.replace(shaping, fallbacks=fallbacks)
     layout = zone_layout.fit_zone(zone, text, font, None, shaping)
     if layout.missing:  # after shaping, per cluster: what the glyphs will really be

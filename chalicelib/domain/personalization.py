@@ -225,8 +225,8 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
     if font is None:
         return
     shaping = zone_shaping(zone, result.spec_version, chosen)
-    if shaping is not None and zone.fallback_fonts:
-        fallbacks = [_font(zone.id, f, catalog, result) for f in zone.fallback_fonts]
+    if shaping is not None and zone.shaping_fallbacks:
+        fallbacks = [_font(zone.id, f, catalog, result) for f in zone.shaping_fallbacks]
         if any(f is None for f in fallbacks):
             return
         shaping = replace(shaping, fallbacks=tuple(f for f in fallbacks if f is not None))

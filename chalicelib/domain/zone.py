@@ -17,7 +17,7 @@ from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
-from chalicelib.fonts import DEFAULT_FONT_ID
+from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
 
 MAX_ZONES = 50
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -134,6 +134,15 @@ class TextZone(ZoneBase):
     default_color: HexColor | None = None
     cut: CutOptions | None = None  # process cut only; None: weld, the usual
     path: ArcPath | None = None  # text along a circular arc instead of a straight baseline
+
+    @property
+    def shaping_fallbacks(self) -> list[str]:
+        """The fallback fonts shaping uses: the zone's own, then, where the zone allows emoji, the
+        bundled monochrome emoji font, so an emoji is outlines every process can make rather than
+        a missing glyph. Last in line, it changes no cluster another font already covers."""
+        if self.emoji == "allow" and EMOJI_FONT_ID not in self.fallback_fonts:
+            return [*self.fallback_fonts, EMOJI_FONT_ID]
+        return list(self.fallback_fonts)
 
     @property
     def cut_options(self) -> CutOptions:
@@ -350,6 +359,15 @@ def _cut_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
             )
         ]
     issues = []
+    if zone.cut.connect == "bar" and zone.path is not None:
+        issues.append(
+            _issue(
+                f"{at}.cut.connect",
+                "zone.connector_needs_straight_text",
+                "A bar runs along a straight baseline; text on an arc can weld or take an outline.",
+                zone_id=zone.id,
+            )
+        )
     if zone.cut.connect == "bar" and zone.cut.bar_mm >= zone.height_mm:
         issues.append(
             _issue(

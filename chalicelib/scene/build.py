@@ -294,7 +294,7 @@ def _fallbacks(
         for run in line.runs:
             if run.font != given.font:
                 used.setdefault(run.font.id, run.font)
-    rank = {font_id: i for i, font_id in enumerate(zone.fallback_fonts)}
+    rank = {font_id: i for i, font_id in enumerate(zone.shaping_fallbacks)}
     ordered = sorted(used.values(), key=lambda ref: rank.get(ref.id, len(rank)))
     return tuple(_font(zone.id, ref, resources) for ref in ordered)
 

@@ -31,7 +31,10 @@ ARABIC = [*range(0x0621, 0x063B), *range(0x0641, 0x064B)]  # hamza .. yeh, no ta
 HEBREW = list(range(0x05D0, 0x05EB))  # alef .. tav, final forms included
 DEVANAGARI = [*range(0x0905, 0x0915), *range(0x0915, 0x093A), *range(0x093E, 0x094E)]
 LATIN = [*range(0x41, 0x5B), *range(0x61, 0x7B)]
-COVERAGE = {"Arab": ARABIC, "Hebr": HEBREW, "Deva": DEVANAGARI, "Latn": LATIN}
+# Emoticons, regional indicators (flags), skin-tone modifiers, ZWJ and VS16.
+EMOJI = [*range(0x1F600, 0x1F650), *range(0x1F1E6, 0x1F200), *range(0x1F3FB, 0x1F400)]
+EMOJI_JOINERS = [0x200D, 0xFE0F]
+COVERAGE = {"Arab": ARABIC, "Hebr": HEBREW, "Deva": DEVANAGARI, "Latn": LATIN, "Zsye": EMOJI}
 
 
 def test_the_bundle_has_arabic_hebrew_devanagari_and_three_cursive_fonts() -> None:
@@ -159,3 +162,54 @@ def test_the_package_check_expects_every_npm_font_inside_chalicelib() -> None:
     assert all(
         npm.path.parent == Path(npm_fonts.__file__).parent / "npm_font_files" for npm in NPM_FILES
     )
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl
+EMOJI_NAMES = [
+    ("Ana " + FAMILY, "a ZWJ family"),
+    ("Ana \U0001f44d\U0001f3fd", "a skin tone"),
+    ("Ana \U0001f1eb\U0001f1f7", "a flag"),
+]
+
+
+def test_the_emoji_font_is_monochrome_outlines_with_its_joiners() -> None:
+    font = get_font("noto-emoji-regular")
+    assert not {"COLR", "CBDT", "sbix", "SVG "} & set(font.ttfont.keys())
+    assert all(cp in font.cmap for cp in EMOJI_JOINERS)
+
+
+@pytest.mark.parametrize(("text", "case"), EMOJI_NAMES, ids=[n[1] for n in EMOJI_NAMES])
+def test_an_emoji_allowed_zone_draws_each_emoji_cluster_as_one_glyph_of_the_emoji_font(
+    text: str, case: str
+) -> None:
+    from chalicelib.domain.text import graphemes
+    from chalicelib.scene.build import build_scene
+
+    doc = pendant(fonts=["dancing-script-regular"], emoji="allow", charset=["latin"])
+    given = ZoneInput(text=text, font="dancing-script-regular")
+    result = validate_inputs(doc, {"name": given}, BundledFonts())
+    assert result.valid, result.errors
+    layout = result.layouts["name"]
+    emoji_index = layout.fallbacks.index(get_font("noto-emoji-regular")) + 1
+    emoji = [g for g in layout.glyphs if g.font == emoji_index]
+    cluster = list(graphemes(text))[-1]
+    expected = hb_shape(font_info("noto-emoji-regular").path, cluster)
+    assert len(emoji) == 1 and len(expected) == 1  # the whole sequence is one glyph
+    assert get_font("noto-emoji-regular").ttfont.getGlyphID(emoji[0].glyph) == expected[0][0]
+    assert all(g.font == 0 for g in layout.glyphs if g is not emoji[0])  # Ana stays cursive
+    spec = build_spec("prd_names", 1, doc, result)
+    runs = spec["zones"]["name"]["shaping"]["lines"][0]["runs"]
+    assert [(r["font"]["id"], r["font"]["sha256"]) for r in runs] == [
+        ("dancing-script-regular", npm_fonts.DANCING_SCRIPT.sha256),
+        ("noto-emoji-regular", npm_fonts.NOTO_EMOJI.sha256),
+    ]
+    scene = build_scene(spec, doc, BundledFonts(), mockup=False)  # production re-lays it out
+    assert scene.items
+
+
+def test_emoji_stay_refused_where_the_zone_denies_them() -> None:
+    doc = pendant(fonts=["dancing-script-regular"], charset=["latin"])
+    given = ZoneInput(text="Ana " + FAMILY, font="dancing-script-regular")
+    result = validate_inputs(doc, {"name": given}, BundledFonts())
+    assert "text.emoji_not_allowed" in {e["code"] for e in result.errors}
+    assert doc.zones[0].shaping_fallbacks == []  # type: ignore[union-attr]
