@@ -407,15 +407,6 @@ def _path_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
                 zone_id=zone.id,
             )
         )
-    if zone.cut is not None and (zone.cut.connect == "bar" or zone.cut.ring is not None):
-        issues.append(
-            _issue(
-                f"{at}.cut",
-                "zone.path_connector_unsupported",
-                "Bars and rings follow a straight baseline; text on a path welds or outlines.",
-                zone_id=zone.id,
-            )
-        )
     length = path.radius_mm * math.radians(path.span_deg)
     if length < zone.min_size_mm:
         issues.append(
