@@ -20,12 +20,19 @@ BENCH_DEB_PACKAGES := fonts-hosny-amiri fonts-lohit-deva
 BENCH_GOALS := $(filter bench,$(MAKECMDGOALS))
 STAGE  ?= prod
 
-.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts
+# The API reference at /docs (dev stages) is Redoc's standalone bundle, fetched from the npm
+# registry at build time (never a CDN at run time): an exact version whose tarball must match
+# this SHA-256, unpacked into chalicelib/apidocs/ (git-ignored; Chalice packages it).
+REDOC_VERSION := 2.5.4
+REDOC_SHA256  := 44922df4d0eb45c1b066c09ec251e6bd9bd7ded16bc69e87613337b9d911a56e
+APIDOCS_DIR   := chalicelib/apidocs
 
-run: system-deps $(STAMP) fonts
+.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts apidocs npm-cli
+
+run: system-deps $(STAMP) fonts apidocs
 	$(PY) -m local.stack
 
-test: system-deps $(STAMP) fonts
+test: system-deps $(STAMP) fonts apidocs
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory package STAGE=prod
@@ -34,24 +41,27 @@ test: system-deps $(STAMP) fonts
 # Figures, not adjectives: one table, each figure next to its naive counterpart or floor, measured
 # in the same run (local stack on free loopback ports; bounded load of 200 widget flows included).
 # Writes bench/results/latest.json; fails if the load had an error or lost/duplicated a record.
-bench: system-deps $(STAMP)
+bench: system-deps $(STAMP) apidocs
 	$(PY) -m bench
 
 # dist/$(STAGE)/: chalice package (SAM template + deployment.zip, stage throttling merged in) and
 # the resources template; fails on any cfn-lint error, a dropped or locally built dependency,
 # native code for the wrong architecture, or a package over Lambda's 250 MB. Needs PyPI only.
-package: $(STAMP) fonts
+package: $(STAMP) fonts apidocs
 	$(PY) -m deploy package $(STAGE)
 
 # Fonts PyPI has no wheel for (Arabic, Hebrew, Devanagari, cursive Latin) come from the npm
 # registry: `npm pack <pkg>@<exact version>` into .cache/npm-fonts/, each TTF checked against the
 # sha256 pinned in chalicelib/npm_fonts.py, then copied to chalicelib/npm_font_files/ (git-ignored,
 # zipped by chalice with chalicelib/). Installs Debian's npm when there is no npm at all.
-fonts: $(STAMP)
+fonts: $(STAMP) npm-cli
+	$(PY) -m deploy fonts
+
+# npm itself (fonts and the API reference come from the npm registry): Debian's, when missing.
+npm-cli:
 	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends npm; }
-	$(PY) -m deploy fonts
 
 # Resources stack, outputs into the functions' environment, app stack from dist/$(STAGE)/ (the
 # zip goes through ARTIFACT_BUCKET), then ReportBatchItemFailures on the SQS event sources.
@@ -69,10 +79,23 @@ typecheck: $(STAMP)
 
 e2e: system-deps
 
-unit integration e2e: $(STAMP) fonts
+unit integration e2e: $(STAMP) fonts apidocs
 	$(PY) -m pytest tests/$@
 
 venv: $(STAMP)
+
+# Fetches Redoc only when the bundle of this exact version is not there yet (needs npm).
+apidocs: npm-cli
+	@if [ "$$(cat $(APIDOCS_DIR)/redoc.version 2>/dev/null)" != "$(REDOC_VERSION)" ]; then \
+	  set -e; tmp=$$(mktemp -d); \
+	  (cd $$tmp && npm pack --silent redoc@$(REDOC_VERSION) >/dev/null); \
+	  echo "$(REDOC_SHA256)  $$tmp/redoc-$(REDOC_VERSION).tgz" | sha256sum -c --quiet; \
+	  tar -xzf $$tmp/redoc-$(REDOC_VERSION).tgz -C $$tmp package/bundles/redoc.standalone.js \
+	    package/bundles/redoc.standalone.js.LICENSE.txt package/LICENSE; \
+	  cp $$tmp/package/bundles/redoc.standalone.js $$tmp/package/LICENSE $(APIDOCS_DIR)/; \
+	  cp $$tmp/package/bundles/redoc.standalone.js.LICENSE.txt $(APIDOCS_DIR)/; \
+	  echo $(REDOC_VERSION) > $(APIDOCS_DIR)/redoc.version; rm -rf $$tmp; \
+	  echo "apidocs: Redoc $(REDOC_VERSION) in $(APIDOCS_DIR)/"; fi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \

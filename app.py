@@ -10,6 +10,7 @@ from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api import (
+    apidocs,
     assets,
     events,
     keys,
@@ -49,6 +50,7 @@ BLUEPRINTS = (
     widget,
     webhook_endpoints,
     events,
+    apidocs,
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint.bp)

@@ -254,27 +254,32 @@ def export_lines(cfg: LocalConfig) -> list[str]:
 
 
 def _announce(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> None:
-    print(
-        "\n".join(
-            [
-                "",
-                f"Atelier is running: {cfg.api_url}  (health: {cfg.api_url}/v1/health)",
-                f"  local AWS (moto):  {cfg.aws_url}",
-                f"  demo brand:        {demo['brand_id']}",
-                f"  demo product:      {demo['product_id']}",
-                f"  publishable key:   {demo['publishable_key']}",
-                f"  secret key:        {demo['secret_key']}",
-                f"  widget demo shop:  {demo['demo_url']}",
-                f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",
-                f"  written to:        {cfg.state_dir / 'demo.json'}",
-                "The ops CLI (python -m chalicelib.cli) finds this stack through demo.json when",
-                "no AWS settings are given; other tools, or another shell, need:",
-                *export_lines(cfg),
-                "Ctrl-C stops everything.",
-                "",
-            ]
-        ),
-        flush=True,
+    print(banner(cfg, demo, queues), flush=True)
+
+
+def banner(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> str:
+    """What ``make run`` prints once healthy: where everything is, and what to do next."""
+    return "\n".join(
+        [
+            "",
+            f"Atelier is running: {cfg.api_url}  (health: {cfg.api_url}/v1/health)",
+            f"  API reference:     {cfg.api_url}/docs",
+            f"  widget demo shop:  {demo['demo_url']}",
+            f"  local AWS (moto):  {cfg.aws_url}",
+            f"  demo brand:        {demo['brand_id']}",
+            f"  demo product:      {demo['product_id']}",
+            f"  publishable key:   {demo['publishable_key']}",
+            f"  secret key:        {demo['secret_key']}",
+            f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",
+            f"  written to:        {cfg.state_dir / 'demo.json'}",
+            "Next: README.md's five-minute walkthrough (paste it in another shell, from the",
+            "repository root); open the demo shop or the API reference in a browser.",
+            "The ops CLI (python -m chalicelib.cli) finds this stack through demo.json when",
+            "no AWS settings are given; other tools, or another shell, need:",
+            *export_lines(cfg),
+            "Ctrl-C stops everything.",
+            "",
+        ]
     )
 
 

@@ -29,7 +29,7 @@ class ScriptQuery(QueryModel):
     v: str | None = Field(default=None, max_length=64, description="The script's version")
 
 
-def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
     tags = [t.strip().removeprefix("W/") for t in (if_none_match or "").split(",")]
     return "*" in tags or etag in tags
 
@@ -49,7 +49,7 @@ def widget_script(ctx: Ctx, query: ScriptQuery) -> Response:
         "Cache-Control": IMMUTABLE if query.v == current.version else REVALIDATE,
         "X-Atelier-Widget-Version": current.version,
     }
-    if _etag_matches(ctx.request.headers.get("if-none-match"), current.etag):
+    if etag_matches(ctx.request.headers.get("if-none-match"), current.etag):
         return Response(body="", status_code=304, headers=headers)
     headers["Content-Type"] = "application/javascript; charset=utf-8"
     return Response(body=current.body, status_code=200, headers=headers)

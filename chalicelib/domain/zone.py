@@ -330,38 +330,9 @@ def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[di
                 zone_id=zone.id,
             )
         )
-    unknown = [f for f in dict.fromkeys(zone.fonts + zone.fallback_fonts) if f not in known_fonts]
-    if unknown:
-        issues.append(
-            _issue(
-                f"{at}.fonts",
-                "zone.unknown_font",
-                "These fonts are neither bundled nor uploaded by the brand.",
-                zone_id=zone.id,
-                fonts=unknown,
-            )
-        )
-    if zone.font not in zone.fonts:
-        issues.append(
-            _issue(
-                f"{at}.default_font",
-                "zone.default_font_not_allowed",
-                "default_font must be one of fonts.",
-                zone_id=zone.id,
-            )
-        )
+    issues += _font_issues(at, zone, zone.fonts + zone.fallback_fonts, known_fonts)
     issues += feature_issues(at, zone.id, zone.features, zone.feature_choices)
-    bad_sets = [name for name in zone.charset if name not in CHARSETS]
-    if bad_sets:
-        issues.append(
-            _issue(
-                f"{at}.charset",
-                "zone.unknown_charset",
-                f"Known charsets: {', '.join(sorted(CHARSETS))}.",
-                zone_id=zone.id,
-                charsets=bad_sets,
-            )
-        )
+    issues += _charset_issues(at, zone)
     if not zone.charset and not zone.charset_extra:
         issues.append(
             _issue(
@@ -388,6 +359,15 @@ def _cut_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
             )
         ]
     issues = []
+    if zone.cut.connect == "bar" and zone.path is not None:
+        issues.append(
+            _issue(
+                f"{at}.cut.connect",
+                "zone.connector_needs_straight_text",
+                "A bar runs along a straight baseline; text on an arc can weld or take an outline.",
+                zone_id=zone.id,
+            )
+        )
     if zone.cut.connect == "bar" and zone.cut.bar_mm >= zone.height_mm:
         issues.append(
             _issue(
@@ -427,15 +407,6 @@ def _path_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
                 zone_id=zone.id,
             )
         )
-    if zone.cut is not None and (zone.cut.connect == "bar" or zone.cut.ring is not None):
-        issues.append(
-            _issue(
-                f"{at}.cut",
-                "zone.path_connector_unsupported",
-                "Bars and rings follow a straight baseline; text on a path welds or outlines.",
-                zone_id=zone.id,
-            )
-        )
     length = path.radius_mm * math.radians(path.span_deg)
     if length < zone.min_size_mm:
         issues.append(
@@ -452,8 +423,25 @@ def _path_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
 
 
 def _monogram_issues(at: str, zone: MonogramZone, known_fonts: set[str]) -> list[dict[str, Any]]:
+    issues = _font_issues(at, zone, zone.fonts, known_fonts) + _charset_issues(at, zone)
+    if zone.min_size_mm > zone.max_size_mm:
+        issues.append(
+            _issue(
+                f"{at}.min_size_mm",
+                "zone.min_greater_than_max",
+                "min_size_mm is larger than max_size_mm.",
+                zone_id=zone.id,
+            )
+        )
+    return issues
+
+
+def _font_issues(
+    at: str, zone: TextZone | MonogramZone, font_ids: list[str], known_fonts: set[str]
+) -> list[dict[str, Any]]:
+    """Fonts neither bundled nor uploaded, and a default font the zone does not offer."""
     issues = []
-    unknown = [f for f in dict.fromkeys(zone.fonts) if f not in known_fonts]
+    unknown = [f for f in dict.fromkeys(font_ids) if f not in known_fonts]
     if unknown:
         issues.append(
             _issue(
@@ -473,24 +461,19 @@ def _monogram_issues(at: str, zone: MonogramZone, known_fonts: set[str]) -> list
                 zone_id=zone.id,
             )
         )
-    if zone.min_size_mm > zone.max_size_mm:
-        issues.append(
-            _issue(
-                f"{at}.min_size_mm",
-                "zone.min_greater_than_max",
-                "min_size_mm is larger than max_size_mm.",
-                zone_id=zone.id,
-            )
-        )
-    bad_sets = [name for name in zone.charset if name not in CHARSETS]
-    if bad_sets:
-        issues.append(
-            _issue(
-                f"{at}.charset",
-                "zone.unknown_charset",
-                f"Known charsets: {', '.join(sorted(CHARSETS))}.",
-                zone_id=zone.id,
-                charsets=bad_sets,
-            )
-        )
     return issues
+
+
+def _charset_issues(at: str, zone: TextZone | MonogramZone) -> list[dict[str, Any]]:
+    bad_sets = [name for name in zone.charset if name not in CHARSETS]
+    if not bad_sets:
+        return []
+    return [
+        _issue(
+            f"{at}.charset",
+            "zone.unknown_charset",
+            f"Known charsets: {', '.join(sorted(CHARSETS))}.",
+            zone_id=zone.id,
+            charsets=bad_sets,
+        )
+    ]

@@ -40,6 +40,7 @@ log = logs.get_logger("atelier.assets")
 
 AssetKind = Literal["image", "font"]
 AssetStatus = Literal["pending", "ready", "failed"]
+INVALID_FONT = "asset.invalid_font"  # any font parsing failure of an upload: 422, asset failed
 
 UPLOAD_EXPIRES_S = 300
 MAX_BYTES: dict[str, int] = {"image": imaging.MAX_IMAGE_BYTES, "font": fonts.MAX_FONT_BYTES}
@@ -299,7 +300,16 @@ def _verify(model: AssetModel, data: bytes) -> tuple[dict[str, Any], bytes, str,
     if model.kind == "image":
         image_facts, png = imaging.verify_image_bytes(data, max_bytes=MAX_BYTES["image"])
         return image_facts.to_dict(), png, f"{base}.png", "image/png"
-    font = fonts.verify_font_bytes(data, max_bytes=MAX_BYTES["font"])
+    try:
+        font = fonts.verify_font_bytes(data, max_bytes=MAX_BYTES["font"])
+    except fonts.FontInvalid as exc:
+        # An upload that does not parse as a font is the asset's fault: the API answers it with
+        # the asset-level code (issue 22), and the font-level code stays in the details.
+        raise ValidationFailed(
+            exc.message,
+            code=INVALID_FONT,
+            details={**(exc.details if isinstance(exc.details, dict) else {}), "font": exc.code},
+        ) from exc
     facts = {
         **asdict(font),
         "missing_basic_latin": list(font.missing_basic_latin),

@@ -257,11 +257,11 @@ def test_image_bytes_uploaded_as_a_font_are_invalid(client: Client, brand: dict[
     asset_id = upload(client, brand["secret_key"], png_bytes(), "font", "font/ttf")
     r = complete(client, brand["secret_key"], asset_id)
     assert r.status_code == 422
-    assert body(r)["error"]["code"] == "font.invalid"
+    assert body(r)["error"]["code"] == "asset.invalid_font"
 
 
 @pytest.mark.parametrize("malformed", ["truncated", "os2_all_ff", "kerning_matrix_cut"])
-def test_malformed_font_is_422_font_invalid_and_the_asset_failed(
+def test_malformed_font_is_422_asset_invalid_font_and_the_asset_failed(
     client: Client, brand: dict[str, Any], malformed: str
 ) -> None:
     from tests.support.fonts import (
@@ -278,9 +278,10 @@ def test_malformed_font_is_422_font_invalid_and_the_asset_failed(
     asset_id = upload(client, brand["secret_key"], data, "font", "font/ttf")
     r = complete(client, brand["secret_key"], asset_id)
     assert r.status_code == 422, r.body  # was a 500, the asset left pending
-    assert body(r)["error"]["code"] == "font.invalid"
+    assert body(r)["error"]["code"] == "asset.invalid_font"
+    assert body(r)["error"]["details"]["font"] == "font.invalid"
     got = body(client.http.get(f"/v1/assets/{asset_id}", headers=bearer(brand["secret_key"])))
-    assert got["status"] == "failed" and got["error"]["code"] == "font.invalid"
+    assert got["status"] == "failed" and got["error"]["code"] == "asset.invalid_font"
     assert [k for k in bucket_keys() if asset_id in k] == []  # raw upload gone, nothing stored
     again = complete(client, brand["secret_key"], asset_id)
     assert again.status_code == 422 and body(again)["error"] == body(r)["error"]

@@ -250,6 +250,14 @@ def test_negative_or_absurd_connector_sizes_are_422_naming_the_field(
         ({"process": "engrave", "cut": {"connect": "bar"}}, "zones[0].cut"),
         ({"height_mm": 10, "cut": {"connect": "bar", "bar_mm": 12}}, "zones[0].cut.bar_mm"),
         ({"height_mm": 6, "cut": {"ring": {"inner_diameter_mm": 5}}}, "zones[0].cut.ring"),
+        (
+            {
+                "max_lines": 1,
+                "path": {"cx_mm": 50, "cy_mm": 40, "radius_mm": 30, "span_deg": 120},
+                "cut": {"connect": "bar"},
+            },
+            "zones[0].cut.connect",
+        ),
     ],
 )
 def test_connectors_that_cannot_attach_are_422_naming_the_field(
