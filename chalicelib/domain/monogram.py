@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from chalicelib.domain.text import graphemes
+from chalicelib.domain.charsets import charset_issue, resolve_charset
+from chalicelib.domain.text import TextIssue, graphemes, normalize_text
 from chalicelib.domain.zone import MonogramZone
 from chalicelib.fonts import LoadedFont
 
@@ -73,6 +75,42 @@ def display_order(zone: MonogramZone, initials: str) -> list[tuple[str, bool]]:
         return [(ch, False) for ch in letters]
     first, second, last = letters
     return [(first, False), (last, True), (second, False)]
+
+
+def read_initials(zone: MonogramZone, typed: str) -> tuple[str, list[TextIssue]]:
+    """The initials as the layout takes them (normalized like any text, upper-cased, spaces
+    dropped) and what is wrong with them: characters outside the zone's charset, anything but
+    letters, a count the layout does not take."""
+    norm = normalize_text(typed[:64], case="upper", emoji="deny")
+    initials = "".join(norm.normalized.split())
+    issues = list(norm.issues)
+    outside = charset_issue(initials, resolve_charset(zone.charset, zone.charset_extra))
+    if outside is not None:
+        issues.append(outside)
+    not_letters = sorted({ch for ch in initials if not ch.isalpha()})
+    if not_letters:
+        issues.append(
+            TextIssue("monogram.not_letters", "Initials are letters.", {"characters": not_letters})
+        )
+    count, allowed = len(graphemes(initials)), allowed_counts(zone)
+    if count not in allowed:
+        issues.append(
+            TextIssue(
+                "monogram.wrong_count",
+                f"This monogram takes {' or '.join(map(str, allowed))} initials.",
+                {"count": count, "allowed": list(allowed)},
+            )
+        )
+    return initials, issues
+
+
+def summary(layout: MonogramLayout) -> dict[str, Any]:
+    """What validate answers about a monogram's layout."""
+    return {
+        "font_size_mm": layout.size_mm,
+        "letters": [letter.char for letter in layout.letters],
+        "fits": layout.fits,
+    }
 
 
 def letter_box(zone: MonogramZone) -> tuple[float, float]:

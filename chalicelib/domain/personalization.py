@@ -19,12 +19,8 @@ from chalicelib.domain.color import canonical as canonical_color
 from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
-from chalicelib.domain.monogram import (
-    MonogramCountInvalid,
-    MonogramLayout,
-    allowed_counts,
-    layout_monogram,
-)
+from chalicelib.domain.monogram import MonogramLayout, layout_monogram, read_initials
+from chalicelib.domain.monogram import summary as monogram_summary
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,
@@ -265,43 +261,29 @@ def _text(zone: TextZone, given: ZoneInput | None, catalog: Catalog, result: Res
 def _monogram(
     zone: MonogramZone, given: ZoneInput | None, catalog: Catalog, result: Result
 ) -> None:
-    """Initials: normalized and upper-cased like any text, letters of the zone's charset only,
-    a count the layout takes, a font that draws them, and a size that fits."""
+    """Initials (:func:`read_initials`), a font and colour the zone offers, a font that draws
+    them, and a size that fits."""
     if given is None or not given.text:
         if zone.required:
             result.add(zone.id, "zone.required", "This zone must be filled in.")
         return
     _unexpected(zone.id, given, {"text", "font", "color"}, result)
-    norm = normalize_text(given.text[:64], case="upper", emoji="deny")
-    initials = norm.normalized.replace(" ", "").replace("\n", "")
-    issue = charset_issue(initials, resolve_charset(zone.charset, zone.charset_extra))
-    if issue is not None:
+    initials, issues = read_initials(zone, given.text)
+    for issue in issues:
         result.add_issue(zone.id, issue)
-    not_letters = sorted({ch for ch in initials if not ch.isalpha()})
-    if not_letters:
-        result.add(zone.id, "monogram.not_letters", "Initials are letters.", characters=not_letters)
     font_id = given.font or zone.font
     color = canonical_color(given.color or zone.color)
-    if font_id not in zone.fonts or color not in zone.colors:
-        field_name = "font" if font_id not in zone.fonts else "color"
-        result.add(zone.id, f"zone.{field_name}_not_allowed", f"This {field_name} is not offered.")
+    for name, value, allowed in (("font", font_id, zone.fonts), ("color", color, zone.colors)):
+        if value not in allowed:
+            result.add(zone.id, f"zone.{name}_not_allowed", f"This {name} is not offered.")
+    if any(e["zone_id"] == zone.id for e in result.errors):
         return
     font = _font(zone.id, font_id, catalog, result)
-    if font is None or not result_ok(result, zone.id):
+    if font is None or _missing_glyphs(
+        zone.id, font_id, missing_characters(font, initials), result
+    ):
         return
-    if _missing_glyphs(zone.id, font_id, missing_characters(font, initials), result):
-        return
-    try:
-        layout = layout_monogram(zone, initials, font)
-    except MonogramCountInvalid as exc:
-        result.add(
-            zone.id,
-            "monogram.wrong_count",
-            f"This monogram takes {' or '.join(map(str, allowed_counts(zone)))} initials.",
-            count=exc.count,
-            allowed=list(exc.allowed),
-        )
-        return
+    layout = layout_monogram(zone, initials, font)
     if not layout.fits:
         result.add(
             zone.id,
@@ -310,16 +292,8 @@ def _monogram(
             font_size_mm=layout.size_mm,
         )
     result.monograms[zone.id] = layout
-    result.layout[zone.id] = {
-        "font_size_mm": layout.size_mm,
-        "letters": [letter.char for letter in layout.letters],
-        "fits": layout.fits,
-    }
+    result.layout[zone.id] = monogram_summary(layout)
     result.normalized_inputs[zone.id] = {"text": initials, "font": font_id, "color": color}
-
-
-def result_ok(result: Result, zone_id: str) -> bool:
-    return not any(e["zone_id"] == zone_id for e in result.errors)
 
 
 def _missing_glyphs(zone_id: str, font_id: str, missing: list[str], result: Result) -> bool:

@@ -77,13 +77,15 @@ class CutOptions(StrictModel):
     ``weld``: letters that touch or overlap become one piece; ``none``: letters stay apart
     (overlaps are reported, they cannot be cut apart); ``bar``: a bar of ``bar_mm`` along each
     baseline joins every letter; ``outline``: a border of ``outline_mm`` around the welded
-    text is cut and the text engraved on it. ``one_part``: more than one piece is an error
+    text is cut and the text engraved on it (``outline_text: cut``: cut out of it, as inner
+    contours). ``one_part``: more than one piece is an error
     for the shopper, not a warning.
     """
 
     connect: Literal["weld", "none", "bar", "outline"] = "weld"
     bar_mm: float = Field(default=1.2, ge=0.3, le=20)
     outline_mm: float = Field(default=3.0, ge=0.3, le=30)
+    outline_text: Literal["engrave", "cut"] = "engrave"  # the letters on an outline border
     ring: RingOptions | None = None
     one_part: bool = False
 
@@ -330,38 +332,9 @@ def _text_zone_issues(at: str, zone: TextZone, known_fonts: set[str]) -> list[di
                 zone_id=zone.id,
             )
         )
-    unknown = [f for f in dict.fromkeys(zone.fonts + zone.fallback_fonts) if f not in known_fonts]
-    if unknown:
-        issues.append(
-            _issue(
-                f"{at}.fonts",
-                "zone.unknown_font",
-                "These fonts are neither bundled nor uploaded by the brand.",
-                zone_id=zone.id,
-                fonts=unknown,
-            )
-        )
-    if zone.font not in zone.fonts:
-        issues.append(
-            _issue(
-                f"{at}.default_font",
-                "zone.default_font_not_allowed",
-                "default_font must be one of fonts.",
-                zone_id=zone.id,
-            )
-        )
+    issues += _font_issues(at, zone, zone.fonts + zone.fallback_fonts, known_fonts)
     issues += feature_issues(at, zone.id, zone.features, zone.feature_choices)
-    bad_sets = [name for name in zone.charset if name not in CHARSETS]
-    if bad_sets:
-        issues.append(
-            _issue(
-                f"{at}.charset",
-                "zone.unknown_charset",
-                f"Known charsets: {', '.join(sorted(CHARSETS))}.",
-                zone_id=zone.id,
-                charsets=bad_sets,
-            )
-        )
+    issues += _charset_issues(at, zone)
     if not zone.charset and not zone.charset_extra:
         issues.append(
             _issue(
@@ -436,15 +409,6 @@ def _path_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
                 zone_id=zone.id,
             )
         )
-    if zone.cut is not None and (zone.cut.connect == "bar" or zone.cut.ring is not None):
-        issues.append(
-            _issue(
-                f"{at}.cut",
-                "zone.path_connector_unsupported",
-                "Bars and rings follow a straight baseline; text on a path welds or outlines.",
-                zone_id=zone.id,
-            )
-        )
     length = path.radius_mm * math.radians(path.span_deg)
     if length < zone.min_size_mm:
         issues.append(
@@ -461,8 +425,25 @@ def _path_issues(at: str, zone: TextZone) -> list[dict[str, Any]]:
 
 
 def _monogram_issues(at: str, zone: MonogramZone, known_fonts: set[str]) -> list[dict[str, Any]]:
+    issues = _font_issues(at, zone, zone.fonts, known_fonts) + _charset_issues(at, zone)
+    if zone.min_size_mm > zone.max_size_mm:
+        issues.append(
+            _issue(
+                f"{at}.min_size_mm",
+                "zone.min_greater_than_max",
+                "min_size_mm is larger than max_size_mm.",
+                zone_id=zone.id,
+            )
+        )
+    return issues
+
+
+def _font_issues(
+    at: str, zone: TextZone | MonogramZone, font_ids: list[str], known_fonts: set[str]
+) -> list[dict[str, Any]]:
+    """Fonts neither bundled nor uploaded, and a default font the zone does not offer."""
     issues = []
-    unknown = [f for f in dict.fromkeys(zone.fonts) if f not in known_fonts]
+    unknown = [f for f in dict.fromkeys(font_ids) if f not in known_fonts]
     if unknown:
         issues.append(
             _issue(
@@ -482,24 +463,19 @@ def _monogram_issues(at: str, zone: MonogramZone, known_fonts: set[str]) -> list
                 zone_id=zone.id,
             )
         )
-    if zone.min_size_mm > zone.max_size_mm:
-        issues.append(
-            _issue(
-                f"{at}.min_size_mm",
-                "zone.min_greater_than_max",
-                "min_size_mm is larger than max_size_mm.",
-                zone_id=zone.id,
-            )
-        )
-    bad_sets = [name for name in zone.charset if name not in CHARSETS]
-    if bad_sets:
-        issues.append(
-            _issue(
-                f"{at}.charset",
-                "zone.unknown_charset",
-                f"Known charsets: {', '.join(sorted(CHARSETS))}.",
-                zone_id=zone.id,
-                charsets=bad_sets,
-            )
-        )
     return issues
+
+
+def _charset_issues(at: str, zone: TextZone | MonogramZone) -> list[dict[str, Any]]:
+    bad_sets = [name for name in zone.charset if name not in CHARSETS]
+    if not bad_sets:
+        return []
+    return [
+        _issue(
+            f"{at}.charset",
+            "zone.unknown_charset",
+            f"Known charsets: {', '.join(sorted(CHARSETS))}.",
+            zone_id=zone.id,
+            charsets=bad_sets,
+        )
+    ]

@@ -222,14 +222,6 @@ def test_a_radius_that_is_not_positive_is_refused_naming_the_field(radius: float
     assert caught.value.errors()[0]["loc"][-2] == "path"
 
 
-def test_bars_and_rings_cannot_follow_an_arc() -> None:
-    doc = coaster(None, process="cut", cut={"connect": "bar"})
-    issues = product_issues(doc, set(DEBIAN_FONTS))
-    assert [(i["field"], i["code"]) for i in issues] == [
-        ("zones[0].cut", "zone.path_connector_unsupported")
-    ]
-
-
 @pytest.mark.parametrize("on_arc", [True, False])
 def test_an_arabic_name_cut_on_the_arc_stays_one_joined_piece(on_arc: bool) -> None:
     """Rigid letters turned to the tangent still overlap at their joins: the weld finds one
