@@ -11,9 +11,11 @@ DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
 # conformance file (unicode-data) and use Debian fonts as brand uploads (Arabic, Hebrew,
 # Devanagari, cursive Latin; cut-geometry tests weld Dancing Script); Inkscape's own DXF importer
 # (dxf_input.py, run by Debian's python3 with the modules it imports) reads a pack back.
+# The README's walkthrough runs as pasted (curl, jq, unzip; tests/e2e/test_readme_walkthrough.py).
 TEST_DEB_PACKAGES := chromium chromium-driver libharfbuzz-bin unicode-data fonts-hosny-amiri \
   culmus fonts-lohit-deva fonts-dancingscript fonts-kaushanscript \
-  inkscape python3-lxml python3-cssselect python3-numpy
+  inkscape python3-lxml python3-cssselect python3-numpy \
+  curl jq unzip
 TEST_GOALS := $(filter test e2e,$(MAKECMDGOALS))
 # `make bench` times Arabic and Devanagari shaping with these Debian fonts (bench/shaping_bench.py).
 BENCH_DEB_PACKAGES := fonts-hosny-amiri fonts-lohit-deva
