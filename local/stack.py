@@ -115,7 +115,8 @@ def start_api(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    _healthy_or_stopped(proc, f"{cfg.api_url}/v1/health", 60)
+    # Seconds on an idle machine; a loaded 2-core one (a CI run beside other work) can take minutes.
+    _healthy_or_stopped(proc, f"{cfg.api_url}/v1/health", 180)
     return proc
 
 

@@ -77,13 +77,15 @@ class CutOptions(StrictModel):
     ``weld``: letters that touch or overlap become one piece; ``none``: letters stay apart
     (overlaps are reported, they cannot be cut apart); ``bar``: a bar of ``bar_mm`` along each
     baseline joins every letter; ``outline``: a border of ``outline_mm`` around the welded
-    text is cut and the text engraved on it. ``one_part``: more than one piece is an error
+    text is cut and the text engraved on it (``outline_text: cut``: cut out of it, as inner
+    contours). ``one_part``: more than one piece is an error
     for the shopper, not a warning.
     """
 
     connect: Literal["weld", "none", "bar", "outline"] = "weld"
     bar_mm: float = Field(default=1.2, ge=0.3, le=20)
     outline_mm: float = Field(default=3.0, ge=0.3, le=30)
+    outline_text: Literal["engrave", "cut"] = "engrave"  # the letters on an outline border
     ring: RingOptions | None = None
     one_part: bool = False
 

@@ -9,7 +9,8 @@ A name cut out of acrylic or wood is only a product if it comes out of the sheet
   welded; pieces still loose (the dot of an i, an accent) get a stem of the bar's width down
   to the ink below them;
 - ``outline``: the welded text grown by ``outline_mm`` with round joins, its holes filled: the
-  border is cut, the letters are engraved on it (cake toppers, keychains);
+  border is cut, the letters are engraved on it (cake toppers, keychains), or with
+  ``outline_text: cut`` cut out of it as inner contours;
 - ``ring`` (with any of them): a loop of ``inner_diameter_mm`` and ``wall_mm`` beside the
   first or last letter, at mid-height, overlapping the ink by half a wall.
 
@@ -71,8 +72,12 @@ def cut_shape(
         shape = ops.union(shape, *_bars(item, fills, options.bar_mm))
         shape = _attach_islands(item.frame, shape, options.bar_mm)
     elif options.connect == "outline":
-        shape = filled(ops.offset(shape, options.outline_mm, round_joins=True))
-        engrave = tuple(fill for _, fill in fills)
+        text = shape
+        shape = filled(ops.offset(text, options.outline_mm, round_joins=True))
+        if options.outline_text == "cut":  # the letters cut out of the border: inner contours
+            shape = ops.difference(shape, text)
+        else:
+            engrave = tuple(fill for _, fill in fills)
     if options.ring is not None:
         shape = ops.union(shape, _ring(item.frame, shape, options.ring))
     return CutShape(shape, engrave)

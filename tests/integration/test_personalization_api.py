@@ -253,3 +253,37 @@ def test_typography_bad_input_is_422_naming_it(client: Client, shop: dict[str, A
     )
     assert chosen.status_code == 201, chosen.body
     assert body(chosen)["spec"]["zones"]["name"]["shaping"]["features"] == {"swsh": True}
+
+
+@pytest.mark.parametrize(
+    ("fonts", "charset", "emoji", "text"),
+    [
+        (["amiri-regular"], ["latin", "arabic"], "deny", "محمد"),
+        (["rubik-regular"], ["latin", "hebrew"], "deny", "שָׁלוֹם"),
+        (["noto-sans-devanagari-regular"], ["devanagari"], "deny", "प्रिया"),
+        (
+            ["great-vibes-regular"],
+            ["latin"],
+            "allow",
+            "Ana \U0001f468\u200d\U0001f469\u200d\U0001f467",
+        ),
+    ],
+)
+def test_names_in_the_bundled_script_fonts_validate_over_http(
+    client: Client, fonts: list[str], charset: list[str], emoji: str, text: str
+) -> None:
+
+    owner = new_brand("Scripts", ["https://shop.example"])
+    zone = {**ZONE, "fonts": fonts, "charset": charset, "emoji": emoji, "profanity": "off"}
+    created = create(client, owner["secret_key"], zones=[zone])
+    assert created.status_code == 201, created.body
+    r = post(
+        client,
+        "/v1/personalization/validate",
+        pk(owner),
+        {"product_id": body(created)["product_id"], "inputs": {"name": {"text": text}}},
+    )
+    assert r.status_code == 200, r.body
+    out = body(r)
+    assert out["valid"] is True, out["errors"]
+    assert out["layout"]["name"]["fits"] is True

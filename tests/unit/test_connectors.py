@@ -254,3 +254,22 @@ def test_a_ring_beyond_the_die_line_is_reported() -> None:
         f.code for f in check_cut_item(plain, "Isabella", LASER, (200, 40), die_line=die).findings
     }
     assert "cut.outside_die_line" not in codes
+
+
+def test_outline_can_cut_the_letters_out_of_the_border_as_inner_contours() -> None:
+    engraved = cut_shape(script_item("Isabella", connect="outline"))
+    cut = cut_shape(script_item("Isabella", connect="outline", outline_text="cut"))
+    assert cut.engrave == () and engraved.engrave
+    text = welded(script_item("Isabella"))
+    assert ops.area_mm2(cut.cut) == pytest.approx(
+        ops.area_mm2(engraved.cut) - ops.area_mm2(text), rel=1e-3
+    )
+    border = max(pieces(cut.cut), key=lambda p: ops.area_mm2(p.region))
+    assert border.depth == 0 and len(border.holes) >= 2  # the letters are holes in the border
+    paths = machine_paths(
+        Scene(200, 40, None, (script_item("Isabella", connect="outline", outline_text="cut"),)),
+        LASER,
+    )
+    assert not [p for p in paths if p.operation == "engrave"]
+    depths = [p.depth for p in paths]
+    assert depths == sorted(depths, reverse=True) and depths[-1] == 0  # inner before outer

@@ -28,10 +28,6 @@ CUT_TEXT = {**TEXT_ZONE, "process": "cut", "charset": ["latin", "digits"], "max_
 COUNTERS = "ABDOPQR8"
 
 
-
-
-
-
 def square(x: float, y: float, size: float, clockwise: bool = False) -> geo.Ring:
     ring = ((x, y), (x + size, y), (x + size, y + size), (x, y + size))
     return (ring[0], *reversed(ring[1:])) if clockwise else ring
