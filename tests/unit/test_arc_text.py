@@ -126,6 +126,41 @@ def test_the_dxf_ink_lies_between_the_descender_and_ascender_circles() -> None:
     assert max(distances) > RADIUS + 0.5 * size  # the capitals really rise outward
 
 
+def test_svg_and_dxf_draw_the_scenes_bent_outlines() -> None:
+    """Every writer draws the scene's contours: the SVG carries the turned glyphs' paths as the
+    scene has them, the DXF's ink box is the scene's within the flattening tolerance."""
+    from chalicelib.scene.flatten import TOLERANCE_MM
+    from chalicelib.scene.model import TextItem
+    from chalicelib.scene.outline import TextOutline, bounds, to_svg_path_d
+    from chalicelib.scene.svg import to_svg
+
+    doc = coaster({"center_deg": 30})
+    _, spec = laid_out("Rosalind Hartley", "kaushan", doc)
+    scene = build_scene(spec, doc, BrandFonts(), mockup=False)
+    item = next(i for i in scene.items if isinstance(i, TextItem))
+    assert item.outline.glyphs[0].glyph != item.outline.glyphs[1].glyph
+    for glyph in item.outline.glyphs[:2]:  # turned differently, each drawn as the scene has it
+        assert to_svg_path_d(TextOutline((glyph,))) in to_svg(scene)
+    box = bounds(item.outline)
+    assert box is not None
+    prepare_ezdxf_import()
+    from ezdxf.filemanagement import read as read_dxf
+
+    drawing = read_dxf(io.StringIO(to_dxf(scene, BUILTIN["laser-default"]).decode("utf-8")))
+    pts = [
+        (float(px), 100 - float(py))  # back to y down
+        for e in drawing.modelspace().query("LWPOLYLINE")
+        for px, py in e.get_points(format="xy")
+    ]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    for dxf_edge, scene_edge in zip(
+        (min(xs), min(ys), max(xs), max(ys)),
+        (box.x_min, box.y_min, box.x_max, box.y_max),
+        strict=True,
+    ):
+        assert dxf_edge == pytest.approx(scene_edge, abs=TOLERANCE_MM)
+
+
 def test_inside_text_reads_counter_clockwise_with_tops_towards_the_centre() -> None:
     layout, _ = laid_out("Est. 2026", "kaushan", coaster({"side": "inside", "center_deg": 180}))
     first, last = layout.glyphs[0], layout.glyphs[-1]
