@@ -19,7 +19,7 @@ from chalicelib.domain import personalization as p13n
 from chalicelib.domain import zone_layout
 from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.features import ChoiceId, unknown_choices
-from chalicelib.domain.zone import TextZone, Zone
+from chalicelib.domain.zone import MonogramZone, TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.fonts import FontUnknown, LoadedFont
 from chalicelib.store import assets, products, profiles
@@ -265,7 +265,7 @@ def _font_entries(brand_id: str, font_ids: dict[str, list[str]]) -> list[WidgetF
 def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
     doc = product.doc
     font_ids: dict[str, list[str]] = {}
-    for zone in (z for z in doc.zones if isinstance(z, TextZone)):
+    for zone in (z for z in doc.zones if isinstance(z, TextZone | MonogramZone)):
         for font_id in zone.fonts:
             font_ids.setdefault(font_id, [])
             font_ids[font_id] += [c for c in zone.charset if c not in font_ids[font_id]]

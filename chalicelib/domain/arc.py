@@ -13,6 +13,9 @@ from the zone's top-left corner, so the zone's offset and rotation apply as for 
   the centre (the top of a badge); ``inside`` sets it below the curve, reading
   counter-clockwise, tops towards the centre (the bottom of a coaster, upright to the reader).
 - ``tracking_mm`` adds that much space after every glyph (0 for joining scripts).
+- ``bend``: glyph outlines follow the circle (each point at its own angle and radius, see
+  chalicelib/scene/bend.py) instead of turning rigidly, so joins of Arabic or a cursive font
+  meet exactly as on a straight line. Placement, auto-fit and the spec's record are the same.
 - Alignment uses the zone's ``align`` along the arc: ``center`` centres the ink on
   ``center_deg``; ``left``/``right`` (and ``start``/``end`` by paragraph direction) put the ink
   at the arc's start or end in reading order.
@@ -119,6 +122,7 @@ def layout_on_arc(
         problems=problems,
         missing=tuple(dict.fromkeys(ch for r in runs for ch in r.missing)),
         fallbacks=fonts[1:],
+        path=path,
     )
 
 

@@ -119,6 +119,7 @@ class Layout:
     problems: tuple[str, ...]  # "too_wide", "too_tall", "too_many_lines", "word_too_long"
     missing: tuple[str, ...] = ()  # characters whose clusters shaped to .notdef (version 2)
     fallbacks: tuple[LoadedFont, ...] = ()  # GlyphPlacement.font i > 0 is fallbacks[i - 1]
+    path: ArcPath | None = None  # the arc its glyphs were placed on (chalicelib.domain.arc)
 
 
 def layout_text(text: str, font: LoadedFont, size_mm: float, options: LayoutOptions) -> Layout:

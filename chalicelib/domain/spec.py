@@ -104,6 +104,7 @@ class SpecPath(StrictModel):
     span_deg: Annotated[float, Field(gt=0, le=360)]
     side: Literal["outside", "inside"]
     tracking_mm: Annotated[float, Field(ge=0, le=100)]
+    bend: bool = False
 
 
 class TextZoneSpec(StrictModel):

@@ -102,6 +102,7 @@ class ArcPath(StrictModel):
     span_deg: float = Field(default=180.0, gt=0, le=360)
     side: Literal["outside", "inside"] = "outside"
     tracking_mm: float = Field(default=0.0, ge=0, le=100)
+    bend: bool = False  # outlines follow the circle (joining scripts) instead of turning rigidly
 
 
 class TextZone(ZoneBase):

@@ -67,7 +67,15 @@ def outline_layout(layout: Layout, font: LoadedFont) -> TextOutline:
     for placement in layout.glyphs:
         glyph_font = fonts[placement.font]
         scale = layout.font_size_mm / glyph_font.units_per_em
-        contours = draw_glyph(glyph_font, placement.glyph, _placement_transform(placement, scale))
+        if layout.path is not None and layout.path.bend:
+            from chalicelib.scene.bend import bend_contours  # it builds on this module's types
+
+            straight = draw_glyph(glyph_font, placement.glyph, (scale, 0, 0, -scale, 0, 0))
+            contours = bend_contours(straight, layout.path, placement)
+        else:
+            contours = draw_glyph(
+                glyph_font, placement.glyph, _placement_transform(placement, scale)
+            )
         if contours:
             glyphs.append(
                 GlyphOutline(

@@ -197,11 +197,14 @@
     this.root.replaceChildren(preview, form);
   };
 
+  /** Zones the shopper types into: text (straight or on an arc) and monogram initials. */
+  function isTyped(zone) { return zone.kind === "text" || zone.kind === "monogram"; }
+
   Widget.prototype.drawZone = function (zone) {
     var id = this.uid + "-" + zone.id;
     var field = { zone: zone, error: el("p", { "class": "atelier-error", id: id + "-error", "aria-live": "polite" }) };
     this.fields[zone.id] = field;
-    var parts = zone.kind === "text" ? this.textControls(zone, id, field)
+    var parts = isTyped(zone) ? this.textControls(zone, id, field)
       : zone.kind === "color" ? [this.colorChoice(zone, id, field, zone.name)]
         : this.imageControls(zone, id, field);
     return el("div", { "class": "atelier-field", "data-zone": zone.id }, parts.concat([field.error]));
@@ -254,10 +257,11 @@
     var value = field.input.value;
     var count = graphemes(value);
     var lines = value ? value.split("\n").length : 0;
-    var text = count + " / " + zone.max_chars + " characters";
+    var max = zone.kind === "monogram" ? 3 : zone.max_chars;  // initials: at most three
+    var text = count + " / " + max + " characters";
     if (zone.max_lines > 1) text += " · " + lines + " / " + zone.max_lines + " lines";
     field.counter.textContent = text;
-    field.counter.classList.toggle("atelier-over", count > zone.max_chars || lines > zone.max_lines);
+    field.counter.classList.toggle("atelier-over", count > max || lines > (zone.max_lines || 1));
   };
 
   /** Radio buttons: arrow keys move between colours, the swatch is only decoration. */
@@ -339,7 +343,7 @@
     this.config.zones.forEach(function (zone) {
       var field = self.fields[zone.id];
       var color = field.colors && field.colors.filter(function (r) { return r.checked; })[0];
-      if (zone.kind === "text" && field.input.value) {
+      if (isTyped(zone) && field.input.value) {
         var given = { text: field.input.value };
         if (field.font) given.font = field.font.value;
         if (color) given.color = color.value;
@@ -524,7 +528,7 @@
     this.config.fonts.forEach(function (f) { fonts[f.font_id] = (f.family + " " + f.style).trim(); });
     return this.config.zones.filter(function (zone) { return spec.zones[zone.id]; }).map(function (zone) {
       var z = spec.zones[zone.id];
-      if (z.kind === "text") {
+      if (z.kind === "text" || z.kind === "monogram") {
         return zone.name + ": " + z.text.replace(/\n/g, " / ") + " (" + (fonts[z.font.id] || z.font.id) + ", " + z.color + ")";
       }
       if (z.kind === "color") return zone.name + ": " + z.color;

@@ -126,6 +126,41 @@ def test_the_dxf_ink_lies_between_the_descender_and_ascender_circles() -> None:
     assert max(distances) > RADIUS + 0.5 * size  # the capitals really rise outward
 
 
+def test_svg_and_dxf_draw_the_scenes_bent_outlines() -> None:
+    """Every writer draws the scene's contours: the SVG carries the turned glyphs' paths as the
+    scene has them, the DXF's ink box is the scene's within the flattening tolerance."""
+    from chalicelib.scene.flatten import TOLERANCE_MM
+    from chalicelib.scene.model import TextItem
+    from chalicelib.scene.outline import TextOutline, bounds, to_svg_path_d
+    from chalicelib.scene.svg import to_svg
+
+    doc = coaster({"center_deg": 30})
+    _, spec = laid_out("Rosalind Hartley", "kaushan", doc)
+    scene = build_scene(spec, doc, BrandFonts(), mockup=False)
+    item = next(i for i in scene.items if isinstance(i, TextItem))
+    assert item.outline.glyphs[0].glyph != item.outline.glyphs[1].glyph
+    for glyph in item.outline.glyphs[:2]:  # turned differently, each drawn as the scene has it
+        assert to_svg_path_d(TextOutline((glyph,))) in to_svg(scene)
+    box = bounds(item.outline)
+    assert box is not None
+    prepare_ezdxf_import()
+    from ezdxf.filemanagement import read as read_dxf
+
+    drawing = read_dxf(io.StringIO(to_dxf(scene, BUILTIN["laser-default"]).decode("utf-8")))
+    pts = [
+        (float(px), 100 - float(py))  # back to y down
+        for e in drawing.modelspace().query("LWPOLYLINE")
+        for px, py in e.get_points(format="xy")
+    ]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    for dxf_edge, scene_edge in zip(
+        (min(xs), min(ys), max(xs), max(ys)),
+        (box.x_min, box.y_min, box.x_max, box.y_max),
+        strict=True,
+    ):
+        assert dxf_edge == pytest.approx(scene_edge, abs=TOLERANCE_MM)
+
+
 def test_inside_text_reads_counter_clockwise_with_tops_towards_the_centre() -> None:
     layout, _ = laid_out("Est. 2026", "kaushan", coaster({"side": "inside", "center_deg": 180}))
     first, last = layout.glyphs[0], layout.glyphs[-1]
@@ -192,6 +227,7 @@ def test_the_spec_records_the_path_and_production_refuses_a_different_one() -> N
         "span_deg": 180.0,
         "side": "outside",
         "tracking_mm": 0.4,
+        "bend": False,
     }
     assert zone["layout"]["lines"][0]["baseline_mm"] == RADIUS
     DesignSpec.model_validate(spec)
@@ -237,6 +273,42 @@ def test_an_arabic_name_cut_on_the_arc_stays_one_joined_piece(on_arc: bool) -> N
     item = next(i for i in scene.items if isinstance(i, TextItem))
     report = check_cut_item(item, "محمد", BUILTIN["laser-default"], (100, 100))
     assert report.parts == 1
+
+
+def test_bent_outlines_follow_the_circle_and_keep_an_arabic_name_joined() -> None:
+    """With ``bend`` every outline point sits at the radius its height gives: the ink stays in
+    the ring between the descender and ascender circles, and the joined name is one piece."""
+    from chalicelib.scene.cut_checks import check_cut_item
+    from chalicelib.scene.model import TextItem
+    from chalicelib.scene.outline import bounds
+
+    radius = 14.0
+    doc = coaster(
+        {"radius_mm": radius, "span_deg": 300, "bend": True},
+        process="cut",
+        charset=["arabic"],
+        max_size_mm=12,
+    )
+    layout, spec = laid_out("محمد", "amiri", doc)
+    scene = build_scene(spec, doc, BrandFonts(), mockup=False)
+    item = next(i for i in scene.items if isinstance(i, TextItem))
+    assert check_cut_item(item, "محمد", BUILTIN["laser-default"], (100, 100)).parts == 1
+    font = debian_font("amiri")
+    k = layout.font_size_mm / font.units_per_em
+    for glyph in item.outline.glyphs:
+        straight = font.glyph_bounds(glyph.glyph)
+        assert straight is not None
+        for contour in glyph.contours:
+            for segment in contour:
+                x, y = segment.points[-1]  # on-curve points are mapped exactly
+                height = math.hypot(x - CX, y - CY) - radius
+                assert straight[1] * k - UM <= height <= straight[3] * k + UM
+    rigid_doc = coaster({"radius_mm": radius, "span_deg": 300}, process="cut", charset=["arabic"])
+    rigid = build_scene(
+        laid_out("محمد", "amiri", rigid_doc)[1], rigid_doc, BrandFonts(), mockup=False
+    )
+    rigid_item = next(i for i in rigid.items if isinstance(i, TextItem))
+    assert bounds(rigid_item.outline) != bounds(item.outline)  # bending really changed the shape
 
 
 def test_a_path_on_a_multi_line_zone_and_an_arc_shorter_than_a_letter_are_product_issues() -> None:
