@@ -43,7 +43,7 @@ test: system-deps $(STAMP) fonts apidocs
 # Figures, not adjectives: one table, each figure next to its naive counterpart or floor, measured
 # in the same run (local stack on free loopback ports; bounded load of 200 widget flows included).
 # Writes bench/results/latest.json; fails if the load had an error or lost/duplicated a record.
-bench: system-deps $(STAMP) apidocs
+bench: system-deps $(STAMP) fonts apidocs
 	$(PY) -m bench
 
 # dist/$(STAGE)/: chalice package (SAM template + deployment.zip, stage throttling merged in) and
