@@ -9,10 +9,10 @@ Security Policy forbids anything else.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from chalicelib.static import VersionedText
 
 HERE = Path(__file__).resolve().parent
 BUNDLE = HERE / "redoc.standalone.js"
@@ -35,14 +35,7 @@ CSP = "; ".join(
 )
 
 
-@dataclass(frozen=True)
-class Bundle:
-    body: str
-    version: str  # first 16 hex digits of the SHA-256 of the bytes
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.version}"'
+Bundle = VersionedText
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +44,7 @@ def bundle() -> Bundle | None:
     if not BUNDLE.is_file():
         return None
     body = BUNDLE.read_text(encoding="utf-8")
-    return Bundle(body=body, version=hashlib.sha256(body.encode("utf-8")).hexdigest()[:16])
+    return Bundle.of(body)
 
 
 def page(version: str) -> str:

@@ -7,31 +7,24 @@ there is no build step and nothing generated in the repository. Its version is i
 
 from __future__ import annotations
 
-import hashlib
 import html
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from string import Template
 
+from chalicelib.static import VersionedText
+
 HERE = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class Script:
-    body: str
-    version: str  # first 16 hex digits of the SHA-256 of the bytes
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.version}"'
+Script = VersionedText
 
 
 @lru_cache(maxsize=1)
 def script() -> Script:
     """The widget script, read once per process (the file never changes under a running API)."""
     body = (HERE / "widget.js").read_text(encoding="utf-8")
-    return Script(body=body, version=hashlib.sha256(body.encode("utf-8")).hexdigest()[:16])
+    return Script.of(body)
 
 
 @lru_cache(maxsize=1)
