@@ -297,6 +297,7 @@ def test_failing_a_failed_job_again_writes_no_second_event(
     assert stored.status == "failed" and stored.error == {
         "code": "render.test",
         "message": "second",
+        "retryable": False,  # a failure recorded as final (jobs/failures.py)
     }
 
 
