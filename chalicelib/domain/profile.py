@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
+from chalicelib.domain.photo_engraving import PhotoEngraving
 from chalicelib.domain.zone import HexColor, Name, StrictModel
 
 OperationName = Literal["cut", "score", "engrave", "print"]
@@ -54,6 +55,9 @@ class ProfileDoc(StrictModel):
     print_dpi: int = Field(default=300, ge=72, le=1200)
     mirror: bool = False
     file_name_pattern: str = Field(default=DEFAULT_FILE_NAME_PATTERN, min_length=1, max_length=120)
+    # Opt-in: engraved photos become 1-bit rasters at the machine's resolution (None: packs
+    # carry the photo as uploaded, as before this setting existed).
+    photo_engraving: PhotoEngraving | None = None
 
     @field_validator("operations")
     @classmethod

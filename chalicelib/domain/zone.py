@@ -17,6 +17,7 @@ from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.material import Material
 from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
 
 MAX_ZONES = 50
@@ -228,6 +229,7 @@ class ProductDoc(StrictModel):
     base_image_asset_id: str | None = Field(default=None, max_length=64)
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
+    material: Material | None = None  # previews draw marks as they look on it (None: flat ink)
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
 
     def zone(self, zone_id: str) -> AnyZone | None:
