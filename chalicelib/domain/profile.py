@@ -11,11 +11,17 @@ import re
 import string
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.photo_engraving import PhotoEngraving
-from chalicelib.domain.zone import HexColor, Name, StrictModel
+from chalicelib.domain.zone import HexColor, Name, StrictModel, omit_when_none
 
 OperationName = Literal["cut", "score", "engrave", "print"]
 OPERATIONS: tuple[OperationName, ...] = ("cut", "score", "engrave", "print")
@@ -58,6 +64,10 @@ class ProfileDoc(StrictModel):
     # Opt-in: engraved photos become 1-bit rasters at the machine's resolution (None: packs
     # carry the photo as uploaded, as before this setting existed).
     photo_engraving: PhotoEngraving | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("photo_engraving",))
 
     @field_validator("operations")
     @classmethod
