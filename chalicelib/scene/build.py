@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
@@ -56,7 +56,6 @@ from chalicelib.scene.model import (
     ColorItem,
     ImageItem,
     Item,
-    MockupPhoto,
     PlacedImage,
     Rect,
     RenderCode,
@@ -151,7 +150,9 @@ def build_scene(
     if product.die_line is not None:
         die = tuple(Segment(s.op, s.points) for s in die_segments(product.die_line))
     material = product.material if mockup else None
-    return Scene(product.width_mm, product.height_mm, base, tuple(items), die, mockup, material)
+    return Scene(
+        product.width_mm, product.height_mm, base, tuple(items), die, mockup, material=material
+    )
 
 
 def zone_rect(zone: ZoneBase) -> Rect:
@@ -436,23 +437,3 @@ def _placed(zone_id: str | None, data: bytes, box: Rect, fit: str, rotation: Aff
         transform=rotation,
     )
 
-
-def angled_mockup(
-    resources: SceneResources, asset_id: str, corners: Sequence[Sequence[float]]
-) -> MockupPhoto:
-    """A mockup photo taken at an angle, the artboard's corners (TL, TR, BR, BL) at ``corners``
-    in its pixels: previews draw the design through that perspective onto the whole photo."""
-    data = _fetch(
-        lambda: resources.base_image(asset_id),
-        "render.image_missing",
-        "The product's mockup photo is not available.",
-        asset_id=asset_id,
-    )
-    png, width, height = _verified_png(None, data)
-    return MockupPhoto(
-        png=png,
-        sha256=hashlib.sha256(png).hexdigest(),
-        width_px=width,
-        height_px=height,
-        corners=tuple((float(x), float(y)) for x, y in corners),
-    )

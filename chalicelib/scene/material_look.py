@@ -16,9 +16,10 @@ product's mockup photo, or its die-line silhouette in the material's procedural 
 * print: the ink colour, shaded by the substrate's own light (a photo's highlights stay).
 * cut: the pieces in the material's surface, with a soft shadow on what lies behind.
 
-Blending happens in linear light. With a mockup photo whose ``corners`` say where the artboard's
-corners are, the look is computed on the artboard (the photo warped into it) and warped back onto
-the photo through the same perspective, so every mark lands inside the marked quadrilateral.
+Blending happens in linear light. With a mockup photo whose ``mockup_corners`` say where the
+artboard's corners are, the look is computed on the artboard (the photo warped into it) and
+warped back onto the photo through the same perspective, so every mark lands inside the marked
+quadrilateral.
 Without a material such a photo still gets the design in perspective, in flat ink.
 
 Previews only: finals and packs never see a material. Worker-only module (numpy, Pillow).
@@ -47,7 +48,7 @@ from chalicelib.scene.material_marks import (
     substrate,
 )
 from chalicelib.scene.material_texture import F32
-from chalicelib.scene.model import ColorItem, ImageItem, Item, MockupPhoto, Scene, TextItem
+from chalicelib.scene.model import ColorItem, ImageItem, Item, PlacedImage, Scene, TextItem
 from chalicelib.scene.outline import GlyphOutline, TextOutline
 
 if TYPE_CHECKING:
@@ -60,11 +61,8 @@ T = TypeVar("T")
 
 def preview_pixels(scene: Scene, long_side_px: int) -> tuple[int, int]:
     """The preview's size: the photo's shape with perspective corners, else the artboard's."""
-    w, h = (
-        (scene.photo.width_px, scene.photo.height_px)
-        if scene.photo is not None
-        else (scene.width_mm, scene.height_mm)
-    )
+    photo = _angled(scene)
+    w, h = (photo.width_px, photo.height_px) if photo else (scene.width_mm, scene.height_mm)
     if w >= h:
         return long_side_px, max(1, round(long_side_px * h / w))
     return max(1, round(long_side_px * w / h)), long_side_px
@@ -75,8 +73,9 @@ def preview_image(
 ) -> Image.Image:
     """The preview at ``size_px`` (from :func:`preview_pixels`): RGB, or RGBA when
     ``transparent`` and there is no photo (outside the product is then see-through)."""
-    if scene.photo is not None:
-        return _on_photo(scene, scene.photo, size_px, rasterizer)
+    photo = _angled(scene)
+    if photo is not None and scene.mockup_corners is not None:
+        return _on_photo(scene, photo, scene.mockup_corners, size_px, rasterizer)
     return look_image(scene, size_px, rasterizer, transparent=transparent)
 
 
@@ -131,7 +130,7 @@ def scene_layers(
     """Draw the items per process (engrave and cut in black: only their shape matters) and
     keep them inside the die line (``clip``) as the flat preview does."""
     if scene.material is None:  # no look: today's drawing, as one ink layer
-        flat = dataclasses.replace(scene, base_image=None, photo=None)
+        flat = dataclasses.replace(scene, base_image=None)
         return Layers(None, None, *_ink(_draw(flat, size_px, rasterizer), None))
     engraved: list[Item] = []
     cut: list[Item] = []
@@ -146,7 +145,7 @@ def scene_layers(
             engraved.append(dataclasses.replace(item, connector=(), color=_BLACK))
         else:
             (cut if item.process == "cut" else engraved).append(_in_black(item))
-    bare = dataclasses.replace(scene, base_image=None, photo=None, die_line=None, silhouette=False)
+    bare = dataclasses.replace(scene, base_image=None, die_line=None, silhouette=False)
 
     def draw(items: list[Item]) -> Image.Image | None:
         return _draw(dataclasses.replace(bare, items=tuple(items)), size_px, rasterizer)
@@ -194,15 +193,24 @@ def _finish(key: Hashable, base: Substrate, material: str | None, ppm: float) ->
     return _memo(("finish", key, material), lambda: finish(base, material, ppm))
 
 
+def _angled(scene: Scene) -> PlacedImage | None:
+    """The mockup photo when it was taken at an angle (corners given), else None."""
+    return scene.base_image if scene.mockup_corners is not None else None
+
+
 def _on_photo(
-    scene: Scene, photo: MockupPhoto, size_px: tuple[int, int], rasterizer: Rasterizer
+    scene: Scene,
+    photo: PlacedImage,
+    corners: tuple[tuple[float, float], ...],
+    size_px: tuple[int, int],
+    rasterizer: Rasterizer,
 ) -> Image.Image:
-    """The look computed on the artboard, warped onto the photo inside its corners."""
+    """The look computed on the artboard, warped onto the whole photo inside its corners."""
     from chalicelib.scene.perspective import art_size, coefficients
 
     width, height = size_px
     fx, fy = width / photo.width_px, height / photo.height_px
-    quad = [(x * fx, y * fy) for x, y in photo.corners]
+    quad = [(x * fx, y * fy) for x, y in corners]
     art = art_size(quad, scene.width_mm, scene.height_mm)
     aw, ah = float(art[0]), float(art[1])
     frame = [(0.0, 0.0), (aw, 0.0), (aw, ah), (0.0, ah)]
@@ -215,7 +223,7 @@ def _on_photo(
         )
         return substrate(tex.to_linear(np.asarray(under)))
 
-    key = ("warped", photo.sha256, photo.corners, size_px)
+    key = ("warped", photo.sha256, corners, size_px)
     base = _memo(key, warped_in)
     ppm = art[0] / scene.width_mm
     layers = scene_layers(scene, art, rasterizer, _die_mask(scene, art, rasterizer))
@@ -232,7 +240,7 @@ def _on_photo(
     return Image.composite(on_photo, backdrop, mask)
 
 
-def _photo_pixels(photo: MockupPhoto, size_px: tuple[int, int]) -> Image.Image:
+def _photo_pixels(photo: PlacedImage, size_px: tuple[int, int]) -> Image.Image:
     """The mockup photo in sRGB at the preview's size (a profiled PNG is converted first)."""
     from chalicelib.domain.imaging import to_srgb
 

@@ -155,19 +155,6 @@ Item = TextItem | ImageItem | ColorItem
 
 
 @dataclass(frozen=True)
-class MockupPhoto:
-    """A mockup photo taken at an angle: the artboard's corners (TL, TR, BR, BL) sit at
-    ``corners`` (photo pixels), so previews draw the design through that perspective onto the
-    whole photo instead of cover-fitting the photo behind the artboard."""
-
-    png: bytes
-    sha256: str
-    width_px: int
-    height_px: int
-    corners: tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
 class Scene:
     """The artboard, an optional mockup base image (previews only) and the zones, in order."""
 
@@ -180,9 +167,10 @@ class Scene:
     die_line: Contour | None = None
     silhouette: bool = False
     # Previews only: the product's material (marks drawn as they look on it, see
-    # :mod:`chalicelib.scene.material_look`) and a mockup photo with perspective corners.
+    # :mod:`chalicelib.scene.material_look`) and, for a mockup photo taken at an angle, where
+    # the artboard's corners are on it (photo pixels: TL, TR, BR, BL).
     material: str | None = None
-    photo: MockupPhoto | None = None
+    mockup_corners: tuple[tuple[float, float], ...] | None = None
 
 
 def fmt_number(value: float, decimals: int = 4) -> str:

@@ -109,7 +109,7 @@ def render_preview(
     """The shopper's preview, on white unless a transparent PNG is asked for."""
     options = options or PreviewOptions()
     rasterizer = rasterizer or default_rasterizer()
-    if scene.material is not None or scene.photo is not None:
+    if scene.material is not None or (scene.base_image and scene.mockup_corners):
         return _material_preview(scene, options, rasterizer, deadline)
     width, height = preview_size(scene, options.long_side_px)
     check_pixels(width, height)

@@ -18,11 +18,10 @@ from chalicelib.domain.color import hex_rgb
 from chalicelib.domain.material import LOOKS, MATERIALS, facts
 from chalicelib.domain.personalization import ZoneInput
 from chalicelib.scene import material_look
-from chalicelib.scene.build import angled_mockup
 from chalicelib.scene.model import Scene
 from chalicelib.scene.raster import CairoRasterizer, encode
 from chalicelib.scene.render import FinalOptions, PreviewOptions, render_final, render_preview
-from tests.support.scene import TEXT_ZONE, FakeResources, decode, scene_for
+from tests.support.scene import TEXT_ZONE, decode, scene_for
 
 ENGRAVED = {**TEXT_ZONE, "process": "engrave", "colors": ["#000000"], "x_mm": 4, "y_mm": 14,
             "width_mm": 72, "height_mm": 26, "max_size_mm": 22}  # fmt: skip
@@ -132,11 +131,8 @@ CORNERS = [[310.0, 170.0], [930.0, 240.0], [880.0, 650.0], [260.0, 560.0]]
 
 
 def _on_angled_photo(zone: dict[str, Any], inputs: dict[str, ZoneInput], **extra: Any) -> Scene:
-    photo = _wood_photo()
-    scene = scene_for(zone, inputs=inputs, mockup=True, **extra)
-    return dataclasses.replace(
-        scene, photo=angled_mockup(FakeResources({"img_base": photo}), "img_base", CORNERS)
-    )
+    scene = scene_for(zone, inputs=inputs, mockup=True, base=_wood_photo(), **extra)
+    return dataclasses.replace(scene, mockup_corners=tuple((x, y) for x, y in CORNERS))
 
 
 @pytest.mark.parametrize("material", ["wood_light", None])
@@ -192,7 +188,7 @@ def test_finals_do_not_change_with_a_material() -> None:
 def test_a_product_without_material_previews_as_before() -> None:
     """No material, no angled photo: the flat path, byte for byte (the look path never runs)."""
     scene = scene_for(ENGRAVED, inputs=WORD, mockup=True)
-    assert scene.material is None and scene.photo is None
+    assert scene.material is None and scene.mockup_corners is None
     flat = render_preview(scene, PNG, CairoRasterizer())
     drawn = CairoRasterizer().render_scene(scene, 1000, 700, bleed_mm=0.0, background="#FFFFFF")
     assert flat.data == encode(drawn.convert("RGB"), "png")
