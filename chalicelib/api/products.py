@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.model3d import ModelRef, model_issues
 from chalicelib.domain.zone import ProductDoc, Zone, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.store import assets, products, profiles
@@ -28,6 +29,7 @@ class ProductOut(BaseModel):
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
     zones: list[Zone]
+    model: ModelRef | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -71,6 +73,13 @@ def check_product(brand_id: str, doc: ProductDoc) -> None:
                     "params": {"asset_id": doc.base_image_asset_id},
                 }
             )
+    if doc.model is not None:
+        try:
+            model = assets.get_ready_model(brand_id, doc.model.asset_id)
+            facts: dict[str, Any] | None = model.facts
+        except AtelierError:
+            facts = None
+        issues += model_issues(doc.model, facts)
     if doc.manufacturing_profile_id:
         try:
             profiles.get_profile(brand_id, doc.manufacturing_profile_id)
