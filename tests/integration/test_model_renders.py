@@ -188,9 +188,8 @@ def _ink_on_the_plaque_mm(scene: Any) -> tuple[Any, Any]:
     points = []
     tri_uv = face.visual.uv[face.faces]
     tri_xyz = face.vertices[face.faces]
-    for a, b, c in zip(tri_uv, tri_xyz, range(len(tri_uv)), strict=False):
-        del c
-        m = np.array([[a[1][0] - a[0][0], a[2][0] - a[0][0]], [a[1][1] - a[0][1], a[2][1] - a[0][1]]])
+    for a, b in zip(tri_uv, tri_xyz, strict=True):
+        m = np.stack([a[1] - a[0], a[2] - a[0]], axis=1)  # UV edge vectors as columns
         l1, l2 = np.linalg.solve(m, (uv - a[0]).T)
         inside = (l1 >= -1e-9) & (l2 >= -1e-9) & (l1 + l2 <= 1 + 1e-9)
         xyz = b[0] + np.outer(l1[inside], b[1] - b[0]) + np.outer(l2[inside], b[2] - b[0])
@@ -280,9 +279,8 @@ def test_usd_core_opens_the_usdz_and_finds_the_textured_plaque(
 def test_the_model_files_are_recorded_on_the_snapshot(
     client: Client, shop: dict[str, Any], rendered: dict[str, Any]
 ) -> None:
-    snap = body(
-        client.http.get(f"/v1/snapshots/{rendered['snapshot_id']}", headers=bearer(shop["secret_key"]))
-    )
+    path = f"/v1/snapshots/{rendered['snapshot_id']}"
+    snap = body(client.http.get(path, headers=bearer(shop["secret_key"])))
     files = snap["assets"]["model"]["files"]
     assert {f["content_type"] for f in files} == {"model/gltf-binary", "model/vnd.usdz+zip"}
 
