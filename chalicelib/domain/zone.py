@@ -25,6 +25,7 @@ from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.material import Material
 from chalicelib.domain.model3d import ModelRef
 from chalicelib.domain.side import MAX_SIDES, Side, SideId, implicit_side, side_issues
 from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
@@ -256,6 +257,7 @@ class ProductDoc(StrictModel):
     base_image_asset_id: str | None = Field(default=None, max_length=64)
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
+    material: Material | None = None  # previews draw marks as they look on it (None: flat ink)
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
     # Front, back, inside...: each its own artboard, die line and mockup (domain/side.py).
     # None: one implicit side from width_mm/height_mm/die_line/base_image_asset_id.
@@ -264,7 +266,7 @@ class ProductDoc(StrictModel):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("sides", "model"))
+        return omit_when_none(self, handler, ("sides", "material", "model"))
 
     def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)

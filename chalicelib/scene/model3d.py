@@ -50,10 +50,7 @@ def surface_colour(product: ProductDoc) -> str:
     """The product material's surface colour when it names one, else white."""
     from chalicelib.domain.material import FACTS
 
-    material = getattr(product, "material", None)
-    return FACTS[material].surface if isinstance(material, str) and material in FACTS else (
-        _DEFAULT_SURFACE
-    )
+    return FACTS[product.material].surface if product.material else _DEFAULT_SURFACE
 
 
 def bake_texture(
