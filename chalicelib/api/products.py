@@ -9,6 +9,7 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.options import Option, Variant, option_asset_ids
 from chalicelib.domain.zone import ProductDoc, Zone, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.store import assets, products, profiles
@@ -28,17 +29,24 @@ class ProductOut(BaseModel):
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
     zones: list[Zone]
+    options: list[Option]
+    variants: list[Variant]
+    currency: str | None
+    prices_include_tax: bool
+    base_price_minor: int | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:
-        fields = p.doc.model_dump(exclude={"status", "zones"})
+        fields = p.doc.model_dump(exclude={"status", "zones", "options", "variants"})
         return cls(
             product_id=p.product_id,
             version=p.version,
             status=p.status,  # type: ignore[arg-type]  # stored values are only these three
             zones=list(p.doc.zones),
+            options=list(p.doc.options),
+            variants=list(p.doc.variants),
             created_at=p.created_at,
             updated_at=p.updated_at,
             **fields,
@@ -57,18 +65,21 @@ class ProductQuery(QueryModel):
 
 
 def check_product(brand_id: str, doc: ProductDoc) -> None:
-    """422 listing every rule the product breaks (zones, fonts, the base image)."""
+    """422 listing every rule the product breaks (zones, options, fonts, the images it names)."""
     issues = product_issues(doc, known_font_ids(brand_id))
-    if doc.base_image_asset_id:
+    named = [("base_image_asset_id", doc.base_image_asset_id), *option_asset_ids(doc)]
+    for field, asset_id in named:
+        if not asset_id:
+            continue
         try:
-            assets.get_ready_image(brand_id, doc.base_image_asset_id)
+            assets.get_ready_image(brand_id, asset_id)
         except AtelierError:
             issues.append(
                 {
-                    "field": "base_image_asset_id",
+                    "field": field,
                     "code": "product.unknown_asset",
                     "message": "No verified image with this id.",
-                    "params": {"asset_id": doc.base_image_asset_id},
+                    "params": {"asset_id": asset_id},
                 }
             )
     if doc.manufacturing_profile_id:

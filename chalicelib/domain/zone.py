@@ -11,12 +11,26 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from chalicelib.domain.base import HexColor as HexColor
+from chalicelib.domain.base import Name as Name
+from chalicelib.domain.base import Slug as Slug
+from chalicelib.domain.base import StrictModel as StrictModel
+from chalicelib.domain.base import issue as _issue
 from chalicelib.domain.charsets import CHARSETS
-from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.options import (
+    MAX_OPTIONS,
+    MAX_VARIANTS,
+    Condition,
+    Currency,
+    Option,
+    PriceMinor,
+    Variant,
+    option_issues,
+)
 from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
 
 MAX_ZONES = 50
@@ -25,18 +39,9 @@ MAX_IMAGE_PIXELS = 50_000_000
 _EDGE_TOLERANCE_MM = 1e-6
 
 
-class StrictModel(BaseModel):
-    """Strict types (no "5" for 5) and no unknown fields: a typo is an error, not a no-op."""
-
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-HexColor = Annotated[str, StringConstraints(pattern=HEX_COLOR_PATTERN), AfterValidator(canonical)]
 Mm = Annotated[float, Field(ge=0, le=5000)]
 PositiveMm = Annotated[float, Field(gt=0, le=5000)]
 FontSize = Annotated[float, Field(gt=0, le=1000)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Process = Literal["print", "engrave", "cut"]
 Language = Literal["en", "fr"]
 ImageFormat = Literal["png", "jpeg", "webp"]
@@ -58,8 +63,10 @@ class ZoneBase(StrictModel):
     width_mm: PositiveMm
     height_mm: PositiveMm
     rotation_deg: float = Field(default=0.0, ge=-360, le=360)
-    required: bool = False
+    required: bool = False  # only while visible
     process: Process = "print"
+    visible_when: Condition | None = None  # shown only for these option choices (options.py)
+    price_minor: PriceMinor = 0  # added to the list price when the zone has content
 
 
 class RingOptions(StrictModel):
@@ -229,13 +236,15 @@ class ProductDoc(StrictModel):
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
+    # Merchandise (chalicelib/domain/options.py): choices, their shop variants, the list price.
+    options: list[Option] = Field(default_factory=list, max_length=MAX_OPTIONS)
+    variants: list[Variant] = Field(default_factory=list, max_length=MAX_VARIANTS)
+    currency: Currency | None = None  # ISO 4217; required once any price is set
+    prices_include_tax: bool = True
+    base_price_minor: PriceMinor | None = None  # None: unpriced, orders take the caller's price
 
     def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)
-
-
-def _issue(field: str, code: str, message: str, **params: Any) -> dict[str, Any]:
-    return {"field": field, "code": code, "message": message, "params": params}
 
 
 def rotated_bounds(zone: ZoneBase) -> tuple[float, float, float, float]:
@@ -284,6 +293,7 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                     zone_id=zone.id,
                 )
             )
+    issues += option_issues(doc)
     if doc.die_line is not None:
         corners = [(zone.id, zone_corners(zone)) for zone in doc.zones]
         issues += die_line_issues(doc.die_line, (doc.width_mm, doc.height_mm), corners)
