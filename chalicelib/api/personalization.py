@@ -20,6 +20,7 @@ from chalicelib.domain import zone_layout
 from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.options import MAX_OPTIONS, Option, Price, Variant, price_of
+from chalicelib.domain.side import Side
 from chalicelib.domain.zone import MonogramZone, TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.fonts import FontUnknown, LoadedFont
@@ -253,13 +254,15 @@ class WidgetConfig(BaseModel):
     height_mm: float
     base_image_asset_id: str | None
     die_line: DieLine | None = None  # the product's outline (previews draw and clip to it)
-    zones: list[Zone]  # each with visible_when (shown for these choices) and price_minor
+    zones: list[Zone]  # each names its side, visible_when (shown for these choices), price_minor
     fonts: list[WidgetFont]
     options: list[Option] = Field(default_factory=list)  # names, kinds, values, prices, defaults
     variants: list[Variant] = Field(default_factory=list)  # shop variant per combination
     currency: str | None = None
     prices_include_tax: bool = True
     base_price_minor: int | None = None  # None: the product is not priced by Atelier
+    # Every side (a product without declared sides has one, "front"), in the order to show them.
+    sides: list[Side] = Field(default_factory=list)
 
 
 def font_names(font: LoadedFont) -> tuple[str, str]:
@@ -305,13 +308,14 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         height_mm=doc.height_mm,
         base_image_asset_id=doc.base_image_asset_id,
         die_line=doc.die_line,
-        zones=list(doc.zones),
+        zones=[z.model_copy(update={"side": doc.side_of(z).id}) for z in doc.zones],
         fonts=_font_entries(brand_id, font_ids),
         options=list(doc.options),
         variants=list(doc.variants),
         currency=doc.currency,
         prices_include_tax=doc.prices_include_tax,
         base_price_minor=doc.base_price_minor,
+        sides=list(doc.all_sides),
     )
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
 from chalicelib.domain.options import Option, Variant, option_asset_ids
-from chalicelib.domain.zone import ProductDoc, Zone, product_issues
+from chalicelib.domain.side import Side
+from chalicelib.domain.zone import ProductDoc, Zone, omit_when_none, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import known_font_ids
@@ -34,12 +35,17 @@ class ProductOut(BaseModel):
     currency: str | None
     prices_include_tax: bool
     base_price_minor: int | None
+    sides: list[Side] | None = None
     created_at: datetime
     updated_at: datetime
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("sides",))
+
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:
-        fields = p.doc.model_dump(exclude={"status", "zones", "options", "variants"})
+        fields = p.doc.model_dump(exclude={"status", "zones", "sides", "options", "variants"})
         return cls(
             product_id=p.product_id,
             version=p.version,
@@ -47,6 +53,7 @@ class ProductOut(BaseModel):
             zones=list(p.doc.zones),
             options=list(p.doc.options),
             variants=list(p.doc.variants),
+            sides=list(p.doc.sides) if p.doc.sides else None,
             created_at=p.created_at,
             updated_at=p.updated_at,
             **fields,
@@ -65,10 +72,13 @@ class ProductQuery(QueryModel):
 
 
 def check_product(brand_id: str, doc: ProductDoc) -> None:
-    """422 listing every rule the product breaks (zones, options, fonts, the images it names)."""
+    """422 listing every rule the product breaks (zones, sides, options, fonts, the images)."""
     issues = product_issues(doc, known_font_ids(brand_id))
-    named = [("base_image_asset_id", doc.base_image_asset_id), *option_asset_ids(doc)]
-    for field, asset_id in named:
+    images = [("base_image_asset_id", doc.base_image_asset_id)] + [
+        (f"sides[{i}].mockup_asset_id", side.mockup_asset_id)
+        for i, side in enumerate(doc.sides or ())
+    ]
+    for field, asset_id in images + option_asset_ids(doc):
         if not asset_id:
             continue
         try:
