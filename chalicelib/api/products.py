@@ -32,9 +32,9 @@ class ProductOut(BaseModel):
     zones: list[Zone]
     options: list[Option]
     variants: list[Variant]
-    currency: str | None
-    prices_include_tax: bool
-    base_price_minor: int | None
+    currency: str | None = None
+    prices_include_tax: bool = True
+    base_price_minor: int | None = None
     sides: list[Side] | None = None
     created_at: datetime
     updated_at: datetime

@@ -27,6 +27,7 @@ from chalicelib.domain.base import issue as _issue
 from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.material import Material
 from chalicelib.domain.options import (
     MAX_OPTIONS,
     MAX_VARIANTS,
@@ -55,14 +56,23 @@ ImageFormat = Literal["png", "jpeg", "webp"]
 
 
 def omit_when_none(
-    model: BaseModel, handler: SerializerFunctionWrapHandler, fields: tuple[str, ...]
+    model: BaseModel,
+    handler: SerializerFunctionWrapHandler,
+    fields: tuple[str, ...],
+    unused: dict[str, Any] | None = None,
 ) -> Any:
-    """The model's dump without ``fields`` that are None: fields added after products were
-    stored (a zone's side, a product's sides) leave the documents of products that do not use
-    them exactly as they were, byte for byte."""
+    """The model's dump without ``fields`` that are None (and without ``unused`` fields that
+    hold their default): fields added after products were stored (a zone's side, a product's
+    sides, options and prices) leave the documents of products that do not use them exactly as
+    they were, byte for byte."""
     out = handler(model)
+    if not isinstance(out, dict):
+        return out
     for name in fields:
-        if isinstance(out, dict) and out.get(name, 0) is None:
+        if out.get(name, 0) is None:
+            del out[name]
+    for name, default in (unused or {}).items():
+        if name in out and out[name] == default:
             del out[name]
     return out
 
@@ -91,7 +101,7 @@ class ZoneBase(StrictModel):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("side",))
+        return omit_when_none(self, handler, ("side", "visible_when"), {"price_minor": 0})
 
 
 class RingOptions(StrictModel):
@@ -249,6 +259,9 @@ Zone = Annotated[TextZone | ImageZone | ColorZone | MonogramZone, Field(discrimi
 AnyZone = TextZone | ImageZone | ColorZone | MonogramZone
 
 
+_UNUSED_MERCH: dict[str, Any] = {"options": [], "variants": [], "prices_include_tax": True}
+
+
 class ProductDoc(StrictModel):
     """Everything a brand sets on a product (the server adds id, version, timestamps)."""
 
@@ -260,6 +273,7 @@ class ProductDoc(StrictModel):
     base_image_asset_id: str | None = Field(default=None, max_length=64)
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
+    material: Material | None = None  # previews draw marks as they look on it (None: flat ink)
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
     # Merchandise (chalicelib/domain/options.py): choices, their shop variants, the list price.
     options: list[Option] = Field(default_factory=list, max_length=MAX_OPTIONS)
@@ -273,7 +287,9 @@ class ProductDoc(StrictModel):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("sides",))
+        return omit_when_none(
+            self, handler, ("sides", "material", "currency", "base_price_minor"), _UNUSED_MERCH
+        )
 
     def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)

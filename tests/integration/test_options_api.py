@@ -47,7 +47,7 @@ def test_widget_config_lists_options_with_names_prices_and_conditions(
     assert back["kind"] == "toggle" and [v["name"] for v in back["values"]] == ["No", "Yes"]
     zones = {z["id"]: z for z in config["zones"]}
     assert zones["back-text"]["visible_when"] == {"all": [{"option": "back", "equals": "yes"}]}
-    assert zones["back-text"]["price_minor"] == 500 and zones["front"]["visible_when"] is None
+    assert zones["back-text"]["price_minor"] == 500 and zones["front"].get("visible_when") is None
 
 
 def test_gold_and_silver_hash_differently_and_an_explicit_default_hashes_as_omitted(
