@@ -28,6 +28,7 @@ from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
 from chalicelib.domain.material import Material
+from chalicelib.domain.model3d import ModelRef
 from chalicelib.domain.options import (
     MAX_OPTIONS,
     MAX_VARIANTS,
@@ -284,11 +285,15 @@ class ProductDoc(StrictModel):
     # Front, back, inside...: each its own artboard, die line and mockup (domain/side.py).
     # None: one implicit side from width_mm/height_mm/die_line/base_image_asset_id.
     sides: list[Side] | None = Field(default=None, min_length=1, max_length=MAX_SIDES)
+    model: ModelRef | None = None  # a .glb whose material shows the artboard (3D / AR previews)
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
         return omit_when_none(
-            self, handler, ("sides", "material", "currency", "base_price_minor"), _UNUSED_MERCH
+            self,
+            handler,
+            ("sides", "material", "model", "currency", "base_price_minor"),
+            _UNUSED_MERCH,
         )
 
     def zone(self, zone_id: str) -> AnyZone | None:

@@ -245,7 +245,7 @@ def recent_spec_assets(brand_id: str, policy: Policy, summary: Summary) -> set[s
 
 
 def product_assets(brand_id: str, policy: Policy, summary: Summary) -> set[str]:
-    """Images every product version names (a render may draw any version's mockup)."""
+    """Images and 3D models every product version names (a render may draw any version)."""
     refs: set[str] = set()
     size = policy.page_size
     versions = paged(ProductVersionModel, brand_id, ["version_key", "document"], summary, size)
@@ -257,10 +257,12 @@ def product_assets(brand_id: str, policy: Policy, summary: Summary) -> set[str]:
 
 
 def product_document_refs(document: dict[str, Any]) -> set[str]:
-    """Every upload a stored product document names: the base image, and per option value its
-    swatch image and mockup. Read from the raw stored JSON (old versions included, whatever
-    fields they had); a new place a product names an asset (sides' mockups…) is added here."""
-    found: list[Any] = [document.get("base_image_asset_id")]
+    """Every upload a stored product document names: the base image, the 3D model a model
+    render retextures, and per option value its swatch image and mockup. Read from the raw
+    stored JSON (old versions included, whatever fields they had); a new place a product names
+    an asset (sides' mockups…) is added here."""
+    model = document.get("model") or {}
+    found: list[Any] = [document.get("base_image_asset_id"), model.get("asset_id")]
     for option in document.get("options") or []:
         for value in option.get("values") or []:
             found += [value.get("swatch_asset_id"), value.get("mockup_asset_id")]
