@@ -405,6 +405,10 @@ def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources
             details={"zone_id": zone.id, "reason": "sha256_mismatch"},
         )
     box = zone_rect(zone)
+    if given.framing is not None:  # the shopper's turn, angle and crop of the verified photo
+        from chalicelib.scene.framing import framed_png
+
+        data = framed_png(_verified_png(zone.id, data)[0], given.framing)
     placed = _placed(zone.id, data, box, zone.image_fit, zone_rotation(zone))
     return ImageItem(zone.id, zone.process, placed, given.effective_dpi)
 
