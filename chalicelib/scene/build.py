@@ -440,4 +440,3 @@ def _placed(zone_id: str | None, data: bytes, box: Rect, fit: str, rotation: Aff
         clip=box,
         transform=rotation,
     )
-
