@@ -232,6 +232,10 @@ class WidgetConfig(BaseModel):
     die_line: DieLine | None = None  # the product's outline (previews draw and clip to it)
     zones: list[Zone]
     fonts: list[WidgetFont]
+    labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="The brand's wording: {locale: {message key: text}}"
+    )
+    require_proof: bool = False  # "Add to cart" shows the proof and records the confirmation
 
 
 def font_names(font: LoadedFont) -> tuple[str, str]:
@@ -279,6 +283,8 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         die_line=doc.die_line,
         zones=list(doc.zones),
         fonts=_font_entries(brand_id, font_ids),
+        labels=doc.labels,
+        require_proof=doc.require_proof,
     )
 
 

@@ -9,10 +9,12 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.labels import label_issues
 from chalicelib.domain.zone import ProductDoc, Zone, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import known_font_ids
+from chalicelib.widget import message_keys
 
 bp = Blueprint(__name__)
 
@@ -28,6 +30,8 @@ class ProductOut(BaseModel):
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
     zones: list[Zone]
+    labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    require_proof: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -59,6 +63,7 @@ class ProductQuery(QueryModel):
 def check_product(brand_id: str, doc: ProductDoc) -> None:
     """422 listing every rule the product breaks (zones, fonts, the base image)."""
     issues = product_issues(doc, known_font_ids(brand_id))
+    issues += label_issues(doc.labels, message_keys(), (z.id for z in doc.zones))
     if doc.base_image_asset_id:
         try:
             assets.get_ready_image(brand_id, doc.base_image_asset_id)

@@ -17,6 +17,7 @@ from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.labels import Labels
 from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
 
 MAX_ZONES = 50
@@ -229,6 +230,9 @@ class ProductDoc(StrictModel):
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
+    # the widget: the brand's wording per locale, and "Add to cart" asks for a proof first
+    labels: Labels = Field(default_factory=dict)
+    require_proof: bool = False
 
     def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)

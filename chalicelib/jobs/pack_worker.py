@@ -242,4 +242,20 @@ def _job_sheet(
         warnings=tuple(warnings),
         thumbnail=thumbnail,
         generator=f"atelier {GENERATOR_VERSION}",
+        proof=_proof_line(model),
     )
+
+
+def _proof_line(model: PackModel) -> str:
+    """ "approved by the shopper <time> · preview sha256 <digest>" when the snapshot records it."""
+    from chalicelib.errors import NotFound
+    from chalicelib.store import snapshots
+
+    try:
+        proof = snapshots.get_snapshot(model.brand_id, model.snapshot_id).proof
+    except NotFound:  # a pack of a snapshot deleted since: nothing to print
+        return ""
+    if not proof:
+        return ""
+    when = str(proof.get("confirmed_at", "")).replace("T", " ")[:19]
+    return f"approved by the shopper {when} UTC · preview sha256 {proof.get('preview_sha256', '')}"
