@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
 from chalicelib.domain.labels import label_issues
-from chalicelib.domain.zone import ProductDoc, Zone, product_issues
+from chalicelib.domain.side import Side
+from chalicelib.domain.zone import ProductDoc, Zone, omit_when_none, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import known_font_ids
@@ -30,19 +31,25 @@ class ProductOut(BaseModel):
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
     zones: list[Zone]
-    labels: dict[str, dict[str, str]] = Field(default_factory=dict)
-    require_proof: bool = False
+    sides: list[Side] | None = None
+    labels: dict[str, dict[str, str]] | None = None
+    require_proof: bool | None = None
     created_at: datetime
     updated_at: datetime
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("sides", "labels", "require_proof"))
+
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:
-        fields = p.doc.model_dump(exclude={"status", "zones"})
+        fields = p.doc.model_dump(exclude={"status", "zones", "sides"})
         return cls(
             product_id=p.product_id,
             version=p.version,
             status=p.status,  # type: ignore[arg-type]  # stored values are only these three
             zones=list(p.doc.zones),
+            sides=list(p.doc.sides) if p.doc.sides else None,
             created_at=p.created_at,
             updated_at=p.updated_at,
             **fields,
@@ -61,19 +68,25 @@ class ProductQuery(QueryModel):
 
 
 def check_product(brand_id: str, doc: ProductDoc) -> None:
-    """422 listing every rule the product breaks (zones, fonts, the base image)."""
+    """422 listing every rule the product breaks (zones, sides, fonts, the images)."""
     issues = product_issues(doc, known_font_ids(brand_id))
-    issues += label_issues(doc.labels, message_keys(), (z.id for z in doc.zones))
-    if doc.base_image_asset_id:
+    issues += label_issues(doc.labels or {}, message_keys(), (z.id for z in doc.zones))
+    images = [("base_image_asset_id", doc.base_image_asset_id)] + [
+        (f"sides[{i}].mockup_asset_id", side.mockup_asset_id)
+        for i, side in enumerate(doc.sides or ())
+    ]
+    for field, asset_id in images:
+        if not asset_id:
+            continue
         try:
-            assets.get_ready_image(brand_id, doc.base_image_asset_id)
+            assets.get_ready_image(brand_id, asset_id)
         except AtelierError:
             issues.append(
                 {
-                    "field": "base_image_asset_id",
+                    "field": field,
                     "code": "product.unknown_asset",
                     "message": "No verified image with this id.",
-                    "params": {"asset_id": doc.base_image_asset_id},
+                    "params": {"asset_id": asset_id},
                 }
             )
     if doc.manufacturing_profile_id:
