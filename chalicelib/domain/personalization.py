@@ -21,6 +21,7 @@ from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.monogram import MonogramLayout, layout_monogram, read_initials
 from chalicelib.domain.monogram import summary as monogram_summary
+from chalicelib.domain.options import Choices, resolve_choices, visible
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,
@@ -118,6 +119,9 @@ class Result:
     shaping: dict[str, Shaping] = field(default_factory=dict)  # per text zone, version 2
     monograms: dict[str, MonogramLayout] = field(default_factory=dict)
     spec_version: int = LATEST_SPEC_VERSION
+    # The resolved option choices (defaults filled, hidden options left out); None when the
+    # product has no options, so its specs stay byte-identical to those made before options.
+    options: dict[str, str] | None = None
 
     @property
     def valid(self) -> bool:
@@ -139,6 +143,7 @@ class Result:
             "warnings": self.warnings,
             "normalized_inputs": self.normalized_inputs,
             "layout": self.layout,
+            **({"options": self.options} if self.options is not None else {}),
         }
 
 
@@ -148,18 +153,35 @@ def validate_inputs(
     catalog: Catalog,
     *,
     spec_version: int = LATEST_SPEC_VERSION,
+    options: Choices | None = None,
 ) -> Result:
-    """Every error and warning for these inputs, the normalized inputs, and the layouts.
+    """Every error and warning for these inputs and option choices, the normalized inputs, the
+    resolved choices and the layouts.
 
     ``spec_version`` picks the layout engine; only tests and tools that reproduce version 1
-    specs pass 1.
+    specs pass 1. A zone hidden by the choices (``visible_when``) takes no input (an input for
+    it is an error: it would silently not be made) and is never required.
     """
     result = Result(spec_version=spec_version)
+    chosen, option_errors = resolve_choices(product.options, options or {})
+    for error in option_errors:
+        result.errors.append({"zone_id": None, **error})
+    if product.options:
+        result.options = chosen
     for zone_id in inputs:
         if product.zone(zone_id) is None:
             result.add(zone_id, "zone.unknown", "This product has no zone with this id.")
     for zone in product.zones:
         given = inputs.get(zone.id)
+        if not visible(zone.visible_when, chosen):
+            if given is not None and any(getattr(given, f) for f in given.model_fields_set):
+                result.add(
+                    zone.id,
+                    "zone.hidden",
+                    "This zone is hidden by the chosen options; its input would not be made.",
+                    visible_when=zone.visible_when.model_dump() if zone.visible_when else None,
+                )
+            continue
         if isinstance(zone, TextZone):
             _text(zone, given, catalog, result)
         elif isinstance(zone, ImageZone):

@@ -10,7 +10,9 @@ Version 1 (cmap + pair kerning) is kept for good: locked snapshots and old draft
 it. Version 2 shapes with HarfBuzz and records, per text zone, the paragraph direction, the
 OpenType feature switches and, per line, every shaped run (characters, script, direction,
 language, font id + sha256), so production can prove it shapes the same runs again. Later
-additions to version 2 are new optional fields, not a version 3.
+additions to version 2 are new optional fields, not a version 3: ``options`` (the product's
+option choices, resolved: defaults filled, hidden options left out) is present exactly when the
+product has options, so specs of products without options keep their bytes and hashes.
 """
 
 from __future__ import annotations
@@ -172,6 +174,9 @@ class DesignSpec(StrictModel):
     product_id: str = Field(min_length=1, max_length=64)
     product_version: int = Field(ge=1)
     zones: dict[Slug, ZoneSpec]
+    # Version 2 only: option id → chosen value id. Absent (never null) for products without
+    # options, so their specs serialize exactly as before options existed.
+    options: dict[Slug, Slug] | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _shaping_matches_version(self) -> DesignSpec:
@@ -185,6 +190,8 @@ class DesignSpec(StrictModel):
                 )
             if isinstance(zone, TextZoneSpec) and zone.path is not None and self.spec_version < 2:
                 raise ValueError(f"zone {zone_id}: text on a path needs spec version 2")
+        if self.options is not None and self.spec_version < 2:
+            raise ValueError("options need spec version 2")
         return self
 
 
@@ -239,6 +246,8 @@ def build_spec(
         "product_version": product_version,
         "zones": zones,
     }
+    if result.options is not None:
+        spec["options"] = dict(sorted(result.options.items()))
     DesignSpec.model_validate(spec)  # what we publish must pass our own schema
     return spec
 

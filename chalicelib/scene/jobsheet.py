@@ -80,6 +80,7 @@ class JobSheet:
     thumbnail: bytes | None = None  # the preview: PNG, JPEG or WebP
     generator: str = ""  # e.g. "atelier 1", printed in the footer
     proof: str = ""  # the shopper's proof confirmation (time, preview sha256), when recorded
+    notes: tuple[str, ...] = ()  # e.g. that a 3D / AR preview of this design exists
 
 
 def job_sheet_pdf(
@@ -100,6 +101,8 @@ def job_sheet_pdf(
     if sheet.warnings:
         _list(page, "Warnings", sheet.warnings, _WARN)
     _list(page, "Checks passed", sheet.checks, _OK)
+    if sheet.notes:
+        _list(page, "Notes", sheet.notes, _MUTED)
     _zones(page, sheet.zones, zone_fonts or {})
     _footer(page, sheet)
     k = PT_PER_MM

@@ -163,3 +163,20 @@ def test_the_shoppers_proof_is_printed_whole_under_the_header(tmp_path: Path) ->
     lines = jobsheet._wrap(PROOF, jobsheet._Page().regular, 3.6, jobsheet.PROOF_WIDTH_MM)
     assert "ab12" * 16 in lines  # the digest on one line, whole
     assert job_sheet_pdf(SHEET) == job_sheet_pdf(dataclasses.replace(SHEET, proof=""))
+
+
+def test_a_note_on_the_3d_preview_is_drawn_only_when_there_is_one() -> None:
+    from dataclasses import replace
+
+    from chalicelib.domain.zone import ProductDoc
+    from chalicelib.jobs.pack_worker import model_notes
+
+    doc = {"name": "Plaque", "sku": "P", "width_mm": 120, "height_mm": 40}
+    assert model_notes(ProductDoc.model_validate(doc)) == ()
+    with_model = ProductDoc.model_validate({**doc, "model": {"asset_id": "ast_0123456789abcdef"}})
+    notes = model_notes(with_model)
+    assert len(notes) == 1 and "3D preview" in notes[0] and "ast_0123456789abcdef" in notes[0]
+    plain, noted = job_sheet_pdf(SHEET), job_sheet_pdf(replace(SHEET, notes=notes))
+    assert job_sheet_pdf(replace(SHEET, notes=())) == plain  # no note: the same bytes as before
+    ops = [len(_reader(pdf).pages[0].get_contents().get_data()) for pdf in (plain, noted)]
+    assert ops[1] > ops[0] + 2000  # the note's words are drawn (as outlines, like every word)
