@@ -17,6 +17,7 @@ from chalicelib.domain import placement
 from chalicelib.domain.charsets import charset_issue, resolve_charset
 from chalicelib.domain.color import canonical as canonical_color
 from chalicelib.domain.features import ChoiceId, unknown_choices
+from chalicelib.domain.framing import Framing, framed_pixels, inside_image, outside_by
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.monogram import MonogramLayout, layout_monogram, read_initials
@@ -82,6 +83,9 @@ class ZoneInput(StrictModel):
     color: str | None = Field(default=None, max_length=16)
     size: float | None = Field(default=None, gt=0, le=1000, description="font size in mm")
     asset_id: str | None = Field(default=None, max_length=64)
+    framing: Framing | None = Field(
+        default=None, description="image zones: quarter turns, fine angle and crop (0-1)"
+    )
     features: list[ChoiceId] | None = Field(
         default=None, max_length=10, description="ids of the zone's feature_choices"
     )
@@ -422,11 +426,13 @@ def _font(zone_id: str, font_id: str, catalog: Catalog, result: Result) -> Loade
         return None
 
 
-def effective_dpi(zone: ImageZone, image: ImageInfo) -> float:
-    """Pixels per inch once the image is scaled to cover (or fit inside) the zone."""
-    dpi = placement.effective_dpi(
-        image.width_px, image.height_px, zone.width_mm, zone.height_mm, zone.image_fit
-    )
+def effective_dpi(zone: ImageZone, image: ImageInfo, framing: Framing | None = None) -> float:
+    """Pixels per inch once the image (or the framing's crop of it) is scaled to cover (or fit
+    inside) the zone: zooming in on a small part of a photo lowers it."""
+    width, height = image.width_px, image.height_px
+    if framing is not None:
+        width, height = framed_pixels(framing, width, height)
+    dpi = placement.effective_dpi(width, height, zone.width_mm, zone.height_mm, zone.image_fit)
     return round(dpi, 2)
 
 
@@ -435,7 +441,7 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
         if zone.required:
             result.add(zone.id, "zone.required", "This zone needs an image.")
         return
-    _unexpected(zone.id, given, {"asset_id"}, result)
+    _unexpected(zone.id, given, {"asset_id", "framing"}, result)
     try:
         image = catalog.image(given.asset_id)
     except AtelierError:
@@ -470,7 +476,8 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
             pixels=image.width_px * image.height_px,
             max=zone.max_pixels,
         )
-    dpi = effective_dpi(zone, image)
+    framing = _framing(zone, given, image, result)
+    dpi = effective_dpi(zone, image, framing)
     if dpi < zone.min_dpi:
         result.add(
             zone.id,
@@ -481,7 +488,29 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
             min_dpi=zone.min_dpi,
         )
     result.normalized_inputs[zone.id] = {"asset_id": given.asset_id, "effective_dpi": dpi}
+    if framing is not None:
+        result.normalized_inputs[zone.id]["framing"] = framing.model_dump()
     result.images[zone.id] = image
+
+
+def _framing(zone: ImageZone, given: ZoneInput, image: ImageInfo, result: Result) -> Framing | None:
+    """The shopper's framing when it lies on the photo; errors otherwise (None then)."""
+    framing = given.framing
+    if framing is None:
+        return None
+    if result.spec_version < 2:
+        result.add(zone.id, "zone.unexpected_input", "Framing needs spec version 2.",
+                   fields=["framing"])  # fmt: skip
+        return None
+    if not inside_image(framing, image.width_px, image.height_px):
+        result.add(
+            zone.id,
+            "image.crop_outside",
+            "The crop reaches past the photo's edge once turned; move or shrink it.",
+            outside_px=round(outside_by(framing, image.width_px, image.height_px), 2),
+        )
+        return None
+    return framing
 
 
 def _color(zone: ColorZone, given: ZoneInput | None, result: Result) -> None:

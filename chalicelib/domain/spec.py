@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
+from chalicelib.domain.framing import Framing
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.monogram import MonogramLayout
@@ -132,7 +133,16 @@ class ImageZoneSpec(StrictModel):
     kind: Literal["image"]
     asset_id: str = Field(min_length=1, max_length=64)
     sha256: Sha256
-    effective_dpi: Annotated[float, Field(ge=0)]
+    effective_dpi: Annotated[float, Field(ge=0)]  # with the framing's crop, when there is one
+    framing: Framing | None = None  # version 2: the shopper's turn, angle and crop
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_framing(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Serialized exactly as stored: no ``framing: null`` on photos placed as uploaded."""
+        data: dict[str, Any] = handler(self)
+        if data.get("framing", 0) is None:
+            del data["framing"]
+        return data
 
 
 class ColorZoneSpec(StrictModel):
@@ -190,6 +200,8 @@ class DesignSpec(StrictModel):
                 )
             if isinstance(zone, TextZoneSpec) and zone.path is not None and self.spec_version < 2:
                 raise ValueError(f"zone {zone_id}: text on a path needs spec version 2")
+            if isinstance(zone, ImageZoneSpec) and zone.framing and self.spec_version < 2:
+                raise ValueError(f"zone {zone_id}: framing a photo needs spec version 2")
         if self.options is not None and self.spec_version < 2:
             raise ValueError("options need spec version 2")
         return self
@@ -238,6 +250,8 @@ def build_spec(
                 "sha256": result.images[zone_id].sha256,
                 "effective_dpi": given["effective_dpi"],
             }
+            if "framing" in given:
+                zones[zone_id]["framing"] = given["framing"]
         else:
             zones[zone_id] = {"kind": "color", "color": given["color"]}
     spec = {
