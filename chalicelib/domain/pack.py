@@ -117,6 +117,7 @@ def build_manifest(
     font_families: Mapping[str, str] | None = None,
     checks: Sequence[str] = (),
     warnings: Sequence[str] = (),
+    photo_engraving: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything a shop (or a dispute) needs to know what the files are and where they came from.
 
@@ -124,9 +125,11 @@ def build_manifest(
     computed here, so the manifest cannot name another design than the one drawn. Zones are the
     product's zones the spec fills, in product order, in mm whatever ``profile.units`` says.
     ``font_families`` names brand-uploaded fonts; bundled ones are looked up.
+    ``photo_engraving`` (only with a profile that has it) names each engrave raster's file,
+    its pixels and millimetres, and the resolution and method that made it.
     """
     parsed = DesignSpec.model_validate(dict(spec))
-    return {
+    manifest = {
         "manifest_version": MANIFEST_VERSION,
         "pack_id": pack_id,
         "snapshot_id": snapshot_id,
@@ -169,6 +172,9 @@ def build_manifest(
         "checks": list(checks),
         "warnings": list(warnings),
     }
+    if photo_engraving is not None:
+        manifest["photo_engraving"] = dict(photo_engraving)
+    return manifest
 
 
 def _fonts(spec: DesignSpec, families: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -11,10 +11,17 @@ import re
 import string
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 from pydantic_core import PydanticCustomError
 
-from chalicelib.domain.zone import HexColor, Name, StrictModel
+from chalicelib.domain.photo_engraving import PhotoEngraving
+from chalicelib.domain.zone import HexColor, Name, StrictModel, omit_when_none
 
 OperationName = Literal["cut", "score", "engrave", "print"]
 OPERATIONS: tuple[OperationName, ...] = ("cut", "score", "engrave", "print")
@@ -54,6 +61,13 @@ class ProfileDoc(StrictModel):
     print_dpi: int = Field(default=300, ge=72, le=1200)
     mirror: bool = False
     file_name_pattern: str = Field(default=DEFAULT_FILE_NAME_PATTERN, min_length=1, max_length=120)
+    # Opt-in: engraved photos become 1-bit rasters at the machine's resolution (None: packs
+    # carry the photo as uploaded, as before this setting existed).
+    photo_engraving: PhotoEngraving | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("photo_engraving",))
 
     @field_validator("operations")
     @classmethod

@@ -11,12 +11,35 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 
+from chalicelib.domain.base import HexColor as HexColor
+from chalicelib.domain.base import Name as Name
+from chalicelib.domain.base import Slug as Slug
+from chalicelib.domain.base import StrictModel as StrictModel
+from chalicelib.domain.base import issue as _issue
 from chalicelib.domain.charsets import CHARSETS
-from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.material import Material
+from chalicelib.domain.model3d import ModelRef
+from chalicelib.domain.options import (
+    MAX_OPTIONS,
+    MAX_VARIANTS,
+    Condition,
+    Currency,
+    Option,
+    PriceMinor,
+    Variant,
+    option_issues,
+)
+from chalicelib.domain.side import MAX_SIDES, Side, SideId, implicit_side, side_issues
 from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
 
 MAX_ZONES = 50
@@ -25,21 +48,34 @@ MAX_IMAGE_PIXELS = 50_000_000
 _EDGE_TOLERANCE_MM = 1e-6
 
 
-class StrictModel(BaseModel):
-    """Strict types (no "5" for 5) and no unknown fields: a typo is an error, not a no-op."""
-
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-HexColor = Annotated[str, StringConstraints(pattern=HEX_COLOR_PATTERN), AfterValidator(canonical)]
 Mm = Annotated[float, Field(ge=0, le=5000)]
 PositiveMm = Annotated[float, Field(gt=0, le=5000)]
 FontSize = Annotated[float, Field(gt=0, le=1000)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Process = Literal["print", "engrave", "cut"]
 Language = Literal["en", "fr"]
 ImageFormat = Literal["png", "jpeg", "webp"]
+
+
+def omit_when_none(
+    model: BaseModel,
+    handler: SerializerFunctionWrapHandler,
+    fields: tuple[str, ...],
+    unused: dict[str, Any] | None = None,
+) -> Any:
+    """The model's dump without ``fields`` that are None (and without ``unused`` fields that
+    hold their default): fields added after products were stored (a zone's side, a product's
+    sides, options and prices) leave the documents of products that do not use them exactly as
+    they were, byte for byte."""
+    out = handler(model)
+    if not isinstance(out, dict):
+        return out
+    for name in fields:
+        if out.get(name, 0) is None:
+            del out[name]
+    for name, default in (unused or {}).items():
+        if name in out and out[name] == default:
+            del out[name]
+    return out
 
 
 def _all_languages() -> list[Language]:
@@ -58,8 +94,15 @@ class ZoneBase(StrictModel):
     width_mm: PositiveMm
     height_mm: PositiveMm
     rotation_deg: float = Field(default=0.0, ge=-360, le=360)
-    required: bool = False
+    required: bool = False  # only while visible
     process: Process = "print"
+    visible_when: Condition | None = None  # shown only for these option choices (options.py)
+    price_minor: PriceMinor = 0  # added to the list price when the zone has content
+    side: SideId | None = None  # the side the zone is on; None: the product's first side
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("side", "visible_when"), {"price_minor": 0})
 
 
 class RingOptions(StrictModel):
@@ -217,6 +260,9 @@ Zone = Annotated[TextZone | ImageZone | ColorZone | MonogramZone, Field(discrimi
 AnyZone = TextZone | ImageZone | ColorZone | MonogramZone
 
 
+_UNUSED_MERCH: dict[str, Any] = {"options": [], "variants": [], "prices_include_tax": True}
+
+
 class ProductDoc(StrictModel):
     """Everything a brand sets on a product (the server adds id, version, timestamps)."""
 
@@ -228,14 +274,52 @@ class ProductDoc(StrictModel):
     base_image_asset_id: str | None = Field(default=None, max_length=64)
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
+    material: Material | None = None  # previews draw marks as they look on it (None: flat ink)
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
+    # Merchandise (chalicelib/domain/options.py): choices, their shop variants, the list price.
+    options: list[Option] = Field(default_factory=list, max_length=MAX_OPTIONS)
+    variants: list[Variant] = Field(default_factory=list, max_length=MAX_VARIANTS)
+    currency: Currency | None = None  # ISO 4217; required once any price is set
+    prices_include_tax: bool = True
+    base_price_minor: PriceMinor | None = None  # None: unpriced, orders take the caller's price
+    # Front, back, inside...: each its own artboard, die line and mockup (domain/side.py).
+    # None: one implicit side from width_mm/height_mm/die_line/base_image_asset_id.
+    sides: list[Side] | None = Field(default=None, min_length=1, max_length=MAX_SIDES)
+    model: ModelRef | None = None  # a .glb whose material shows the artboard (3D / AR previews)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(
+            self,
+            handler,
+            ("sides", "material", "model", "currency", "base_price_minor"),
+            _UNUSED_MERCH,
+        )
 
     def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)
 
+    @property
+    def all_sides(self) -> tuple[Side, ...]:
+        """The declared sides, or the one implicit side (id ``front``) of a product without."""
+        if self.sides:
+            return tuple(self.sides)
+        return (
+            implicit_side(self.width_mm, self.height_mm, self.die_line, self.base_image_asset_id),
+        )
 
-def _issue(field: str, code: str, message: str, **params: Any) -> dict[str, Any]:
-    return {"field": field, "code": code, "message": message, "params": params}
+    def side(self, side_id: str) -> Side | None:
+        return next((s for s in self.all_sides if s.id == side_id), None)
+
+    def side_of(self, zone: ZoneBase) -> Side:
+        """The side ``zone`` is on (its own, else the first); a zone naming an unknown side is
+        refused when the product is written, so this falls back only for unchecked documents."""
+        sides = self.all_sides
+        return next((s for s in sides if s.id == zone.side), sides[0])
+
+    def zones_on(self, side_id: str) -> list[AnyZone]:
+        """The zones of one side, in product order."""
+        return [z for z in self.zones if self.side_of(z).id == side_id]
 
 
 def rotated_bounds(zone: ZoneBase) -> tuple[float, float, float, float]:
@@ -258,9 +342,10 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                 _issue(f"{at}.id", "zone.duplicate_id", "Zone ids must be unique.", zone_id=zone.id)
             )
         seen.add(zone.id)
+        board = doc.side_of(zone)
         x0, y0, x1, y1 = rotated_bounds(zone)
         tol = _EDGE_TOLERANCE_MM
-        if x0 < -tol or y0 < -tol or x1 > doc.width_mm + tol or y1 > doc.height_mm + tol:
+        if x0 < -tol or y0 < -tol or x1 > board.width_mm + tol or y1 > board.height_mm + tol:
             issues.append(
                 _issue(
                     at,
@@ -268,7 +353,7 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                     "The zone (after rotation) must lie inside the artboard.",
                     zone_id=zone.id,
                     bounds_mm=[round(v, 3) for v in (x0, y0, x1, y1)],
-                    artboard_mm=[doc.width_mm, doc.height_mm],
+                    artboard_mm=[board.width_mm, board.height_mm],
                 )
             )
         if isinstance(zone, TextZone):
@@ -284,10 +369,26 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                     zone_id=zone.id,
                 )
             )
-    if doc.die_line is not None:
-        corners = [(zone.id, zone_corners(zone)) for zone in doc.zones]
-        issues += die_line_issues(doc.die_line, (doc.width_mm, doc.height_mm), corners)
+    issues += option_issues(doc)
+    issues += side_issues(doc)
+    for i, side in enumerate(doc.all_sides):
+        if side.die_line is not None:
+            corners = [(zone.id, zone_corners(zone)) for zone in doc.zones_on(side.id)]
+            found = die_line_issues(side.die_line, (side.width_mm, side.height_mm), corners)
+            issues += _on_side(found, i, side.id) if doc.sides else found
     return issues
+
+
+def _on_side(issues: list[dict[str, Any]], index: int, side_id: str) -> list[dict[str, Any]]:
+    """A declared side's die-line issues point into ``sides[i]`` and name the side."""
+    return [
+        {
+            **issue,
+            "field": f"sides[{index}].{issue['field']}",
+            "params": {**issue["params"], "side": side_id},
+        }
+        for issue in issues
+    ]
 
 
 def zone_corners(zone: ZoneBase) -> list[tuple[float, float]]:

@@ -8,6 +8,7 @@ and overwrites the same key: a redelivery never leaves a second, different zip.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -26,6 +27,7 @@ from chalicelib.domain.pack import (
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.render_options import PreviewOptions
 from chalicelib.domain.spec import DesignSpec, MonogramZoneSpec, TextZoneSpec
+from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import ValidationFailed, field_errors
 from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.packs import pack_key
@@ -60,7 +62,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         "sku": product.sku,
         "qty": str(int(model.quantity)),
     }
-    files, warnings, checks = _files(model, design, profile, fields)
+    files, warnings, checks, engraving = _files(model, design, profile, fields)
     packs.set_progress(model, 80)
     folder = item_folder(profile, fields)
     manifest = build_manifest(
@@ -74,6 +76,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         files=files,
         checks=checks,
         warnings=warnings,
+        photo_engraving=engraving,
     )
     data = zip_pack(files, manifest, folder)
     verify_zip(data)
@@ -110,7 +113,7 @@ def _profile(model: PackModel) -> ProfileDoc:
 
 def _files(
     model: PackModel, design: Design, profile: ProfileDoc, fields: dict[str, str]
-) -> tuple[list[PackFile], list[str], tuple[str, ...]]:
+) -> tuple[list[PackFile], list[str], tuple[str, ...], dict[str, Any] | None]:
     from chalicelib.scene.build import build_scene
     from chalicelib.scene.checks import image_dpi_report
     from chalicelib.scene.flatten import GeometryError
@@ -125,8 +128,13 @@ def _files(
     rasterizer = default_rasterizer()
     out: list[PackFile] = []
 
-    def add(data: bytes, ext: str, content_type: str, role: str = "") -> None:
+    def add(data: bytes, ext: str, content_type: str, role: str = "") -> str:
         out.append(PackFile(pack_file_name(profile, fields, ext, role=role), data, content_type))
+        return out[-1].name
+
+    engraving = None
+    if profile.photo_engraving is not None:
+        scene, engraving = _engrave_photos(scene, profile, design, add)
 
     for name in (f for f in PACK_FORMATS if f in formats):
         writer = WRITERS[name]
@@ -156,7 +164,39 @@ def _files(
         "application/pdf",
         role="jobsheet",
     )
-    return out, warnings, checks
+    return out, warnings, checks, engraving
+
+
+def _engrave_photos(
+    scene: Scene, profile: ProfileDoc, design: Design, add: Callable[..., str]
+) -> tuple[Scene, dict[str, Any]]:
+    """The scene with its engraved photos as the laser burns them; each raster added to the
+    pack as ``<stem>-<zone>-engrave.png``, and the manifest's account of them."""
+    from chalicelib.scene.photo import engrave_photos
+
+    settings = profile.photo_engraving
+    assert settings is not None
+    material = design.product.material
+    scene, rasters = engrave_photos(scene, settings, material)
+    described = [
+        {
+            "zone_id": r.zone_id,
+            "file": add(r.png, "png", "image/png", role=f"{r.zone_id}-engrave"),
+            "width_px": r.width_px,
+            "height_px": r.height_px,
+            "width_mm": r.width_mm,
+            "height_mm": r.height_mm,
+        }
+        for r in rasters
+    ]
+    preset = settings.preset(material)
+    return scene, {
+        "material": material,
+        "dpi": settings.machine_dpi,
+        "method": preset.method,
+        "inverted": settings.inverts(material),
+        "rasters": described,
+    }
 
 
 def _cut_checks(
@@ -242,4 +282,16 @@ def _job_sheet(
         warnings=tuple(warnings),
         thumbnail=thumbnail,
         generator=f"atelier {GENERATOR_VERSION}",
+        notes=model_notes(product),
+    )
+
+
+def model_notes(product: ProductDoc) -> tuple[str, ...]:
+    """The job sheet's word that the shopper saw this design in 3D (and AR) before ordering."""
+    if product.model is None:
+        return ()
+    return (
+        f"3D preview: the shopper saw this design on the product's 3D model "
+        f"({product.model.asset_id}, material {product.model.material}); the model render's "
+        "GLB and USDZ are among the snapshot's assets.",
     )

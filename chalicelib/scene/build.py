@@ -149,7 +149,10 @@ def build_scene(
     die = None
     if product.die_line is not None:
         die = tuple(Segment(s.op, s.points) for s in die_segments(product.die_line))
-    return Scene(product.width_mm, product.height_mm, base, tuple(items), die, mockup)
+    material = product.material if mockup else None
+    return Scene(
+        product.width_mm, product.height_mm, base, tuple(items), die, mockup, material=material
+    )
 
 
 def zone_rect(zone: ZoneBase) -> Rect:
@@ -402,6 +405,10 @@ def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources
             details={"zone_id": zone.id, "reason": "sha256_mismatch"},
         )
     box = zone_rect(zone)
+    if given.framing is not None:  # the shopper's turn, angle and crop of the verified photo
+        from chalicelib.scene.framing import framed_png
+
+        data = framed_png(_verified_png(zone.id, data)[0], given.framing)
     placed = _placed(zone.id, data, box, zone.image_fit, zone_rotation(zone))
     return ImageItem(zone.id, zone.process, placed, given.effective_dpi)
 
@@ -433,3 +440,4 @@ def _placed(zone_id: str | None, data: bytes, box: Rect, fit: str, rotation: Aff
         clip=box,
         transform=rotation,
     )
+

@@ -166,6 +166,11 @@ class Scene:
     # CutContour spot colour in the PDF; previews (``silhouette``) draw it as a thin line.
     die_line: Contour | None = None
     silhouette: bool = False
+    # Previews only: the product's material (marks drawn as they look on it, see
+    # :mod:`chalicelib.scene.material_look`) and, for a mockup photo taken at an angle, where
+    # the artboard's corners are on it (photo pixels: TL, TR, BR, BL).
+    material: str | None = None
+    mockup_corners: tuple[tuple[float, float], ...] | None = None
 
 
 def fmt_number(value: float, decimals: int = 4) -> str:
