@@ -9,6 +9,7 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.model3d import ModelRef, model_issues
 from chalicelib.domain.side import Side
 from chalicelib.domain.zone import ProductDoc, Zone, omit_when_none, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
@@ -30,12 +31,13 @@ class ProductOut(BaseModel):
     manufacturing_profile_id: str | None
     zones: list[Zone]
     sides: list[Side] | None = None
+    model: ModelRef | None = None
     created_at: datetime
     updated_at: datetime
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("sides",))
+        return omit_when_none(self, handler, ("sides", "model"))
 
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:
@@ -84,6 +86,13 @@ def check_product(brand_id: str, doc: ProductDoc) -> None:
                     "params": {"asset_id": asset_id},
                 }
             )
+    if doc.model is not None:
+        try:
+            model = assets.get_ready_model(brand_id, doc.model.asset_id)
+            facts: dict[str, Any] | None = model.facts
+        except AtelierError:
+            facts = None
+        issues += model_issues(doc.model, facts)
     if doc.manufacturing_profile_id:
         try:
             profiles.get_profile(brand_id, doc.manufacturing_profile_id)

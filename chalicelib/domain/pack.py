@@ -117,6 +117,7 @@ def build_manifest(
     font_families: Mapping[str, str] | None = None,
     checks: Sequence[str] = (),
     warnings: Sequence[str] = (),
+    photo_engraving: Mapping[str, Any] | None = None,
     side_files: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Everything a shop (or a dispute) needs to know what the files are and where they came from.
@@ -130,6 +131,9 @@ def build_manifest(
     of the files that draw it (``side_files``: a combined PDF is listed under every side; a side
     without content has none), and each zone says its side. Products without sides keep the
     manifest they always had.
+
+    ``photo_engraving`` (only with a profile that has it) names each engrave raster's file,
+    its pixels and millimetres, and the resolution and method that made it.
     """
     parsed = DesignSpec.model_validate(dict(spec))
     manifest = _manifest(pack_id, snapshot_id, spec, parsed, product, profile_id, profile, folder)
@@ -140,6 +144,8 @@ def build_manifest(
         checks=list(checks),
         warnings=list(warnings),
     )
+    if photo_engraving is not None:
+        manifest["photo_engraving"] = dict(photo_engraving)
     if product.sides:
         side_of = {zone.id: product.side_of(zone).id for zone in product.zones}
         for zone in manifest["zones"]:

@@ -11,10 +11,17 @@ import re
 import string
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 from pydantic_core import PydanticCustomError
 
-from chalicelib.domain.zone import HexColor, Name, StrictModel
+from chalicelib.domain.photo_engraving import PhotoEngraving
+from chalicelib.domain.zone import HexColor, Name, StrictModel, omit_when_none
 
 OperationName = Literal["cut", "score", "engrave", "print"]
 OPERATIONS: tuple[OperationName, ...] = ("cut", "score", "engrave", "print")
@@ -57,8 +64,16 @@ class ProfileDoc(StrictModel):
     mirror: bool = False
     # A product with several sides: a DXF per side ("files") or one DXF holding each side as a
     # block ("blocks"). The PDF always has a page per side; PNG and SVG are a file per side.
-    dxf_sides: Literal["files", "blocks"] = "files"
+    # None means "files", and keeps stored profiles as they were.
+    dxf_sides: Literal["files", "blocks"] | None = None
     file_name_pattern: str = Field(default=DEFAULT_FILE_NAME_PATTERN, min_length=1, max_length=120)
+    # Opt-in: engraved photos become 1-bit rasters at the machine's resolution (None: packs
+    # carry the photo as uploaded, as before this setting existed).
+    photo_engraving: PhotoEngraving | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("photo_engraving", "dxf_sides"))
 
     @field_validator("operations")
     @classmethod

@@ -31,3 +31,9 @@ class PreviewOptions(StrictModel):
 class FinalOptions(StrictModel):
     dpi: int = Field(default=300, ge=72, le=1200)
     bleed_mm: float = Field(default=0.0, ge=0, le=10)
+
+
+class ModelOptions(StrictModel):
+    """The ``model`` render: the baked texture's long side (the GLB and the USDZ share it)."""
+
+    texture_px: int = Field(default=2048, ge=1024, le=4096)

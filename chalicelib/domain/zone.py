@@ -25,6 +25,8 @@ from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.material import Material
+from chalicelib.domain.model3d import ModelRef
 from chalicelib.domain.side import MAX_SIDES, Side, SideId, implicit_side, side_issues
 from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
 
@@ -255,14 +257,16 @@ class ProductDoc(StrictModel):
     base_image_asset_id: str | None = Field(default=None, max_length=64)
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
+    material: Material | None = None  # previews draw marks as they look on it (None: flat ink)
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
     # Front, back, inside...: each its own artboard, die line and mockup (domain/side.py).
     # None: one implicit side from width_mm/height_mm/die_line/base_image_asset_id.
     sides: list[Side] | None = Field(default=None, min_length=1, max_length=MAX_SIDES)
+    model: ModelRef | None = None  # a .glb whose material shows the artboard (3D / AR previews)
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("sides",))
+        return omit_when_none(self, handler, ("sides", "material", "model"))
 
     def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)

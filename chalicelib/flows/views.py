@@ -101,7 +101,7 @@ class RenderOut(BaseModel):
     render_id: str
     snapshot_id: str
     spec_hash: str
-    kind: Literal["preview", "final"]
+    kind: Literal["preview", "final", "model"]
     options: dict[str, Any]
     status: Literal["queued", "running", "succeeded", "failed"]
     attempts: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -24,13 +25,13 @@ from chalicelib.domain.pack import (
     verify_zip,
     zip_pack,
 )
-from chalicelib.domain.profile import ProfileDoc, names_field
-from chalicelib.domain.render_options import PreviewOptions
+from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.spec import DesignSpec, MonogramZoneSpec, TextZoneSpec
 from chalicelib.errors import ValidationFailed, field_errors
 from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.packs import pack_key
 from chalicelib.fonts import LoadedFont
+from chalicelib.jobs import pack_sides as sides
 from chalicelib.jobs.render_worker import BrandSceneResources
 from chalicelib.store import packs
 from chalicelib.store.models import PackModel
@@ -38,7 +39,6 @@ from chalicelib.store.models import PackModel
 if TYPE_CHECKING:
     from chalicelib.scene.jobsheet import JobSheet
     from chalicelib.scene.model import Scene
-    from chalicelib.scene.raster import Rasterizer
 
 CHECKS = (
     "spec hash recomputed from the stored canonical spec",
@@ -62,7 +62,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         "sku": product.sku,
         "qty": str(int(model.quantity)),
     }
-    files, warnings, checks, by_side = _files(model, design, profile, fields)
+    files, warnings, checks, engraving, by_side = _files(model, design, profile, fields)
     packs.set_progress(model, 80)
     folder = item_folder(profile, fields)
     manifest = build_manifest(
@@ -76,6 +76,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         files=files,
         checks=checks,
         warnings=warnings,
+        photo_engraving=engraving,
         side_files=by_side,
     )
     data = zip_pack(files, manifest, folder)
@@ -113,8 +114,8 @@ def _profile(model: PackModel) -> ProfileDoc:
 
 def _files(
     model: PackModel, design: Design, profile: ProfileDoc, fields: dict[str, str]
-) -> tuple[list[PackFile], list[str], tuple[str, ...], dict[str, list[str]]]:
-    """The pack's files, its warnings and checks, and the file names of each side."""
+) -> tuple[list[PackFile], list[str], tuple[str, ...], dict[str, Any] | None, dict[str, list[str]]]:
+    """The pack's files, warnings and checks, the photo engraving's account, each side's files."""
     from chalicelib.scene.checks import image_dpi_report
     from chalicelib.scene.flatten import GeometryError
     from chalicelib.scene.jobsheet import job_sheet_pdf
@@ -122,14 +123,19 @@ def _files(
     from chalicelib.scene.writers import side_files
 
     resources = BrandSceneResources(model.brand_id)
-    scenes = _production_scenes(design, resources)
+    scenes = sides.production_scenes(design, resources)
     formats = [f for f in PACK_FORMATS if f in set(model.formats or PACK_FORMATS)]
     rasterizer = default_rasterizer()
     out: list[PackFile] = []
     by_side: dict[str, list[str]] = {}
 
-    def add(data: bytes, ext: str, content_type: str, role: str = "") -> None:
+    def add(data: bytes, ext: str, content_type: str, role: str = "") -> str:
         out.append(PackFile(pack_file_name(profile, fields, ext, role=role), data, content_type))
+        return out[-1].name
+
+    engraving = None
+    if profile.photo_engraving is not None:
+        scenes, engraving = _engrave_photos(scenes, profile, design, add)
 
     try:
         made = side_files(scenes, profile, rasterizer, formats)
@@ -139,7 +145,7 @@ def _files(
         if not design.product.sides:  # one implicit side: the names packs always had
             add(made_file.data, made_file.format, made_file.content_type)
             continue
-        name = _side_file_name(profile, fields, made_file.format, made_file.sides)
+        name = sides.side_file_name(profile, fields, made_file.format, made_file.sides)
         out.append(PackFile(name, made_file.data, made_file.content_type))
         for side_id in made_file.sides:
             by_side.setdefault(side_id, []).append(name)
@@ -159,72 +165,53 @@ def _files(
             "cut zones: pieces counted, strokes and gaps against the profile's minimum "
             f"feature ({profile.min_feature_mm:g} mm), holes against the kerf, inside the product",
         )
-    thumb = _thumbnail(design, resources, rasterizer, [s.side_id for s in scenes])
+    thumb = sides.thumbnail(design, resources, rasterizer, [s.side_id for s in scenes])
     sheet = _job_sheet(model, design, profile, thumb, warnings, checks, cut_notes)
     if design.product.sides:
-        sheet = dataclasses.replace(sheet, sides=_sheet_sides(design, set(by_side)))
+        sheet = dataclasses.replace(sheet, sides=sides.sheet_sides(design, set(by_side)))
     add(
         job_sheet_pdf(sheet, zone_fonts=_zone_fonts(design.spec, resources)),
         "pdf",
         "application/pdf",
         role="jobsheet",
     )
-    return out, warnings, checks, by_side
+    return out, warnings, checks, engraving, by_side
 
 
-def _production_scenes(design: Design, resources: BrandSceneResources) -> list[Scene]:
-    """The scenes the files are drawn from: the one side of a product without sides (always,
-    as before sides existed), else every side with content (a blank back makes no file)."""
-    from chalicelib.scene.build import build_scene, side_scenes
+def _engrave_photos(
+    scenes: list[Scene], profile: ProfileDoc, design: Design, add: Callable[..., str]
+) -> tuple[list[Scene], dict[str, Any]]:
+    """The scenes with their engraved photos as the laser burns them; each raster added to the
+    pack as ``<stem>-<zone>-engrave.png`` (zone ids are unique across sides), and the
+    manifest's account of them."""
+    from chalicelib.scene.photo import engrave_photos
 
-    if not design.product.sides:
-        return [build_scene(design.spec, design.product, resources, mockup=False)]
-    return side_scenes(design.spec, design.product, resources, mockup=False, content_only=True)
-
-
-def _side_file_name(
-    profile: ProfileDoc, fields: dict[str, str], ext: str, sides: tuple[str, ...]
-) -> str:
-    """A side's file: ``{side}`` in the pattern names it, else the side is a suffix (two sides'
-    files must never share a name). A file of every side (PDF pages, DXF blocks) says "sides"."""
-    side = sides[0] if len(sides) == 1 else "sides"
-    role = "" if names_field(profile, "side") else side
-    return pack_file_name(profile, {**fields, "side": side}, ext, role=role)
-
-
-def _thumbnail(
-    design: Design, resources: BrandSceneResources, rasterizer: Rasterizer, side_ids: list[str]
-) -> bytes:
-    """The job sheet's picture: the mockup preview, or every side made, labelled."""
-    from chalicelib.scene.build import build_scene
-    from chalicelib.scene.contact_sheet import contact_sheet
-    from chalicelib.scene.render import render_preview
-
-    options = PreviewOptions(long_side_px=600, format="png")
-    product = design.product
-    if not product.sides or len(side_ids) < 2:
-        side = side_ids[0] if product.sides and side_ids else None
-        mockup = build_scene(design.spec, product, resources, mockup=True, side=side)
-        return render_preview(mockup, options, rasterizer).data
-    scenes = [
-        build_scene(design.spec, product, resources, mockup=True, side=side_id)
-        for side_id in side_ids
-    ]
-    names = [side.name for side in product.all_sides if side.id in side_ids]
-    return contact_sheet(scenes, names, options, rasterizer).data
-
-
-def _sheet_sides(design: Design, made: set[str]) -> tuple[str, ...]:
-    """Every side, as the sheet lists it: its name, how it is mirrored, or that it is blank."""
-    lines = []
-    for side in design.product.all_sides:
-        if side.id not in made:
-            lines.append(f"{side.name}: nothing to make, no files")
-        elif side.flip != "none":
-            lines.append(f"{side.name}: machine files mirrored {side.flip}ly")
-        else:
-            lines.append(side.name)
-    return tuple(lines)
+    settings = profile.photo_engraving
+    assert settings is not None
+    material = design.product.material
+    engraved, described = [], []
+    for scene in scenes:
+        scene, rasters = engrave_photos(scene, settings, material)
+        engraved.append(scene)
+        described += [
+            {
+                "zone_id": r.zone_id,
+                "file": add(r.png, "png", "image/png", role=f"{r.zone_id}-engrave"),
+                "width_px": r.width_px,
+                "height_px": r.height_px,
+                "width_mm": r.width_mm,
+                "height_mm": r.height_mm,
+            }
+            for r in rasters
+        ]
+    preset = settings.preset(material)
+    return engraved, {
+        "material": material,
+        "dpi": settings.machine_dpi,
+        "method": preset.method,
+        "inverted": settings.inverts(material),
+        "rasters": described,
+    }
 
 
 def _cut_checks(

@@ -245,7 +245,7 @@ def recent_spec_assets(brand_id: str, policy: Policy, summary: Summary) -> set[s
 
 
 def product_assets(brand_id: str, policy: Policy, summary: Summary) -> set[str]:
-    """Base images of every product version (a render may draw any version's mockup)."""
+    """Base images and 3D models of every product version (a render may draw any version)."""
     refs: set[str] = set()
     size = policy.page_size
     versions = paged(ProductVersionModel, brand_id, ["version_key", "document"], summary, size)
@@ -255,6 +255,9 @@ def product_assets(brand_id: str, policy: Policy, summary: Summary) -> set[str]:
         base = (document or {}).get("base_image_asset_id")
         if base:
             refs.add(str(base))
+        model = (document or {}).get("model") or {}
+        if model.get("asset_id"):  # the 3D model a model render retextures
+            refs.add(str(model["asset_id"]))
     return refs
 
 
