@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_seri
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
 from chalicelib.domain.model3d import ModelRef, model_issues
+from chalicelib.domain.options import Option, Variant, option_asset_ids
 from chalicelib.domain.side import Side
 from chalicelib.domain.zone import ProductDoc, Zone, omit_when_none, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
@@ -30,6 +31,11 @@ class ProductOut(BaseModel):
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
     zones: list[Zone]
+    options: list[Option]
+    variants: list[Variant]
+    currency: str | None = None
+    prices_include_tax: bool = True
+    base_price_minor: int | None = None
     sides: list[Side] | None = None
     model: ModelRef | None = None
     created_at: datetime
@@ -41,12 +47,14 @@ class ProductOut(BaseModel):
 
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:
-        fields = p.doc.model_dump(exclude={"status", "zones", "sides"})
+        fields = p.doc.model_dump(exclude={"status", "zones", "sides", "options", "variants"})
         return cls(
             product_id=p.product_id,
             version=p.version,
             status=p.status,  # type: ignore[arg-type]  # stored values are only these three
             zones=list(p.doc.zones),
+            options=list(p.doc.options),
+            variants=list(p.doc.variants),
             sides=list(p.doc.sides) if p.doc.sides else None,
             created_at=p.created_at,
             updated_at=p.updated_at,
@@ -66,13 +74,13 @@ class ProductQuery(QueryModel):
 
 
 def check_product(brand_id: str, doc: ProductDoc) -> None:
-    """422 listing every rule the product breaks (zones, sides, fonts, the images)."""
+    """422 listing every rule the product breaks (zones, sides, options, fonts, the images)."""
     issues = product_issues(doc, known_font_ids(brand_id))
     images = [("base_image_asset_id", doc.base_image_asset_id)] + [
         (f"sides[{i}].mockup_asset_id", side.mockup_asset_id)
         for i, side in enumerate(doc.sides or ())
     ]
-    for field, asset_id in images:
+    for field, asset_id in images + option_asset_ids(doc):
         if not asset_id:
             continue
         try:

@@ -27,6 +27,7 @@ from chalicelib.domain.pack import (
 )
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.spec import DesignSpec, MonogramZoneSpec, TextZoneSpec
+from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import ValidationFailed, field_errors
 from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.packs import pack_key
@@ -298,4 +299,16 @@ def _job_sheet(
         warnings=tuple(warnings),
         thumbnail=thumbnail,
         generator=f"atelier {GENERATOR_VERSION}",
+        notes=model_notes(product),
+    )
+
+
+def model_notes(product: ProductDoc) -> tuple[str, ...]:
+    """The job sheet's word that the shopper saw this design in 3D (and AR) before ordering."""
+    if product.model is None:
+        return ()
+    return (
+        f"3D preview: the shopper saw this design on the product's 3D model "
+        f"({product.model.asset_id}, material {product.model.material}); the model render's "
+        "GLB and USDZ are among the snapshot's assets.",
     )

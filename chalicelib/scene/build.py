@@ -65,7 +65,7 @@ from chalicelib.scene.outline import (
     move_contour,
     outline_layout,
 )
-from chalicelib.scene.placed import clear_verified_cache, placed
+from chalicelib.scene.placed import clear_verified_cache, placed, verified_png
 
 __all__ = ["build_scene", "clear_verified_cache", "side_scenes", "text_item"]
 LAYOUT_TOLERANCE_MM = 1e-3
@@ -414,6 +414,10 @@ def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources
             details={"zone_id": zone.id, "reason": "sha256_mismatch"},
         )
     box = zone_rect(zone)
+    if given.framing is not None:  # the shopper's turn, angle and crop of the verified photo
+        from chalicelib.scene.framing import framed_png
+
+        data = framed_png(verified_png(zone.id, data)[0], given.framing)
     image = placed(zone.id, data, box, zone.image_fit, zone_rotation(zone))
     return ImageItem(zone.id, zone.process, image, given.effective_dpi)
 

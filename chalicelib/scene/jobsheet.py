@@ -80,6 +80,7 @@ class JobSheet:
     thumbnail: bytes | None = None  # the preview: PNG, JPEG or WebP (every side, labelled)
     generator: str = ""  # e.g. "atelier 1", printed in the footer
     sides: tuple[str, ...] = ()  # a product with several sides: one line per side
+    notes: tuple[str, ...] = ()  # e.g. that a 3D / AR preview of this design exists
 
 
 def job_sheet_pdf(
@@ -96,6 +97,8 @@ def job_sheet_pdf(
     if sheet.warnings:
         _list(page, "Warnings", sheet.warnings, _WARN)
     _list(page, "Checks passed", sheet.checks, _OK)
+    if sheet.notes:
+        _list(page, "Notes", sheet.notes, _MUTED)
     _zones(page, sheet.zones, zone_fonts or {})
     _footer(page, sheet)
     k = PT_PER_MM

@@ -19,7 +19,7 @@ from chalicelib.domain.placement import fit_scale
 from chalicelib.scene.model import Affine, PlacedImage, Rect, RenderError
 
 
-def _verified_png(zone_id: str | None, data: bytes) -> tuple[bytes, int, int]:
+def verified_png(zone_id: str | None, data: bytes) -> tuple[bytes, int, int]:
     """Decode under the bomb guard and re-encode: writers embed only bytes we produced."""
     try:
         return _verify(data)
@@ -56,7 +56,7 @@ def _fitted(width_px: int, height_px: int, box: Rect, mode: str) -> Rect:
 
 def placed(zone_id: str | None, data: bytes, box: Rect, fit: str, rotation: Affine) -> PlacedImage:
     """A verified image fitted into ``box`` (cover or contain), clipped to it, then rotated."""
-    png, width, height = _verified_png(zone_id, data)
+    png, width, height = verified_png(zone_id, data)
     return PlacedImage(
         png=png,
         sha256=hashlib.sha256(png).hexdigest(),

@@ -147,3 +147,20 @@ def test_too_much_for_one_page_is_cut_with_a_note(tmp_path: Path) -> None:
     page = jobsheet._Page()
     height = page.text(long_word, 15, 100, size=5.5, width=180, max_lines=8)
     assert height == pytest.approx(8 * 5.5 * 1.25) and page.cut and not page.full
+
+
+def test_a_note_on_the_3d_preview_is_drawn_only_when_there_is_one() -> None:
+    from dataclasses import replace
+
+    from chalicelib.domain.zone import ProductDoc
+    from chalicelib.jobs.pack_worker import model_notes
+
+    doc = {"name": "Plaque", "sku": "P", "width_mm": 120, "height_mm": 40}
+    assert model_notes(ProductDoc.model_validate(doc)) == ()
+    with_model = ProductDoc.model_validate({**doc, "model": {"asset_id": "ast_0123456789abcdef"}})
+    notes = model_notes(with_model)
+    assert len(notes) == 1 and "3D preview" in notes[0] and "ast_0123456789abcdef" in notes[0]
+    plain, noted = job_sheet_pdf(SHEET), job_sheet_pdf(replace(SHEET, notes=notes))
+    assert job_sheet_pdf(replace(SHEET, notes=())) == plain  # no note: the same bytes as before
+    ops = [len(_reader(pdf).pages[0].get_contents().get_data()) for pdf in (plain, noted)]
+    assert ops[1] > ops[0] + 2000  # the note's words are drawn (as outlines, like every word)
