@@ -155,6 +155,7 @@ def build_scene(
         tuple(items),
         die,
         mockup,
+        material=product.material if mockup else None,
         side_id=board.id,
         flip=board.flip,
         mockup_corners=corners,

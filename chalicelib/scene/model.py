@@ -167,13 +167,15 @@ class Scene:
     # CutContour spot colour in the PDF; previews (``silhouette``) draw it as a thin line.
     die_line: Contour | None = None
     silhouette: bool = False
+    # Previews only: the product's material (marks drawn as they look on it, see
+    # :mod:`chalicelib.scene.material_look`) and, for a mockup photo taken at an angle, where
+    # the artboard's corners are on it (photo pixels: TL, TR, BR, BL; the side's own).
+    material: str | None = None
+    mockup_corners: tuple[tuple[float, float], ...] | None = None
     # Which side of the product this is (domain/side.py): its id names the side's files, its
-    # ``flip`` mirrors the machine files (DXF, machine SVG) for engraving from behind, and the
-    # mockup corners (pixels on the photo: TL, TR, BR, BL) place the design on a photo taken
-    # at an angle.
+    # ``flip`` mirrors the machine files (DXF, machine SVG) for engraving from behind.
     side_id: str = "front"
     flip: Literal["none", "horizontal", "vertical"] = "none"
-    mockup_corners: tuple[tuple[float, float], ...] | None = None
 
     @property
     def has_content(self) -> bool:
