@@ -12,7 +12,6 @@ from typing import Any
 
 from chalicelib.settings import get_settings
 
-
 _sessions = threading.local()
 _generation = 0
 

@@ -299,6 +299,7 @@ def _job_sheet(
         warnings=tuple(warnings),
         thumbnail=thumbnail,
         generator=f"atelier {GENERATOR_VERSION}",
+        proof=_proof_line(model),
         notes=model_notes(product),
     )
 
@@ -312,3 +313,18 @@ def model_notes(product: ProductDoc) -> tuple[str, ...]:
         f"({product.model.asset_id}, material {product.model.material}); the model render's "
         "GLB and USDZ are among the snapshot's assets.",
     )
+
+
+def _proof_line(model: PackModel) -> str:
+    """The job sheet's proof line (time, preview sha256) when the snapshot records one."""
+    from chalicelib.errors import NotFound
+    from chalicelib.store import snapshots
+
+    try:
+        proof = snapshots.get_snapshot(model.brand_id, model.snapshot_id).proof
+    except NotFound:  # a pack of a snapshot deleted since: nothing to print
+        return ""
+    if not proof:
+        return ""
+    when = str(proof.get("confirmed_at", "")).replace("T", " ")[:19]
+    return f"approved by the shopper {when} UTC · preview sha256 {proof.get('preview_sha256', '')}"

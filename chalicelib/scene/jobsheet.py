@@ -42,6 +42,7 @@ _INK, _MUTED, _WARN, _OK = "#000000", "#555555", "#B45309", "#15803D"
 _LINE_HEIGHT = 1.25  # × font size
 _ZONE_TEXT_LINES = 8
 _LABEL_FONT, _BOLD_FONT = "lato-regular", "lato-bold"
+PROOF_WIDTH_MM = PAGE_W_MM - 2 * MARGIN_MM - 28
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class JobSheet:
     thumbnail: bytes | None = None  # the preview: PNG, JPEG or WebP (every side, labelled)
     generator: str = ""  # e.g. "atelier 1", printed in the footer
     sides: tuple[str, ...] = ()  # a product with several sides: one line per side
+    proof: str = ""  # the shopper's proof confirmation (time, preview sha256), when recorded
     notes: tuple[str, ...] = ()  # e.g. that a 3D / AR preview of this design exists
 
 
@@ -93,6 +95,10 @@ def job_sheet_pdf(
     if sheet.thumbnail is not None:
         images.append(("Th", _thumbnail(page, sheet.thumbnail)))
     page.y = max(page.y, _THUMB[1] + _THUMB[3]) + 8
+    if sheet.proof:  # full width, before anything that may be cut: the SHA-256 stays whole
+        page.text("Proof", MARGIN_MM, page.y + 0.6, size=3.2, width=26, color=_MUTED)
+        used = page.text(sheet.proof, MARGIN_MM + 28, page.y, size=3.6, width=PROOF_WIDTH_MM)
+        page.y += used + 4
     # warnings and checks before the zones: a long zone list may be cut, these must not be
     if sheet.warnings:
         _list(page, "Warnings", sheet.warnings, _WARN)

@@ -25,7 +25,7 @@ from chalicelib.settings import get_settings
 
 # pynamodb asks botocore for a new session per connection (one per model): give it the thread's
 # shared session instead, so the endpoint rules and DynamoDB's model load once (see aws.py).
-pynamodb.connection.base.get_session = aws.botocore_session
+pynamodb.connection.base.get_session = aws.botocore_session  # type: ignore[attr-defined]  # its module global, replaced on purpose
 
 
 class LazyTableMeta(type):
