@@ -185,11 +185,14 @@ def side_scenes(
     mockup: bool,
     content_only: bool = False,
 ) -> list[Scene]:
-    """The scene of every side, in product order; ``content_only`` keeps the sides that give a
-    file (a zone the spec fills, or a die line): a blank back gets no files in a pack."""
+    """The scene of every side the spec's option choices show, in product order;
+    ``content_only`` keeps the sides that give a file (a zone the spec fills, or a die line):
+    a blank back gets no files in a pack."""
     parsed = spec if isinstance(spec, DesignSpec) else parse_design(spec)
     scenes = [
-        build_scene(parsed, product, resources, mockup=mockup, side=s.id) for s in product.all_sides
+        build_scene(parsed, product, resources, mockup=mockup, side=side.id)
+        for side in product.all_sides
+        if side.shown(parsed.options)
     ]
     return [s for s in scenes if s.has_content] if content_only else scenes
 
