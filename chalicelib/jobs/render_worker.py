@@ -12,12 +12,13 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.domain.render_options import FinalOptions, ModelOptions, PreviewOptions
+from chalicelib.errors import NotFound
 from chalicelib.flows.design import load_design
 from chalicelib.flows.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.failures import is_retryable
 from chalicelib.resources import PREVIEW_EXPIRY
-from chalicelib.store import assets, renders
+from chalicelib.store import assets, profiles, renders
 from chalicelib.store.models import RenderModel
 
 TIME_LIMIT_S = {"preview": 20.0, "final": 100.0, "model": 100.0}
@@ -111,6 +112,7 @@ def _render(model: RenderModel) -> list[Any]:
     design = load_design(model.brand_id, model.spec_hash)
     resources = BrandSceneResources(model.brand_id)
     scene = build_scene(design.spec, design.product, resources, mockup=model.kind == "preview")
+    scene = _as_burnt(model, design.product, scene)
     renders.set_progress(model, 30)
     rasterizer = default_rasterizer()
     if model.kind == "model":
@@ -120,6 +122,27 @@ def _render(model: RenderModel) -> list[Any]:
         return [render_preview(scene, options, rasterizer, deadline=deadline)]
     final = FinalOptions.model_validate(dict(model.options))
     return list(render_final(scene, final, rasterizer, deadline=deadline))
+
+
+def _as_burnt(model: RenderModel, product: Any, scene: Any) -> Any:
+    """Engraved photos as the laser burns them, when the product's default profile engraves
+    photos (issue 21): the pack's very 1-bit raster, which a preview then draws as marks on the
+    product's material (scene/material_look.py), a final as it is."""
+    from chalicelib.scene.model import ImageItem
+
+    if not any(isinstance(i, ImageItem) and i.process == "engrave" for i in scene.items):
+        return scene
+    try:
+        settings = profiles.get_profile(
+            model.brand_id, product.manufacturing_profile_id or "laser-default"
+        ).doc.photo_engraving
+    except NotFound:  # the product names a profile since deleted: the pack would refuse it
+        return scene
+    if settings is None:
+        return scene
+    from chalicelib.scene.photo import engrave_photos
+
+    return engrave_photos(scene, settings, product.material)[0]
 
 
 def _render_model(
