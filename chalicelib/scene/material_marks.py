@@ -144,6 +144,11 @@ def engrave(
     m = blur(strength, max(0.5, (0.09 if kind == "frost" else 0.05) * ppm))
     marked = done.marked if box is None else done.marked.crop(box)
     out = Image.composite(marked, surface, m)
+    if kind == "frost":  # scattered light greys the rim of a frosted mark on clear material
+        rim = ImageChops.subtract(blur(strength, max(1.5, 0.15 * ppm)), strength)
+        rim = rim.point(_scaled(0.5))
+        out = Image.composite(_black(out), out, rim)
+        m = ImageChops.lighter(m, rim)
     if kind == "deboss":  # light from the top left: shadow inside the upper edges, light below
         d = max(1, round(0.15 * ppm))
         upper = ImageChops.subtract(m, _shifted(m, d, d)).point(_scaled(0.5))
