@@ -21,7 +21,7 @@ from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.options import MAX_OPTIONS, Option, Price, Variant, price_of
 from chalicelib.domain.side import Side
-from chalicelib.domain.zone import MonogramZone, TextZone, Zone
+from chalicelib.domain.zone import MonogramZone, ProductDoc, TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.fonts import FontUnknown, LoadedFont
 from chalicelib.store import assets, products, profiles
@@ -263,6 +263,16 @@ class WidgetConfig(BaseModel):
     base_price_minor: int | None = None  # None: the product is not priced by Atelier
     # Every side (a product without declared sides has one, "front"), in the order to show them.
     sides: list[Side] = Field(default_factory=list)
+    # The product has a 3D model: the widget loads this viewer (path on this API) and asks for
+    # model renders; None: the 2D preview only.
+    model_viewer: str | None = None
+
+
+def _model_viewer(doc: ProductDoc) -> str | None:
+    from chalicelib.widget import viewer
+
+    found = viewer() if doc.model is not None else None
+    return f"/widget/model-viewer.js?v={found.version}" if found is not None else None
 
 
 def font_names(font: LoadedFont) -> tuple[str, str]:
@@ -316,6 +326,7 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         prices_include_tax=doc.prices_include_tax,
         base_price_minor=doc.base_price_minor,
         sides=list(doc.all_sides),
+        model_viewer=_model_viewer(doc),
     )
 
 
