@@ -97,7 +97,8 @@ def webgl_browser(tmp_path: Path) -> Iterator[Any]:
         yield driver
     finally:
         print("widget events:", driver.execute_script("return window.__events || null"))
-        print("page html:", driver.find_element("tag name", "body").get_attribute("innerHTML")[:2500])
+        page = driver.find_element("tag name", "body").get_attribute("innerHTML")
+        print("page html:", page[:2500])
         for entry in driver.get_log("browser"):
             print("browser console:", entry.get("level"), entry.get("message"))
         driver.quit()
@@ -113,7 +114,8 @@ def test_a_product_with_a_model_shows_the_3d_view_with_its_glb_loaded(
     browser = webgl_browser
     browser.get(_demo(stack, plaque))
     browser.execute_script(
-        "window.__events = []; ['atelier:3d-ready', 'atelier:3d-unavailable'].forEach(function (n) {"
+        "window.__events = [];"
+        " ['atelier:3d-ready', 'atelier:3d-unavailable'].forEach(function (n) {"
         " document.addEventListener(n, function (e) { window.__events.push([n, e.detail]); }); });"
     )
     name = _wait(browser, lambda d: d.find_element("css selector", "[data-zone=name] input"))

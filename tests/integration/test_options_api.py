@@ -207,3 +207,5 @@ def test_openapi_documents_options_conditions_and_prices(client: Client) -> None
     assert {"all", "any"} == props("Condition") and {"option", "equals", "in"} == props("Rule")
     assert {"currency", "includes_tax", "base_minor", "lines", "total_minor"} == props("Price")
     assert "options" in props("DesignSpec")
+    assert {"list_price_minor", "discount", "price_mismatch"} <= props("ItemOut")
+    assert {"unit_price_minor", "discount"} <= props("ItemIn")
