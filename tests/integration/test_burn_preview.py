@@ -97,3 +97,33 @@ def test_the_preview_shows_the_burn_when_the_default_profile_engraves_photos(
         assert colour.mode == "RGB"
     assert _grain(burnt) > 3 * _grain(plain)  # the preview shows dots, not the smooth photo
     assert np.abs(burnt - plain).mean() > 5
+
+
+def test_the_widget_config_names_the_zones_previewed_as_burnt(client: Client) -> None:
+    from tests.support.products import create
+
+    owner = new_brand("Burn notes")
+    profile = client.http.post(
+        "/v1/manufacturing/profiles",
+        headers=idem(owner["secret_key"]),
+        body=json.dumps(
+            {"name": "Diode", "operations": OPERATIONS, "photo_engraving": {"dpi": 254}}
+        ),
+    )
+    photo = {"id": "photo", "name": "Photo", "kind": "image", "process": "engrave"}
+    photo |= {"x_mm": 5, "y_mm": 5, "width_mm": 20, "height_mm": 20, "min_dpi": 0}
+    printed = {**photo, "id": "print", "process": "print", "x_mm": 30}
+
+    def config(**extra: Any) -> Any:
+        made = create(client, owner["secret_key"], status="active", zones=[photo, printed], **extra)
+        assert made.status_code == 201, made.body
+        r = client.http.get(
+            f"/v1/widget/config/{body(made)['product_id']}",
+            headers=bearer(owner["publishable_key"]),
+        )
+        assert r.status_code == 200, r.body
+        return body(r)
+
+    burnt = config(manufacturing_profile_id=body(profile)["profile_id"])
+    assert burnt["burn_preview_zones"] == ["photo"]  # engraved photos only, not printed ones
+    assert config()["burn_preview_zones"] == []  # laser-default does not engrave photos
