@@ -32,6 +32,7 @@ from chalicelib.domain.text import (
     normalize_text,
 )
 from chalicelib.domain.zone import (
+    AnyZone,
     ColorZone,
     ImageZone,
     MonogramZone,
@@ -177,13 +178,13 @@ def validate_inputs(
             result.add(zone_id, "zone.unknown", "This product has no zone with this id.")
     for zone in product.zones:
         given = inputs.get(zone.id)
-        if not visible(zone.visible_when, chosen):
+        if not (visible(zone.visible_when, chosen) and product.side_of(zone).shown(chosen)):
             if given is not None and any(getattr(given, f) for f in given.model_fields_set):
                 result.add(
                     zone.id,
                     "zone.hidden",
                     "This zone is hidden by the chosen options; its input would not be made.",
-                    visible_when=zone.visible_when.model_dump() if zone.visible_when else None,
+                    visible_when=_condition_of(product, zone),
                 )
             continue
         if isinstance(zone, TextZone):
@@ -195,6 +196,12 @@ def validate_inputs(
         else:
             _color(zone, given, result)
     return result
+
+
+def _condition_of(product: ProductDoc, zone: AnyZone) -> dict[str, Any] | None:
+    """The condition that hides ``zone``: its own, else its side's."""
+    condition = zone.visible_when or product.side_of(zone).visible_when
+    return condition.model_dump() if condition else None
 
 
 def _unexpected(zone_id: str, given: ZoneInput, allowed: set[str], result: Result) -> None:

@@ -62,6 +62,7 @@ class SheetZone:
     font_id: str | None = None
     color: str | None = None
     note: str = ""
+    side: str = ""  # the side's name, on a product with several sides
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,9 @@ class JobSheet:
     zones: tuple[SheetZone, ...]
     checks: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-    thumbnail: bytes | None = None  # the preview: PNG, JPEG or WebP
+    thumbnail: bytes | None = None  # the preview: PNG, JPEG or WebP (every side, labelled)
     generator: str = ""  # e.g. "atelier 1", printed in the footer
+    sides: tuple[str, ...] = ()  # a product with several sides: one line per side
     proof: str = ""  # the shopper's proof confirmation (time, preview sha256), when recorded
     notes: tuple[str, ...] = ()  # e.g. that a 3D / AR preview of this design exists
 
@@ -233,6 +235,8 @@ def _header(page: _Page, sheet: JobSheet) -> None:
         ("Profile", sheet.profile_name),
         ("Pack", sheet.pack_id),
     ]
+    if sheet.sides:
+        rows.append(("Sides", " · ".join(sheet.sides)))
     for label, value in rows:
         page.text(label, MARGIN_MM, page.y + 0.6, size=3.2, width=26, color=_MUTED)
         big = label == "Quantity"
@@ -243,7 +247,7 @@ def _header(page: _Page, sheet: JobSheet) -> None:
             size=6.0 if big else 4.2,
             width=_THUMB[0] - MARGIN_MM - 33,
             font=page.bold,
-            max_lines=2,
+            max_lines=4 if label == "Sides" else 2,
         )
         page.y += used + 1.5
 
@@ -276,7 +280,8 @@ def _zones(
     for zone in zones:
         if zone.color and not page.full:
             _swatch(page, zone.color)
-        page.flow(f"{zone.zone_id} · {zone.kind} · {zone.process}", size=4.0, font=page.bold)
+        title = f"{zone.zone_id} · {zone.kind} · {zone.process}"
+        page.flow(f"{title} · {zone.side}" if zone.side else title, size=4.0, font=page.bold)
         rect = (
             f"x {mm(zone.x_mm, 2)}  y {mm(zone.y_mm, 2)}  ·  {mm(zone.width_mm, 2)} × "
             f"{mm(zone.height_mm, 2)} mm  ·  rotation {mm(zone.rotation_deg, 2)}°"

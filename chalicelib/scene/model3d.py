@@ -35,9 +35,9 @@ TEXTURE_FORMAT: ImageFormat = "jpeg"
 _DEFAULT_SURFACE = "#FFFFFF"
 
 
-def texture_size(width_mm: float, height_mm: float, rect: UvRect, long_side: int) -> tuple[
-    int, int
-]:
+def texture_size(
+    width_mm: float, height_mm: float, rect: UvRect, long_side: int
+) -> tuple[int, int]:
     """Texture pixels so the artboard keeps its aspect inside ``rect``; long side ``long_side``."""
     du, dv = rect[2] - rect[0], rect[3] - rect[1]
     ratio = (width_mm / height_mm) * dv / du  # texture width / height
@@ -139,6 +139,3 @@ def render_model(
 
 def _output(data: bytes, content_type: str, w: int, h: int, extension: str) -> Output:
     return Output(data, content_type, w, h, hashlib.sha256(data).hexdigest(), extension)
-
-
-
