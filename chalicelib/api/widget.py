@@ -16,7 +16,7 @@ from chalicelib.auth import parse_bearer
 from chalicelib.errors import BadRequest, NotFound
 from chalicelib.settings import get_settings
 from chalicelib.store import brands, products
-from chalicelib.widget import demo_page, script
+from chalicelib.widget import demo_page, script, viewer
 
 bp = Blueprint(__name__)
 
@@ -55,7 +55,35 @@ def widget_script(ctx: Ctx, query: ScriptQuery) -> Response:
     return Response(body=current.body, status_code=200, headers=headers)
 
 
+<<<<<<< HEAD
 LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+=======
+@route(
+    bp,
+    "/widget/model-viewer.js",
+    "GET",
+    access="public",
+    query=ScriptQuery,
+    other_statuses=(404,),
+    summary="The widget's 3D viewer (Google's model-viewer, pinned from npm); ?v= is immutable",
+)
+def viewer_script(ctx: Ctx, query: ScriptQuery) -> Response:
+    current = viewer()
+    if current is None:
+        raise NotFound(
+            "The 3D viewer is not built here: run `make viewer` (model-viewer from npm).",
+            code="viewer.not_built",
+        )
+    headers: dict[str, str | list[str]] = {
+        "ETag": current.etag,
+        "Cache-Control": IMMUTABLE if query.v == current.version else REVALIDATE,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if etag_matches(ctx.request.headers.get("if-none-match"), current.etag):
+        return Response(body="", status_code=304, headers=headers)
+    headers["Content-Type"] = "application/javascript; charset=utf-8"
+    return Response(body=current.body, status_code=200, headers=headers)
+>>>>>>> main
 
 
 class DemoQuery(QueryModel):

@@ -53,6 +53,18 @@ def script() -> Script:
     return Script.of(body.replace(CATALOG_MARK, packed, 1))
 
 
+VIEWER = HERE / "viewer" / "model-viewer.min.js"
+
+
+@lru_cache(maxsize=1)
+def viewer() -> Script | None:
+    """Google's <model-viewer> (UMD bundle) for the 3D view, fetched by ``make viewer`` from the
+    npm registry at an exact version and hash; None when it has not been fetched here."""
+    if not VIEWER.is_file():
+        return None
+    return Script.of(VIEWER.read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def _demo_template() -> Template:
     return Template((HERE / "demo.html").read_text(encoding="utf-8"))

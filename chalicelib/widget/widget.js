@@ -678,8 +678,11 @@
         self.setStatus(self.t("status.updating"), true);
         return self.specFor(design, signal)
           .then(function (spec) { return self.snapshotFor(spec.spec_hash, signal); })
-          .then(function (snapshotId) { return self.preview(snapshotId, signal); })
-          .then(function (shown) { return self.showImage(shown, signature, signal); });
+          .then(function (snapshotId) {
+            return self.preview(snapshotId, signal)
+              .then(function (shown) { return self.showImage(shown, signature, signal); })
+              .then(function () { self.show3d(snapshotId, signal); });  // not awaited: 2D first
+          });
       })
       .catch(function (err) {
         if (signal.aborted || err.name === "AbortError") return;
@@ -952,6 +955,114 @@
     return parts.join("; ");
   };
 
+  // --- 3D view (issue 24): the design on the product's model, orbit, "View in your room" ------
+  // Self-contained: after each 2D preview, a product with a model (config.model_viewer) also
+  // gets a `model` render; <model-viewer> (served by the API, pinned from npm) shows its GLB.
+  // The AR link names the API's redirect route, which signs a fresh URL at click time (result
+  // URLs expire after minutes). Any failure leaves the 2D preview as it is: the fallback.
+
+  var MODEL_TIMEOUT_MS = 90000;
+  var viewerLoading = null;
+
+  function loadViewer(src) {
+    if (window.customElements && customElements.get("model-viewer")) return Promise.resolve();
+    if (!viewerLoading) {
+      viewerLoading = new Promise(function (resolve, reject) {
+        var tag = el("script", { src: src, async: true });
+        tag.onload = function () { resolve(); };
+        tag.onerror = function () { viewerLoading = null; reject(new ApiError(0, { code: "model.viewer_failed", message: "The 3D viewer did not load." })); };
+        document.head.appendChild(tag);
+      });
+    }
+    return viewerLoading;
+  }
+
+  function arPlatform() {
+    var ua = navigator.userAgent || "";
+    var a = document.createElement("a");
+    if (a.relList && a.relList.supports && a.relList.supports("ar")) return "ios";
+    if (/android/i.test(ua)) return "android";
+    return "";
+  }
+
+  Widget.prototype.arUrl = function (renderId, name) {
+    return this.base + "/v1/renders/" + encodeURIComponent(renderId) + "/ar/" + name +
+      "?key=" + encodeURIComponent(this.key);
+  };
+
+  Widget.prototype.modelRender = function (snapshotId, signal) {
+    var self = this;
+    var deadline = Date.now() + MODEL_TIMEOUT_MS;
+    return this.api("POST", "/v1/renders/model", { snapshot_id: snapshotId }, { signal: signal, idempotencyKey: uuid() })
+      .then(function (started) {
+        var path = "/v1/renders/" + encodeURIComponent(started.render_id);
+        function poll(delay) {
+          return self.api("GET", path, undefined, { signal: signal }).then(function (render) {
+            if (render.status === "succeeded") {
+              return self.api("GET", path + "/result", undefined, { signal: signal }).then(function (result) {
+                return { renderId: started.render_id, result: result };
+              });
+            }
+            if (render.status === "failed") throw new ApiError(422, render.error);
+            if (Date.now() > deadline) throw new ApiError(504, { code: "model.too_long", message: self.t("model.too_long") });
+            return sleep(delay, signal).then(function () { return poll(Math.min(delay * 1.6, 2000)); });
+          });
+        }
+        return poll(300);
+      });
+  };
+
+  Widget.prototype.arLink = function (renderId) {
+    var platform = arPlatform();
+    var label = this.t("model.ar");
+    if (platform === "ios") {  // AR Quick Look: a rel="ar" link whose first child is an image
+      return el("a", { "class": "atelier-ar", rel: "ar", href: this.arUrl(renderId, "model.usdz"), "data-platform": "ios" },
+        [el("img", { src: this.image.src, alt: label, width: 1, height: 1 }), document.createTextNode(label)]);
+    }
+    var glb = this.arUrl(renderId, "model.glb");
+    var href = platform === "android"
+      ? "intent://arvr.google.com/scene-viewer/1.2?file=" + encodeURIComponent(glb) + "&mode=ar_preferred" +
+        "#Intent;scheme=https;package=com.google.android.googlequicksearchbox;" +
+        "action=android.intent.action.VIEW;S.browser_fallback_url=" + encodeURIComponent(glb) + ";end;"
+      : null;
+    return el("a", { "class": "atelier-ar", href: href, "data-platform": platform || "none",
+      "data-usdz": this.arUrl(renderId, "model.usdz"), "data-glb": glb, hidden: !platform, text: label });
+  };
+
+  /** The 3D view of the design just previewed; never fails the 2D preview. */
+  Widget.prototype.show3d = function (snapshotId, signal) {
+    var self = this;
+    if (!this.config.model_viewer) return Promise.resolve();
+    return Promise.all([loadViewer(this.base + this.config.model_viewer), this.modelRender(snapshotId, signal)])
+      .then(function (done) {
+        if (signal.aborted) return;
+        var found = done[1];
+        var viewer = el("model-viewer", { "class": "atelier-model", src: found.result.files[0].url,
+          alt: self.t("model.alt", { product: self.config.name }), "camera-controls": true, "touch-action": "pan-y", "camera-orbit": "0deg 40deg auto",
+          "interaction-prompt": "when-focused",
+          "shadow-intensity": "1", "data-render": found.renderId });
+        viewer.addEventListener("load", function () {
+          viewer.setAttribute("data-loaded", "true");
+          self.emit("atelier:3d-ready", { render_id: found.renderId });
+        });
+        viewer.addEventListener("error", function () { self.drop3d(); });
+        var view = el("div", { "class": "atelier-3d" }, [viewer, self.arLink(found.renderId)]);
+        self.drop3d();
+        self.view3d = view;
+        self.image.parentNode.insertBefore(view, self.image.nextSibling);
+      })
+      .catch(function (err) {
+        if (signal.aborted || err.name === "AbortError") return;
+        self.drop3d();
+        self.emit("atelier:3d-unavailable", { code: err.code, message: err.message });
+      });
+  };
+
+  Widget.prototype.drop3d = function () {
+    if (this.view3d && this.view3d.parentNode) this.view3d.parentNode.removeChild(this.view3d);
+    this.view3d = null;
+  };
+
   // --- photo framing (issue 21): drag, pinch, wheel and keys move the photo in the zone -------
   //
   // The spec records framing as data (domain/framing.py): quarter turns clockwise, a crop window
@@ -1125,6 +1236,7 @@
   var CSS = [
     ".atelier-widget{display:flex;flex-wrap:wrap;gap:1rem;font:inherit;max-width:100%}",
     ".atelier-preview{flex:1 1 14rem;margin:0;min-width:0}",
+    ".atelier-3d model-viewer{display:block;width:100%;height:18rem;background:#f4f4f4}",
     ".atelier-image{display:block;width:100%;height:auto;border:1px solid #ccc;border-radius:4px;background:#fff}",
     ".atelier-image[hidden]{display:none}",
     ".atelier-form{flex:1 1 16rem;min-width:0;display:flex;flex-direction:column;gap:.75rem}",
