@@ -55,9 +55,6 @@ def widget_script(ctx: Ctx, query: ScriptQuery) -> Response:
     return Response(body=current.body, status_code=200, headers=headers)
 
 
-<<<<<<< HEAD
-LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
-=======
 @route(
     bp,
     "/widget/model-viewer.js",
@@ -83,7 +80,9 @@ def viewer_script(ctx: Ctx, query: ScriptQuery) -> Response:
         return Response(body="", status_code=304, headers=headers)
     headers["Content-Type"] = "application/javascript; charset=utf-8"
     return Response(body=current.body, status_code=200, headers=headers)
->>>>>>> main
+
+
+LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
 class DemoQuery(QueryModel):
