@@ -394,10 +394,14 @@ def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources
             details={"zone_id": zone.id, "reason": "sha256_mismatch"},
         )
     box = zone_rect(zone)
-    if given.framing is not None:  # the shopper's turn, angle and crop of the verified photo
-        from chalicelib.scene.framing import framed_png
+    if given.framing is not None or given.adjust is not None:
+        from chalicelib.scene.framing import adjusted_png, framed_png
 
-        data = framed_png(verified_png(zone.id, data)[0], given.framing)
+        data = verified_png(zone.id, data)[0]
+        if given.framing is not None:  # the shopper's turn, angle and crop of the photo
+            data = framed_png(data, given.framing)
+        if given.adjust is not None:  # then the adjustments the zone allows
+            data = adjusted_png(data, given.adjust)
     image = placed(zone.id, data, box, zone.image_fit, zone_rotation(zone))
     return ImageItem(zone.id, zone.process, image, given.effective_dpi)
 
