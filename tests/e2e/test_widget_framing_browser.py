@@ -121,7 +121,7 @@ def test_shopper_drags_to_reframe_the_preview_follows_and_the_cart_records_it(
 
     # The brand allows black and white here: the shopper ticks it.
     grey = browser.find_element("css selector", "[data-zone=photo] [data-adjust=greyscale]")
-    assert grey.get_attribute("aria-label") == "Photo: black and white"
+    assert grey.get_attribute("aria-label") == "Photo: Black and white"
     assert not browser.find_elements("css selector", "[data-adjust=contrast]")  # not offered
     grey.click()
     browser.find_element("css selector", ".atelier-add").click()
