@@ -1116,12 +1116,12 @@
       brightness: { label: m.t("adjust.brightness"), type: "range", min: "-1", max: "1", value: "0" },
       contrast: { label: m.t("adjust.contrast"), type: "range", min: "0", max: "3", value: "1" }
     };
-    allowed.forEach(function (name) {
-      var spec = specs[name];
+    allowed.forEach(function (kind) {
+      var spec = specs[kind];
       var input = el("input", { type: spec.type, min: spec.min, max: spec.max, step: "0.05",
-        value: spec.value, "data-adjust": name, "aria-label": name + ": " + spec.label,
+        value: spec.value, "data-adjust": kind, "aria-label": name + ": " + spec.label,
         onchange: function () { self.onChange(); }, oninput: function () { self.onChange(); } });
-      self.adjustments[name] = input;
+      self.adjustments[kind] = input;
       self.node.appendChild(el("label", { "class": "atelier-adjust" }, [input, el("span", { text: " " + spec.label })]));
     });
   };
