@@ -31,8 +31,9 @@ APIDOCS_DIR   := chalicelib/apidocs
 
 .PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts apidocs npm-cli
 
+# The data is kept in $(ATELIER_STATE_DIR) (.local/) across restarts; FRESH=1 starts empty.
 run: system-deps $(STAMP) fonts apidocs
-	$(PY) -m local.stack
+	$(PY) -m local.stack $(if $(filter-out 0,$(FRESH)),--fresh)
 
 test: system-deps $(STAMP) fonts apidocs
 	$(VENV)/bin/ruff check .
