@@ -21,6 +21,7 @@ from typing import Any
 
 from bench import (
     coldstart,
+    dither_bench,
     dxf_bench,
     geometry_bench,
     load,
@@ -37,6 +38,7 @@ FULL = {
     "render": 7,
     "pack": 2,
     "dxf": 3,
+    "dither": 5,
     "geometry": 9,
     "shaping": 200,
     "imports": 7,
@@ -50,6 +52,7 @@ QUICK = {
     "render": 3,
     "pack": 1,
     "dxf": 1,
+    "dither": 2,
     "geometry": 3,
     "shaping": 50,
     "imports": 3,
@@ -72,6 +75,8 @@ def in_process(n: dict[str, int]) -> list[Row]:
     rows += pack_bench.rows(n["pack"])
     _say("DXF")
     rows += dxf_bench.rows(n["dxf"])
+    _say("photo dithering")
+    rows += dither_bench.rows(n["dither"])
     _say("cut geometry")
     rows += geometry_bench.rows(n["geometry"])
     _say("shaping")

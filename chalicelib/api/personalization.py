@@ -19,6 +19,7 @@ from chalicelib.domain import personalization as p13n
 from chalicelib.domain import zone_layout
 from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.features import ChoiceId, unknown_choices
+from chalicelib.domain.side import Side
 from chalicelib.domain.zone import MonogramZone, TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.fonts import FontUnknown, LoadedFont
@@ -230,8 +231,10 @@ class WidgetConfig(BaseModel):
     height_mm: float
     base_image_asset_id: str | None
     die_line: DieLine | None = None  # the product's outline (previews draw and clip to it)
-    zones: list[Zone]
+    zones: list[Zone]  # each names its side
     fonts: list[WidgetFont]
+    # Every side (a product without declared sides has one, "front"), in the order to show them.
+    sides: list[Side] = Field(default_factory=list)
 
 
 def font_names(font: LoadedFont) -> tuple[str, str]:
@@ -277,8 +280,9 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         height_mm=doc.height_mm,
         base_image_asset_id=doc.base_image_asset_id,
         die_line=doc.die_line,
-        zones=list(doc.zones),
+        zones=[z.model_copy(update={"side": doc.side_of(z).id}) for z in doc.zones],
         fonts=_font_entries(brand_id, font_ids),
+        sides=list(doc.all_sides),
     )
 
 

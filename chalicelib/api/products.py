@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
-from chalicelib.domain.zone import ProductDoc, Zone, product_issues
+from chalicelib.domain.side import Side
+from chalicelib.domain.zone import ProductDoc, Zone, omit_when_none, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import known_font_ids
@@ -28,17 +29,23 @@ class ProductOut(BaseModel):
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
     zones: list[Zone]
+    sides: list[Side] | None = None
     created_at: datetime
     updated_at: datetime
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("sides",))
+
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:
-        fields = p.doc.model_dump(exclude={"status", "zones"})
+        fields = p.doc.model_dump(exclude={"status", "zones", "sides"})
         return cls(
             product_id=p.product_id,
             version=p.version,
             status=p.status,  # type: ignore[arg-type]  # stored values are only these three
             zones=list(p.doc.zones),
+            sides=list(p.doc.sides) if p.doc.sides else None,
             created_at=p.created_at,
             updated_at=p.updated_at,
             **fields,
@@ -57,18 +64,24 @@ class ProductQuery(QueryModel):
 
 
 def check_product(brand_id: str, doc: ProductDoc) -> None:
-    """422 listing every rule the product breaks (zones, fonts, the base image)."""
+    """422 listing every rule the product breaks (zones, sides, fonts, the images)."""
     issues = product_issues(doc, known_font_ids(brand_id))
-    if doc.base_image_asset_id:
+    images = [("base_image_asset_id", doc.base_image_asset_id)] + [
+        (f"sides[{i}].mockup_asset_id", side.mockup_asset_id)
+        for i, side in enumerate(doc.sides or ())
+    ]
+    for field, asset_id in images:
+        if not asset_id:
+            continue
         try:
-            assets.get_ready_image(brand_id, doc.base_image_asset_id)
+            assets.get_ready_image(brand_id, asset_id)
         except AtelierError:
             issues.append(
                 {
-                    "field": "base_image_asset_id",
+                    "field": field,
                     "code": "product.unknown_asset",
                     "message": "No verified image with this id.",
-                    "params": {"asset_id": doc.base_image_asset_id},
+                    "params": {"asset_id": asset_id},
                 }
             )
     if doc.manufacturing_profile_id:

@@ -11,12 +11,21 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 
 from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.side import MAX_SIDES, Side, SideId, implicit_side, side_issues
 from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
 
 MAX_ZONES = 50
@@ -42,6 +51,19 @@ Language = Literal["en", "fr"]
 ImageFormat = Literal["png", "jpeg", "webp"]
 
 
+def omit_when_none(
+    model: BaseModel, handler: SerializerFunctionWrapHandler, fields: tuple[str, ...]
+) -> Any:
+    """The model's dump without ``fields`` that are None: fields added after products were
+    stored (a zone's side, a product's sides) leave the documents of products that do not use
+    them exactly as they were, byte for byte."""
+    out = handler(model)
+    for name in fields:
+        if isinstance(out, dict) and out.get(name, 0) is None:
+            del out[name]
+    return out
+
+
 def _all_languages() -> list[Language]:
     return ["en", "fr"]
 
@@ -60,6 +82,11 @@ class ZoneBase(StrictModel):
     rotation_deg: float = Field(default=0.0, ge=-360, le=360)
     required: bool = False
     process: Process = "print"
+    side: SideId | None = None  # the side the zone is on; None: the product's first side
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("side",))
 
 
 class RingOptions(StrictModel):
@@ -229,9 +256,38 @@ class ProductDoc(StrictModel):
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
+    # Front, back, inside...: each its own artboard, die line and mockup (domain/side.py).
+    # None: one implicit side from width_mm/height_mm/die_line/base_image_asset_id.
+    sides: list[Side] | None = Field(default=None, min_length=1, max_length=MAX_SIDES)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_none(self, handler, ("sides",))
 
     def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)
+
+    @property
+    def all_sides(self) -> tuple[Side, ...]:
+        """The declared sides, or the one implicit side (id ``front``) of a product without."""
+        if self.sides:
+            return tuple(self.sides)
+        return (
+            implicit_side(self.width_mm, self.height_mm, self.die_line, self.base_image_asset_id),
+        )
+
+    def side(self, side_id: str) -> Side | None:
+        return next((s for s in self.all_sides if s.id == side_id), None)
+
+    def side_of(self, zone: ZoneBase) -> Side:
+        """The side ``zone`` is on (its own, else the first); a zone naming an unknown side is
+        refused when the product is written, so this falls back only for unchecked documents."""
+        sides = self.all_sides
+        return next((s for s in sides if s.id == zone.side), sides[0])
+
+    def zones_on(self, side_id: str) -> list[AnyZone]:
+        """The zones of one side, in product order."""
+        return [z for z in self.zones if self.side_of(z).id == side_id]
 
 
 def _issue(field: str, code: str, message: str, **params: Any) -> dict[str, Any]:
@@ -258,9 +314,10 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                 _issue(f"{at}.id", "zone.duplicate_id", "Zone ids must be unique.", zone_id=zone.id)
             )
         seen.add(zone.id)
+        board = doc.side_of(zone)
         x0, y0, x1, y1 = rotated_bounds(zone)
         tol = _EDGE_TOLERANCE_MM
-        if x0 < -tol or y0 < -tol or x1 > doc.width_mm + tol or y1 > doc.height_mm + tol:
+        if x0 < -tol or y0 < -tol or x1 > board.width_mm + tol or y1 > board.height_mm + tol:
             issues.append(
                 _issue(
                     at,
@@ -268,7 +325,7 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                     "The zone (after rotation) must lie inside the artboard.",
                     zone_id=zone.id,
                     bounds_mm=[round(v, 3) for v in (x0, y0, x1, y1)],
-                    artboard_mm=[doc.width_mm, doc.height_mm],
+                    artboard_mm=[board.width_mm, board.height_mm],
                 )
             )
         if isinstance(zone, TextZone):
@@ -284,10 +341,25 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                     zone_id=zone.id,
                 )
             )
-    if doc.die_line is not None:
-        corners = [(zone.id, zone_corners(zone)) for zone in doc.zones]
-        issues += die_line_issues(doc.die_line, (doc.width_mm, doc.height_mm), corners)
+    issues += side_issues(doc)
+    for i, side in enumerate(doc.all_sides):
+        if side.die_line is not None:
+            corners = [(zone.id, zone_corners(zone)) for zone in doc.zones_on(side.id)]
+            found = die_line_issues(side.die_line, (side.width_mm, side.height_mm), corners)
+            issues += _on_side(found, i, side.id) if doc.sides else found
     return issues
+
+
+def _on_side(issues: list[dict[str, Any]], index: int, side_id: str) -> list[dict[str, Any]]:
+    """A declared side's die-line issues point into ``sides[i]`` and name the side."""
+    return [
+        {
+            **issue,
+            "field": f"sides[{index}].{issue['field']}",
+            "params": {**issue["params"], "side": side_id},
+        }
+        for issue in issues
+    ]
 
 
 def zone_corners(zone: ZoneBase) -> list[tuple[float, float]]:

@@ -318,11 +318,6 @@ def check_cut_zones(
     and warnings by zone, like every other rule). Zones that are not cut are skipped."""
     reports = []
     deadline = time.monotonic() + CHECK_BUDGET_S
-    die = None
-    if product.die_line is not None:
-        die = tuple(
-            geo.flatten(tuple(Segment(s.op, s.points) for s in die_segments(product.die_line)))
-        )
     for zone in product.zones:
         if not (isinstance(zone, TextZone) and zone.process == "cut"):
             continue
@@ -330,7 +325,13 @@ def check_cut_zones(
         if layout is None or given is None:
             continue
         item = text_item(zone, layout, font_for(given["font"]), given["color"])
-        artboard = (product.width_mm, product.height_mm)
+        side = product.side_of(zone)  # the artboard and die line of the zone's own side
+        die = None
+        if side.die_line is not None:
+            die = tuple(
+                geo.flatten(tuple(Segment(s.op, s.points) for s in die_segments(side.die_line)))
+            )
+        artboard = (side.width_mm, side.height_mm)
         report = check_cut_item(item, given["text"], profile, artboard, deadline, die)
         for finding in report.findings:
             result.add(zone.id, finding.code, finding.message, not finding.error, **finding.params)
