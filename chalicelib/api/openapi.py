@@ -5,8 +5,10 @@ pydantic emits JSON Schema 2020-12, which is what OpenAPI 3.1 uses, so schemas g
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,6 +31,10 @@ _ERROR_STATUSES = {
 }
 # Answered before any key is read, or because of one: not on public routes unless declared.
 _KEYED_STATUSES = ("401", "403", "429")
+# Which codes each route answers, found by reading the code (``openapi_errors.py`` writes it).
+_ERRORS_FILE = Path(__file__).with_name("openapi_errors.json")
+# Chalice's own 415 (a body that is not JSON), rewritten into our shape by api/middleware.py.
+_UNSUPPORTED_MEDIA = {"status": 415, "code": "request.unsupported_media_type"}
 
 
 class ErrorInfo(BaseModel):
@@ -98,6 +104,7 @@ def _operation(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
         "x-atelier-access": spec.access,
         "parameters": _parameters(spec),
         "responses": _responses(spec, refs),
+        "x-error-codes": error_codes(spec),
     }
     if spec.access != "public":
         op["security"] = [{"apiKey": []}]
@@ -144,6 +151,40 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     return params
 
 
+@lru_cache(maxsize=1)
+def _error_index() -> dict[str, Any]:
+    return dict(json.loads(_ERRORS_FILE.read_text()))
+
+
+def error_codes(spec: RouteSpec) -> list[dict[str, Any]]:
+    """``{"status", "code"}`` of every error this route can answer: its own (reachable from its
+    handler) and those of the shared request pipeline that apply to it."""
+    index = _error_index()
+    own = [_row(e) for e in index["routes"].get(f"{spec.method} {spec.path}", [])]
+    shared = [e for e in map(_row, index["pipeline"]) if _shared_applies(spec, e["code"])]
+    if spec.body is not None:
+        shared.append(_UNSUPPORTED_MEDIA)
+    unique = {(e["status"], e["code"]): e for e in [*own, *shared]}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _row(entry: str) -> dict[str, Any]:
+    status, code = entry.split(" ", 1)
+    return {"status": int(status), "code": code}
+
+
+def _shared_applies(spec: RouteSpec, code: str) -> bool:
+    if code.startswith(("auth.", "rate_limit.")) or code == "brand.not_found":
+        return spec.access != "public"
+    if code.startswith("idempotency."):
+        return spec.idempotent
+    if code in ("request.malformed_json", "request.invalid_unicode", "request.too_large"):
+        return spec.body is not None
+    if code == "validation.failed":
+        return spec.body is not None or spec.query is not None
+    return True
+
+
 def _responses(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "Success"}
     if spec.response is not None:
@@ -156,13 +197,18 @@ def _responses(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
         if 200 <= code < 300:
             responses[str(code)] = {**ok, "description": "Success: it already existed, unchanged"}
     declared = {str(code) for code in spec.other_statuses}
+    codes: dict[str, list[str]] = {}
+    for e in error_codes(spec):
+        codes.setdefault(str(e["status"]), []).append(e["code"])
     for status, text in _ERROR_STATUSES.items():
-        if status in _KEYED_STATUSES and spec.access == "public" and status not in declared:
-            continue
-        if status == "413" and spec.body is None:
-            continue
+        if status not in codes:
+            if status in _KEYED_STATUSES and spec.access == "public" and status not in declared:
+                continue
+            if status == "413" and spec.body is None:
+                continue
+        listed = ", ".join(f"`{c}`" for c in codes.get(status, []))
         responses[status] = {
-            "description": text,
+            "description": f"{text}. Codes: {listed}" if listed else text,
             "content": {"application/json": {"schema": error}},
         }
     return responses
