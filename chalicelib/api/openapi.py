@@ -33,6 +33,8 @@ _ERROR_STATUSES = {
 _KEYED_STATUSES = ("401", "403", "429")
 # Which codes each route answers, found by reading the code (``openapi_errors.py`` writes it).
 _ERRORS_FILE = Path(__file__).with_name("openapi_errors.json")
+# Request and response bodies recorded from real calls (``local/openapi_examples.py`` writes it).
+_EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
 # Chalice's own 415 (a body that is not JSON), rewritten into our shape by api/middleware.py.
 _UNSUPPORTED_MEDIA = {"status": 415, "code": "request.unsupported_media_type"}
 
@@ -113,7 +115,26 @@ def _operation(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
         }
+    _add_examples(op, _recorded().get(f"{spec.method} {spec.path}"))
     return op
+
+
+@lru_cache(maxsize=1)
+def _recorded() -> dict[str, Any]:
+    return dict(json.loads(_EXAMPLES_FILE.read_text()))
+
+
+def _add_examples(op: dict[str, Any], recorded: dict[str, Any] | None) -> None:
+    """Each recorded body as the ``recorded`` example of its request or response."""
+    if recorded is None:
+        return
+    if "request" in recorded and "requestBody" in op:
+        media = op["requestBody"]["content"]["application/json"]
+        media["examples"] = {"recorded": {"summary": "A real call", "value": recorded["request"]}}
+    for status, body in recorded["responses"].items():
+        content = op["responses"].get(status, {}).get("content", {}).get("application/json")
+        if content is not None:
+            content["examples"] = {"recorded": {"summary": "A real answer", "value": body}}
 
 
 def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:

@@ -25,14 +25,6 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
-
-
-
-
-
-
-
-
 def fetch(url: str) -> bytes:
     return requests.get(url, timeout=10).content
 

@@ -80,8 +80,6 @@ def ink(image: Image.Image) -> Image.Image:
     return ImageChops.invert(image.convert("L"))
 
 
-
-
 # --- the preview shows the text -----------------------------------------------------------
 
 

@@ -46,8 +46,6 @@ def font(path: Path) -> LoadedFont:
     return LoadedFont.from_path(path, path.stem.lower())
 
 
-
-
 @pytest.mark.parametrize(
     ("path", "text", "direction", "script", "language", "case"),
     CORPUS,
