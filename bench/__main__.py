@@ -25,6 +25,7 @@ from bench import (
     dxf_bench,
     geometry_bench,
     load,
+    look_bench,
     pack_bench,
     render_bench,
     shaping_bench,
@@ -36,6 +37,7 @@ from local.stack import ROOT
 
 FULL = {
     "render": 7,
+    "look": 7,
     "pack": 2,
     "dxf": 3,
     "dither": 5,
@@ -50,6 +52,7 @@ FULL = {
 }
 QUICK = {
     "render": 3,
+    "look": 3,
     "pack": 1,
     "dxf": 1,
     "dither": 2,
@@ -71,6 +74,8 @@ def _say(message: str) -> None:
 def in_process(n: dict[str, int]) -> list[Row]:
     _say("preview renders")
     rows = render_bench.rows(n["render"])
+    _say("material previews")
+    rows += look_bench.rows(n["look"])
     _say("final render + pack")
     rows += pack_bench.rows(n["pack"])
     _say("DXF")

@@ -24,13 +24,14 @@ bp = Blueprint(__name__)
 
 class AssetOut(BaseModel):
     asset_id: str
-    kind: Literal["image", "font"]
+    kind: Literal["image", "font", "model"]
     status: Literal["pending", "ready", "failed"]
     content_type: str
     filename: str
     declared_bytes: int
     facts: dict[str, Any] = Field(
-        description="Image: format, width_px, height_px, has_alpha, sha256...; font: family..."
+        description="Image: format, width_px, height_px, has_alpha, sha256...; font: family...; "
+        "model: triangles, meshes, images, materials, uv_materials, sha256..."
     )
     error: dict[str, Any] | None = Field(description="{code, message, details} when failed")
     created_at: datetime
@@ -53,7 +54,7 @@ class AssetOut(BaseModel):
 
 
 class AssetCreateIn(RequestModel):
-    kind: Literal["image", "font"]
+    kind: Literal["image", "font", "model"]
     content_type: str = Field(min_length=1, max_length=100)
     filename: str = Field(default="", max_length=255)
     size_bytes: int = Field(ge=1, description="Exact size of the file; the upload policy signs it.")
@@ -107,9 +108,10 @@ class FontList(BaseModel):
 
 
 def _require_secret_for_fonts(ctx: Ctx, kind: str) -> None:
-    if kind == "font" and ctx.principal.kind != "secret":
+    """Fonts and 3D models belong to the brand's catalogue: only its server uploads them."""
+    if kind in ("font", "model") and ctx.principal.kind != "secret":
         raise Forbidden(
-            "Fonts are uploaded with a secret key (sk_...), from the brand's server.",
+            f"A {kind} is uploaded with a secret key (sk_...), from the brand's server.",
             code="auth.secret_key_required",
         )
 

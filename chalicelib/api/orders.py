@@ -12,9 +12,10 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
-from chalicelib.domain.order import OrderStatus, shopify_order_id
+from chalicelib.domain.order import OrderStatus, PriceRefused, api_item_price, shopify_order_id
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.flows.orders import move_order
+from chalicelib.flows.pricing import list_price
 from chalicelib.flows.views import OrderOut
 from chalicelib.store import orders, snapshots
 from chalicelib.store.webhooks import get_shopify_settings as shopify_settings
@@ -28,11 +29,23 @@ class CustomerIn(RequestModel):
     name: str | None = Field(default=None, max_length=200)
 
 
+class DiscountIn(RequestModel):
+    amount_minor: int = Field(ge=0, le=10**12, description="off the list price, per unit")
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class ItemIn(RequestModel):
     product_id: str = Field(min_length=1, max_length=64)
     snapshot_id: str = Field(min_length=1, max_length=64)
     quantity: int = Field(ge=1, le=10_000)
-    unit_price_minor: int = Field(ge=0, le=10**12)
+    unit_price_minor: int | None = Field(
+        default=None,
+        ge=0,
+        le=10**12,
+        description="required for unpriced products; for priced ones it must equal the list "
+        "price less the discount (or be omitted)",
+    )
+    discount: DiscountIn | None = None
 
 
 class OrderIn(RequestModel):
@@ -42,8 +55,9 @@ class OrderIn(RequestModel):
     items: list[ItemIn] = Field(min_length=1, max_length=orders.MAX_ITEMS)
 
 
-def order_items(brand_id: str, items: list[ItemIn]) -> list[orders.NewItem]:
-    """Each snapshot must be this brand's and of the item's product (422 lists every one)."""
+def order_items(brand_id: str, items: list[ItemIn], currency: str) -> list[orders.NewItem]:
+    """Each snapshot must be this brand's and of the item's product, and each price the list
+    price of its design when the product has one (422 lists every problem)."""
     problems: list[dict[str, Any]] = []
     resolved: list[orders.NewItem] = []
     for n, item in enumerate(items):
@@ -68,13 +82,30 @@ def order_items(brand_id: str, items: list[ItemIn]) -> list[orders.NewItem]:
                 }
             )
             continue
+        discount = item.discount.model_dump() if item.discount else None
+        try:
+            price = api_item_price(
+                list_price(brand_id, snap.spec), currency, item.unit_price_minor, discount
+            )
+        except PriceRefused as exc:
+            problems.append(
+                {
+                    "field": f"items.{n}.unit_price_minor",
+                    "code": exc.code,
+                    "message": exc.message,
+                    "params": exc.details,
+                }
+            )
+            continue
         resolved.append(
             orders.NewItem(
                 item.product_id,
                 item.snapshot_id,
                 snap.spec_hash,
                 item.quantity,
-                item.unit_price_minor,
+                price.unit_price_minor,
+                price.list_price_minor,
+                price.discount,
             )
         )
     if problems:
@@ -96,7 +127,7 @@ def order_items(brand_id: str, items: list[ItemIn]) -> list[orders.NewItem]:
     summary="Create an order whose items are snapshots",
 )
 def create_order(ctx: Ctx, body: OrderIn) -> Reply:
-    items = order_items(ctx.brand_id, body.items)
+    items = order_items(ctx.brand_id, body.items, body.currency)
     order, records = orders.new_order(
         ctx.brand_id,
         currency=body.currency,

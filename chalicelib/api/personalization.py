@@ -9,16 +9,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.api.http import Ctx, RequestModel, json_response, route
 from chalicelib.domain import personalization as p13n
 from chalicelib.domain import zone_layout
 from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.features import ChoiceId, unknown_choices
+from chalicelib.domain.options import MAX_OPTIONS, Option, Price, Variant, price_of
 from chalicelib.domain.side import Side
 from chalicelib.domain.zone import MonogramZone, TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
@@ -37,9 +38,22 @@ def visible_product(ctx: Ctx, product_id: str) -> products.Product:
     return product
 
 
+ShortId = Annotated[str, StringConstraints(max_length=64)]
+OptionChoices = dict[ShortId, ShortId]
+
+
+def options_field() -> Any:
+    return Field(
+        default=None,
+        max_length=MAX_OPTIONS,
+        description="option id → value id; omitted options take their default",
+    )
+
+
 class ValidateIn(RequestModel):
     product_id: str = ProductId
     inputs: dict[str, p13n.ZoneInput] = Field(max_length=p13n.MAX_INPUTS)
+    options: OptionChoices | None = options_field()
 
 
 class ValidateOut(BaseModel):
@@ -50,16 +64,23 @@ class ValidateOut(BaseModel):
     layout: dict[str, dict[str, Any]]
     # per cut zone: connector, how many pieces it yields, the checks run and what they found
     cut: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    options: dict[str, str] | None = Field(
+        default=None, description="the resolved choices (defaults filled, hidden left out)"
+    )
+    price: Price | None = Field(default=None, description="the list price (priced products)")
 
 
 def check_inputs(
-    ctx: Ctx, product: products.Product, inputs: dict[str, p13n.ZoneInput]
+    ctx: Ctx,
+    product: products.Product,
+    inputs: dict[str, p13n.ZoneInput],
+    options: dict[str, str] | None = None,
 ) -> tuple[p13n.Result, dict[str, dict[str, Any]]]:
     """Every rule of the product, plus the manufacturability checks of its cut zones
     (against the product's profile, the laser default otherwise). Returns the result and
     the cut reports by zone. Clipper is imported only when a zone is cut."""
     catalog = BrandCatalog(ctx.brand_id)
-    result = p13n.validate_inputs(product.doc, inputs, catalog)
+    result = p13n.validate_inputs(product.doc, inputs, catalog, options=options)
     cut: dict[str, dict[str, Any]] = {}
     if any(isinstance(z, TextZone) and z.process == "cut" for z in product.doc.zones):
         from chalicelib.scene.cut_checks import check_cut_zones
@@ -83,8 +104,10 @@ def check_inputs(
     rate="validate",
 )
 def validate(ctx: Ctx, body: ValidateIn) -> ValidateOut:
-    result, cut = check_inputs(ctx, visible_product(ctx, body.product_id), body.inputs)
-    return ValidateOut(**result.as_dict(), cut=cut)
+    product = visible_product(ctx, body.product_id)
+    result, cut = check_inputs(ctx, product, body.inputs, body.options)
+    price = price_of(product.doc, result.options or {}, result.normalized_inputs)
+    return ValidateOut(**result.as_dict(), cut=cut, price=price)
 
 
 class NormalizeIn(RequestModel):
@@ -231,8 +254,17 @@ class WidgetConfig(BaseModel):
     height_mm: float
     base_image_asset_id: str | None
     die_line: DieLine | None = None  # the product's outline (previews draw and clip to it)
-    zones: list[Zone]  # each names its side
+    zones: list[Zone]  # each names its side, visible_when (shown for these choices), price_minor
     fonts: list[WidgetFont]
+    options: list[Option] = Field(default_factory=list)  # names, kinds, values, prices, defaults
+    variants: list[Variant] = Field(default_factory=list)  # shop variant per combination
+    currency: str | None = None
+    prices_include_tax: bool = True
+    base_price_minor: int | None = None  # None: the product is not priced by Atelier
+    labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="The brand's wording: {locale: {message key: text}}"
+    )
+    require_proof: bool = False  # "Add to cart" shows the proof and records the confirmation
     # Every side (a product without declared sides has one, "front"), in the order to show them.
     sides: list[Side] = Field(default_factory=list)
 
@@ -282,6 +314,13 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         die_line=doc.die_line,
         zones=[z.model_copy(update={"side": doc.side_of(z).id}) for z in doc.zones],
         fonts=_font_entries(brand_id, font_ids),
+        options=list(doc.options),
+        variants=list(doc.variants),
+        currency=doc.currency,
+        prices_include_tax=doc.prices_include_tax,
+        base_price_minor=doc.base_price_minor,
+        labels=doc.labels,
+        require_proof=doc.require_proof,
         sides=list(doc.all_sides),
     )
 

@@ -9,11 +9,15 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.labels import label_issues
+from chalicelib.domain.model3d import ModelRef, model_issues
+from chalicelib.domain.options import Option, Variant, option_asset_ids
 from chalicelib.domain.side import Side
 from chalicelib.domain.zone import ProductDoc, Zone, omit_when_none, product_issues
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import known_font_ids
+from chalicelib.widget import message_keys
 
 bp = Blueprint(__name__)
 
@@ -29,22 +33,32 @@ class ProductOut(BaseModel):
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
     zones: list[Zone]
+    options: list[Option]
+    variants: list[Variant]
+    currency: str | None = None
+    prices_include_tax: bool = True
+    base_price_minor: int | None = None
     sides: list[Side] | None = None
+    model: ModelRef | None = None
+    labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    require_proof: bool = False
     created_at: datetime
     updated_at: datetime
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("sides",))
+        return omit_when_none(self, handler, ("sides", "model"))
 
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:
-        fields = p.doc.model_dump(exclude={"status", "zones", "sides"})
+        fields = p.doc.model_dump(exclude={"status", "zones", "sides", "options", "variants"})
         return cls(
             product_id=p.product_id,
             version=p.version,
             status=p.status,  # type: ignore[arg-type]  # stored values are only these three
             zones=list(p.doc.zones),
+            options=list(p.doc.options),
+            variants=list(p.doc.variants),
             sides=list(p.doc.sides) if p.doc.sides else None,
             created_at=p.created_at,
             updated_at=p.updated_at,
@@ -64,13 +78,14 @@ class ProductQuery(QueryModel):
 
 
 def check_product(brand_id: str, doc: ProductDoc) -> None:
-    """422 listing every rule the product breaks (zones, sides, fonts, the images)."""
+    """422 listing every rule the product breaks (zones, sides, options, fonts, the images)."""
     issues = product_issues(doc, known_font_ids(brand_id))
+    issues += label_issues(doc.labels, message_keys(), (z.id for z in doc.zones))
     images = [("base_image_asset_id", doc.base_image_asset_id)] + [
         (f"sides[{i}].mockup_asset_id", side.mockup_asset_id)
         for i, side in enumerate(doc.sides or ())
     ]
-    for field, asset_id in images:
+    for field, asset_id in images + option_asset_ids(doc):
         if not asset_id:
             continue
         try:
@@ -84,6 +99,13 @@ def check_product(brand_id: str, doc: ProductDoc) -> None:
                     "params": {"asset_id": asset_id},
                 }
             )
+    if doc.model is not None:
+        try:
+            model = assets.get_ready_model(brand_id, doc.model.asset_id)
+            facts: dict[str, Any] | None = model.facts
+        except AtelierError:
+            facts = None
+        issues += model_issues(doc.model, facts)
     if doc.manufacturing_profile_id:
         try:
             profiles.get_profile(brand_id, doc.manufacturing_profile_id)

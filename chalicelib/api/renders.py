@@ -9,16 +9,22 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel, Field
 
 from chalicelib import aws
-from chalicelib.api.http import Ctx, Reply, RequestModel, route
-from chalicelib.domain.render_options import RENDERER_VERSION, FinalOptions, PreviewOptions
-from chalicelib.errors import Conflict, ServiceUnavailable, ValidationFailed
+from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
+from chalicelib.domain.render_options import (
+    ALL_SIDES,
+    RENDERER_VERSION,
+    FinalOptions,
+    ModelOptions,
+    PreviewOptions,
+)
+from chalicelib.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from chalicelib.flows import renders as jobs
 from chalicelib.flows.views import RenderOut
-from chalicelib.store import brands, renders, snapshots, usage
+from chalicelib.store import brands, products, renders, snapshots, specs, usage
 
 bp = Blueprint(__name__)
 RESULT_URL_SECONDS = 300
@@ -34,8 +40,13 @@ class FinalIn(RequestModel):
     options: FinalOptions | None = None
 
 
+class ModelIn(RequestModel):
+    snapshot_id: str = Field(min_length=1, max_length=64)
+    options: ModelOptions | None = None
+
+
 class RenderIn(RequestModel):
-    kind: Literal["preview", "final"]
+    kind: Literal["preview", "final", "model"]
     snapshot_id: str = Field(min_length=1, max_length=64)
     options: dict[str, Any] | None = None
 
@@ -60,13 +71,48 @@ class ResultOut(FileOut):
     files: list[FileOut]
 
 
+# A shopper's 3D model counts against the same daily quota as the previews the widget asks for.
+QUOTA_OF_KIND = {"preview": "preview", "final": "final", "model": "preview"}
+
+
+def _require_model(brand_id: str, spec_hash: str) -> None:
+    """422 ``render.no_model`` unless the product version of the design has a 3D model."""
+    spec = specs.get_spec(brand_id, spec_hash).spec
+    product = products.get_version(brand_id, str(spec["product_id"]), int(spec["product_version"]))
+    if product.model is None:
+        raise ValidationFailed(
+            "This product has no 3D model; set the product's model first.",
+            code="render.no_model",
+            details={"product_id": spec["product_id"]},
+        )
+
+
+def _require_side(brand_id: str, snapshot: snapshots.Snapshot, side: str) -> None:
+    """422 ``render.unknown_side`` unless the design's product version has this side."""
+    spec = snapshot.spec
+    product = products.get_version(brand_id, str(spec["product_id"]), int(spec["product_version"]))
+    known = [s.id for s in product.all_sides]
+    if side != ALL_SIDES and side not in known:
+        raise ValidationFailed(
+            "The product has no side with this id.",
+            code="render.unknown_side",
+            details={"side": side, "sides": known},
+        )
+
+
 def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
     snapshot = snapshots.get_snapshot(ctx.brand_id, snapshot_id)
+    if kind == "model":
+        _require_model(ctx.brand_id, snapshot.spec_hash)
+    side = getattr(options, "side", None)
+    if side is not None:
+        _require_side(ctx.brand_id, snapshot, side)
     opts = options.model_dump(mode="json")
     key = jobs.cache_key(snapshot.spec_hash, kind, opts, RENDERER_VERSION)
     if jobs.existing_outputs(ctx.brand_id, key, kind, opts) is None:  # cached renders are free
         quotas = brands.get_brand(ctx.brand_id).quotas
-        usage.count_render(ctx.brand_id, kind, usage.quota_for(kind, quotas))
+        counted = QUOTA_OF_KIND[kind]
+        usage.count_render(ctx.brand_id, counted, usage.quota_for(counted, quotas))
     model = renders.new_render(
         ctx.brand_id,
         snapshot_id=snapshot.snapshot_id,
@@ -125,6 +171,22 @@ def create_final(ctx: Ctx, body: FinalIn) -> Reply:
 
 @route(
     bp,
+    "/v1/renders/model",
+    "POST",
+    access="publishable",
+    status=202,
+    body=ModelIn,
+    response=Accepted,
+    idempotent=True,
+    summary="Queue a 3D model render: the design on the product's model as GLB and USDZ",
+    rate="render",
+)
+def create_model(ctx: Ctx, body: ModelIn) -> Reply:
+    return _start(ctx, "model", body.snapshot_id, body.options or ModelOptions())
+
+
+@route(
+    bp,
     "/v1/renders",
     "POST",
     access="secret",
@@ -136,7 +198,12 @@ def create_final(ctx: Ctx, body: FinalIn) -> Reply:
     rate="render",
 )
 def create_render(ctx: Ctx, body: RenderIn) -> Reply:
-    model: type[BaseModel] = PreviewOptions if body.kind == "preview" else FinalOptions
+    kinds: dict[str, type[BaseModel]] = {
+        "preview": PreviewOptions,
+        "final": FinalOptions,
+        "model": ModelOptions,
+    }
+    model = kinds[body.kind]
     from chalicelib.api.http import validate
 
     try:
@@ -174,7 +241,14 @@ def _file(output: dict[str, Any]) -> FileOut:
     summary="Short-lived download URLs of a succeeded render (409 while not ready)",
 )
 def get_result(ctx: Ctx, render_id: str) -> ResultOut:
-    render = renders.get_render(ctx.brand_id, render_id)
+    render = _succeeded(renders.get_render(ctx.brand_id, render_id))
+    files = [_file(o) for o in render.outputs]
+    return ResultOut(**files[0].model_dump(), expires_in=RESULT_URL_SECONDS, files=files)
+
+
+def _succeeded(render: renders.Render) -> renders.Render:
+    """The render if it succeeded; its own error (422) if it failed; 409 while it runs."""
+    render_id = render.render_id
     if render.status == "failed":
         error = render.error or {}
         raise ValidationFailed(
@@ -189,8 +263,42 @@ def get_result(ctx: Ctx, render_id: str) -> ResultOut:
             headers={"Retry-After": "1"},
             details={"status": render.status, "progress": render.progress},
         )
-    files = [_file(o) for o in render.outputs]
-    return ResultOut(**files[0].model_dump(), expires_in=RESULT_URL_SECONDS, files=files)
+    return render
+
+
+class ArQuery(QueryModel):
+    key: str = Field(min_length=1, max_length=200, description="The brand's publishable key")
+
+
+AR_FILES = {name: role for role, name in jobs.MODEL_FILES}
+
+
+@route(
+    bp,
+    "/v1/renders/{render_id}/ar/{name}",
+    "GET",
+    access="public",
+    query=ArQuery,
+    status=302,
+    other_statuses=(401, 404, 409, 422),
+    summary="Redirect to a fresh signed URL of a model render's model.glb or model.usdz",
+)
+def ar_file(ctx: Ctx, render_id: str, name: str, query: ArQuery) -> Response:
+    """The widget's "View in your room" link: AR Quick Look (iOS) and Scene Viewer (Android)
+    open a plain URL long after the page loaded, when a signed result URL has expired, so the
+    link names this route and the URL is signed at click time. The publishable key rides in the
+    query (a link cannot send a header); it is public by design, like the render id it unlocks.
+    """
+    principal = brands.authenticate(f"Bearer {query.key}")
+    render = renders.get_render(principal.brand_id, render_id)
+    role = AR_FILES.get(name)
+    if render.kind != "model" or role is None:
+        raise NotFound("No such file.", code="render.file_not_found")
+    output = next(o for o in _succeeded(render).outputs if o["role"] == role)
+    url = aws.presigned_get(output["key"], RESULT_URL_SECONDS)
+    return Response(
+        body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"}
+    )
 
 
 class UsageDay(BaseModel):

@@ -14,13 +14,21 @@ from pydantic import BaseModel, Field
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.api.http import Ctx, Reply, RequestModel, route
-from chalicelib.api.personalization import check_inputs, visible_product
+from chalicelib.api.personalization import (
+    OptionChoices,
+    check_inputs,
+    options_field,
+    visible_product,
+)
 from chalicelib.domain import personalization as p13n
 from chalicelib.domain import spec as design
-from chalicelib.errors import ValidationFailed
+from chalicelib.domain.options import Price, choice_summary, shop_variant, spec_price
+from chalicelib.domain.zone import ProductDoc
+from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.flows import proofs
 from chalicelib.flows.production import lock_and_announce
 from chalicelib.flows.views import SnapshotOut
-from chalicelib.store import snapshots, specs
+from chalicelib.store import products, snapshots, specs
 
 bp = Blueprint(__name__)
 
@@ -34,20 +42,43 @@ class SpecMetadata(RequestModel):
 class SpecIn(RequestModel):
     product_id: str = Field(min_length=1, max_length=64)
     inputs: dict[str, p13n.ZoneInput] = Field(max_length=p13n.MAX_INPUTS)
+    options: OptionChoices | None = options_field()
     metadata: SpecMetadata | None = None
+
+
+class ChoiceOut(BaseModel):
+    option_id: str
+    option: str  # the option's name
+    value_id: str
+    value: str  # the chosen value's name
 
 
 class SpecOut(BaseModel):
     spec_hash: str
     spec: design.DesignSpec
     created_at: datetime
+    price: Price | None = Field(default=None, description="the list price (priced products)")
+    choices: list[ChoiceOut] = Field(
+        default_factory=list, description="the chosen options by name, in product order"
+    )
+    shop_variant_id: str | None = Field(
+        default=None, description="the shop's variant for these choices, when the product maps one"
+    )
 
     @classmethod
-    def of(cls, s: specs.Spec) -> SpecOut:
+    def of(cls, s: specs.Spec, product: ProductDoc | None = None) -> SpecOut:
+        """The stored spec; with its product version, also its price, choices and variant."""
+        spec = design.DesignSpec.model_validate(s.spec)
+        if product is None:
+            return cls(spec_hash=s.spec_hash, spec=spec, created_at=s.created_at)
+        choices = spec.options or {}
         return cls(
             spec_hash=s.spec_hash,
-            spec=design.DesignSpec.model_validate(s.spec),
+            spec=spec,
             created_at=s.created_at,
+            price=spec_price(product, s.spec),
+            choices=[ChoiceOut(**c) for c in choice_summary(product, choices)],
+            shop_variant_id=shop_variant(product, choices),
         )
 
 
@@ -66,7 +97,7 @@ class SpecOut(BaseModel):
 )
 def create_spec(ctx: Ctx, body: SpecIn) -> Reply:
     product = visible_product(ctx, body.product_id)
-    result, _ = check_inputs(ctx, product, body.inputs)
+    result, _ = check_inputs(ctx, product, body.inputs, body.options)
     if not result.valid:
         raise ValidationFailed(
             "The inputs break the product's rules.",
@@ -79,7 +110,7 @@ def create_spec(ctx: Ctx, body: SpecIn) -> Reply:
     if existing is None:
         metadata = body.metadata.model_dump(exclude_none=True) if body.metadata else {}
         candidate = specs.new_spec(ctx.brand_id, digest, document, metadata)
-        out = SpecOut.of(candidate)
+        out = SpecOut.of(candidate, product.doc)
         try:
             with ctx.atomic(out, 201) as transaction:
                 specs.put_new(transaction, candidate)
@@ -88,7 +119,7 @@ def create_spec(ctx: Ctx, body: SpecIn) -> Reply:
             existing = specs.find_spec(ctx.brand_id, digest)  # a concurrent first write won
             if existing is None:
                 raise
-    return Reply(SpecOut.of(existing), 200)
+    return Reply(SpecOut.of(existing, product.doc), 200)
 
 
 @route(
@@ -100,7 +131,14 @@ def create_spec(ctx: Ctx, body: SpecIn) -> Reply:
     summary="A spec by its hash",
 )
 def get_spec(ctx: Ctx, spec_hash: str) -> SpecOut:
-    return SpecOut.of(specs.get_spec(ctx.brand_id, spec_hash))
+    found = specs.get_spec(ctx.brand_id, spec_hash)
+    try:
+        product = products.get_version(
+            ctx.brand_id, found.spec["product_id"], found.spec["product_version"]
+        )
+    except NotFound:  # a spec kept after its product's history: no price to tell
+        return SpecOut.of(found)
+    return SpecOut.of(found, product)
 
 
 class SpecCheckIn(RequestModel):
@@ -215,3 +253,31 @@ def delete_snapshot(ctx: Ctx, snapshot_id: str) -> None:
 )
 def lock_snapshot(ctx: Ctx, snapshot_id: str) -> Reply:
     return Reply(SnapshotOut.of(lock_and_announce(ctx.brand_id, snapshot_id, ctx.request_id)))
+
+
+class ProofIn(RequestModel):
+    preview_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the preview image bytes shown"
+    )
+    render_id: str | None = Field(
+        default=None, max_length=64, description="The preview render the image came from"
+    )
+    locale: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35
+    )
+
+
+@route(
+    bp,
+    "/v1/snapshots/{snapshot_id}/proof",
+    "POST",
+    access="publishable",
+    body=ProofIn,
+    response=SnapshotOut,
+    summary="Record the shopper's proof confirmation on a draft snapshot (409 once locked)",
+)
+def confirm_proof(ctx: Ctx, snapshot_id: str, body: ProofIn) -> SnapshotOut:
+    snap = proofs.confirm_proof(
+        ctx.brand_id, snapshot_id, body.preview_sha256, body.render_id, body.locale
+    )
+    return SnapshotOut.of(snap)

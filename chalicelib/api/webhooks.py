@@ -31,9 +31,10 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import logs
 from chalicelib.api.http import Ctx, _check_size, parse_json, route, validate
-from chalicelib.domain.order import shopify_order_id
+from chalicelib.domain.order import shop_item_price, shopify_order_id
 from chalicelib.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from chalicelib.flows.orders import move_order
+from chalicelib.flows.pricing import list_price
 from chalicelib.store import orders, snapshots
 from chalicelib.store import webhooks as store
 from chalicelib.store.base import transaction
@@ -310,8 +311,19 @@ def _item(
         raise _Rejected(
             "shopify.spec_hash_mismatch", "The spec hash does not match the snapshot's design."
         )
-    unit = minor_units(line.price, currency)
-    return orders.NewItem(snap.product_id, snap.snapshot_id, snap.spec_hash, line.quantity, unit)
+    price = shop_item_price(
+        list_price(brand_id, snap.spec), currency, minor_units(line.price, currency)
+    )
+    return orders.NewItem(
+        snap.product_id,
+        snap.snapshot_id,
+        snap.spec_hash,
+        line.quantity,
+        price.unit_price_minor,
+        price.list_price_minor,
+        None,
+        price.price_mismatch,
+    )
 
 
 def _properties(raw: list[ShopifyProperty] | dict[str, Any] | None) -> dict[str, str]:

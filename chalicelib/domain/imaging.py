@@ -232,6 +232,9 @@ def _to_srgb(image: Image) -> Image:
     return converted if converted is not None else image
 
 
+to_srgb = _to_srgb  # previews apply it to a mockup PNG that carries a profile
+
+
 def _to_rgb(image: Image) -> Image:
     """RGB, or RGBA when the image has any transparency (alpha band, tRNS, palette alpha)."""
     if image.mode.startswith("I;16") or image.mode in ("I", "F"):

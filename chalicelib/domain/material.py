@@ -59,3 +59,43 @@ def facts(material: str) -> MaterialFacts:
     """The facts of a material of :data:`MATERIALS` (a ``KeyError`` for anything else: the product
     schema refuses unknown materials long before this is asked)."""
     return FACTS[material]
+
+
+EngraveLook = Literal["burn", "etch", "lighten", "frost", "deboss"]
+Texture = Literal["wood", "brushed", "mottled", "grain", "smooth"]
+
+
+@dataclass(frozen=True)
+class MaterialLook:
+    """How a preview draws the material and a laser mark on it (previews only, never files).
+
+    ``texture`` is the procedural surface drawn when the product has no photo. ``engrave``
+    is what the laser does to the surface: ``burn`` darkens (multiplied by ``tone``, deeper in
+    the darker grain), ``etch`` brightens with a brushed highlight (screened with ``tone``),
+    ``lighten`` exposes a lighter layer (slate, anodized aluminium), ``frost`` whitens clear
+    material, ``deboss`` presses the surface in (darker, with shaded edges).
+    """
+
+    texture: Texture
+    engrave: EngraveLook
+    tone: str  # "#RRGGBB"
+
+
+LOOKS: dict[str, MaterialLook] = {
+    "wood_light": MaterialLook("wood", "burn", "#5C3F2A"),
+    "wood_dark": MaterialLook("wood", "burn", "#7A6352"),
+    "slate": MaterialLook("mottled", "lighten", "#A4A8AD"),
+    "brushed_metal": MaterialLook("brushed", "etch", "#F4F6F8"),
+    "anodized_aluminium": MaterialLook("smooth", "lighten", "#D5D9DE"),
+    "gold": MaterialLook("brushed", "etch", "#FFF1C4"),
+    "acrylic": MaterialLook("smooth", "frost", "#F7FAFB"),
+    "glass": MaterialLook("smooth", "frost", "#F4F8F9"),
+    "stone": MaterialLook("mottled", "lighten", "#D6D2CB"),
+    "leather": MaterialLook("grain", "deboss", "#4A2A18"),
+    "paper": MaterialLook("smooth", "burn", "#8A6A4E"),
+}
+
+
+def look(material: str) -> MaterialLook:
+    """The preview look of a material of :data:`MATERIALS`."""
+    return LOOKS[material]

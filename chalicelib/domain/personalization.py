@@ -17,10 +17,12 @@ from chalicelib.domain import placement
 from chalicelib.domain.charsets import charset_issue, resolve_charset
 from chalicelib.domain.color import canonical as canonical_color
 from chalicelib.domain.features import ChoiceId, unknown_choices
+from chalicelib.domain.framing import Framing, framed_pixels, inside_image, outside_by
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.monogram import MonogramLayout, layout_monogram, read_initials
 from chalicelib.domain.monogram import summary as monogram_summary
+from chalicelib.domain.options import Choices, resolve_choices, visible
 from chalicelib.domain.profanity import ProfanityChecker
 from chalicelib.domain.text import (
     NormalizedText,
@@ -30,6 +32,7 @@ from chalicelib.domain.text import (
     normalize_text,
 )
 from chalicelib.domain.zone import (
+    AnyZone,
     ColorZone,
     ImageZone,
     MonogramZone,
@@ -81,6 +84,9 @@ class ZoneInput(StrictModel):
     color: str | None = Field(default=None, max_length=16)
     size: float | None = Field(default=None, gt=0, le=1000, description="font size in mm")
     asset_id: str | None = Field(default=None, max_length=64)
+    framing: Framing | None = Field(
+        default=None, description="image zones: quarter turns, fine angle and crop (0-1)"
+    )
     features: list[ChoiceId] | None = Field(
         default=None, max_length=10, description="ids of the zone's feature_choices"
     )
@@ -118,6 +124,9 @@ class Result:
     shaping: dict[str, Shaping] = field(default_factory=dict)  # per text zone, version 2
     monograms: dict[str, MonogramLayout] = field(default_factory=dict)
     spec_version: int = LATEST_SPEC_VERSION
+    # The resolved option choices (defaults filled, hidden options left out); None when the
+    # product has no options, so its specs stay byte-identical to those made before options.
+    options: dict[str, str] | None = None
 
     @property
     def valid(self) -> bool:
@@ -139,6 +148,7 @@ class Result:
             "warnings": self.warnings,
             "normalized_inputs": self.normalized_inputs,
             "layout": self.layout,
+            **({"options": self.options} if self.options is not None else {}),
         }
 
 
@@ -148,18 +158,35 @@ def validate_inputs(
     catalog: Catalog,
     *,
     spec_version: int = LATEST_SPEC_VERSION,
+    options: Choices | None = None,
 ) -> Result:
-    """Every error and warning for these inputs, the normalized inputs, and the layouts.
+    """Every error and warning for these inputs and option choices, the normalized inputs, the
+    resolved choices and the layouts.
 
     ``spec_version`` picks the layout engine; only tests and tools that reproduce version 1
-    specs pass 1.
+    specs pass 1. A zone hidden by the choices (``visible_when``) takes no input (an input for
+    it is an error: it would silently not be made) and is never required.
     """
     result = Result(spec_version=spec_version)
+    chosen, option_errors = resolve_choices(product.options, options or {})
+    for error in option_errors:
+        result.errors.append({"zone_id": None, **error})
+    if product.options:
+        result.options = chosen
     for zone_id in inputs:
         if product.zone(zone_id) is None:
             result.add(zone_id, "zone.unknown", "This product has no zone with this id.")
     for zone in product.zones:
         given = inputs.get(zone.id)
+        if not (visible(zone.visible_when, chosen) and product.side_of(zone).shown(chosen)):
+            if given is not None and any(getattr(given, f) for f in given.model_fields_set):
+                result.add(
+                    zone.id,
+                    "zone.hidden",
+                    "This zone is hidden by the chosen options; its input would not be made.",
+                    visible_when=_condition_of(product, zone),
+                )
+            continue
         if isinstance(zone, TextZone):
             _text(zone, given, catalog, result)
         elif isinstance(zone, ImageZone):
@@ -169,6 +196,12 @@ def validate_inputs(
         else:
             _color(zone, given, result)
     return result
+
+
+def _condition_of(product: ProductDoc, zone: AnyZone) -> dict[str, Any] | None:
+    """The condition that hides ``zone``: its own, else its side's."""
+    condition = zone.visible_when or product.side_of(zone).visible_when
+    return condition.model_dump() if condition else None
 
 
 def _unexpected(zone_id: str, given: ZoneInput, allowed: set[str], result: Result) -> None:
@@ -400,11 +433,13 @@ def _font(zone_id: str, font_id: str, catalog: Catalog, result: Result) -> Loade
         return None
 
 
-def effective_dpi(zone: ImageZone, image: ImageInfo) -> float:
-    """Pixels per inch once the image is scaled to cover (or fit inside) the zone."""
-    dpi = placement.effective_dpi(
-        image.width_px, image.height_px, zone.width_mm, zone.height_mm, zone.image_fit
-    )
+def effective_dpi(zone: ImageZone, image: ImageInfo, framing: Framing | None = None) -> float:
+    """Pixels per inch once the image (or the framing's crop of it) is scaled to cover (or fit
+    inside) the zone: zooming in on a small part of a photo lowers it."""
+    width, height = image.width_px, image.height_px
+    if framing is not None:
+        width, height = framed_pixels(framing, width, height)
+    dpi = placement.effective_dpi(width, height, zone.width_mm, zone.height_mm, zone.image_fit)
     return round(dpi, 2)
 
 
@@ -413,7 +448,7 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
         if zone.required:
             result.add(zone.id, "zone.required", "This zone needs an image.")
         return
-    _unexpected(zone.id, given, {"asset_id"}, result)
+    _unexpected(zone.id, given, {"asset_id", "framing"}, result)
     try:
         image = catalog.image(given.asset_id)
     except AtelierError:
@@ -448,7 +483,8 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
             pixels=image.width_px * image.height_px,
             max=zone.max_pixels,
         )
-    dpi = effective_dpi(zone, image)
+    framing = _framing(zone, given, image, result)
+    dpi = effective_dpi(zone, image, framing)
     if dpi < zone.min_dpi:
         result.add(
             zone.id,
@@ -459,7 +495,29 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
             min_dpi=zone.min_dpi,
         )
     result.normalized_inputs[zone.id] = {"asset_id": given.asset_id, "effective_dpi": dpi}
+    if framing is not None:
+        result.normalized_inputs[zone.id]["framing"] = framing.model_dump()
     result.images[zone.id] = image
+
+
+def _framing(zone: ImageZone, given: ZoneInput, image: ImageInfo, result: Result) -> Framing | None:
+    """The shopper's framing when it lies on the photo; errors otherwise (None then)."""
+    framing = given.framing
+    if framing is None:
+        return None
+    if result.spec_version < 2:
+        result.add(zone.id, "zone.unexpected_input", "Framing needs spec version 2.",
+                   fields=["framing"])  # fmt: skip
+        return None
+    if not inside_image(framing, image.width_px, image.height_px):
+        result.add(
+            zone.id,
+            "image.crop_outside",
+            "The crop reaches past the photo's edge once turned; move or shrink it.",
+            outside_px=round(outside_by(framing, image.width_px, image.height_px), 2),
+        )
+        return None
+    return framing
 
 
 def _color(zone: ColorZone, given: ZoneInput | None, result: Result) -> None:

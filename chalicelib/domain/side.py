@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.dieline import DieLine
+from chalicelib.domain.options import Choices, Condition, condition_issues, visible
 
 if TYPE_CHECKING:
     from chalicelib.domain.zone import ProductDoc
@@ -55,6 +56,12 @@ class Side(BaseModel):
     mockup_asset_id: str | None = Field(default=None, max_length=64)
     mockup_corners: list[Corner] | None = Field(default=None, min_length=4, max_length=4)
     flip: Flip = "none"
+    # Shown only for some option choices (a back engraving the shopper pays for): a hidden
+    # side's zones take no input and the side makes no file.
+    visible_when: Condition | None = None
+
+    def shown(self, choices: Choices | None) -> bool:
+        return visible(self.visible_when, choices or {})
 
 
 def implicit_side(
@@ -91,6 +98,15 @@ def side_issues(doc: ProductDoc) -> list[dict[str, Any]]:
                 )
             )
         seen.add(side.id)
+        if side.id == "all":
+            issues.append(
+                _issue(
+                    f"sides[{i}].id",
+                    "side.reserved_id",
+                    'The side id "all" is reserved: it asks a preview for every side.',
+                    side_id=side.id,
+                )
+            )
     if declared and doc.die_line is not None:
         issues.append(
             _issue(
@@ -99,6 +115,8 @@ def side_issues(doc: ProductDoc) -> list[dict[str, Any]]:
                 "A product with sides gives each side its own die line; remove the product's.",
             )
         )
+    for i, side in enumerate(declared):
+        issues += condition_issues(f"sides[{i}].visible_when", side.visible_when, doc.options)
     known = {side.id for side in doc.all_sides}
     for i, zone in enumerate(doc.zones):
         if zone.side is not None and zone.side not in known:

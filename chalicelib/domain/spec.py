@@ -10,7 +10,9 @@ Version 1 (cmap + pair kerning) is kept for good: locked snapshots and old draft
 it. Version 2 shapes with HarfBuzz and records, per text zone, the paragraph direction, the
 OpenType feature switches and, per line, every shaped run (characters, script, direction,
 language, font id + sha256), so production can prove it shapes the same runs again. Later
-additions to version 2 are new optional fields, not a version 3.
+additions to version 2 are new optional fields, not a version 3: ``options`` (the product's
+option choices, resolved: defaults filled, hidden options left out) is present exactly when the
+product has options, so specs of products without options keep their bytes and hashes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
+from chalicelib.domain.framing import Framing
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.monogram import MonogramLayout
@@ -130,7 +133,16 @@ class ImageZoneSpec(StrictModel):
     kind: Literal["image"]
     asset_id: str = Field(min_length=1, max_length=64)
     sha256: Sha256
-    effective_dpi: Annotated[float, Field(ge=0)]
+    effective_dpi: Annotated[float, Field(ge=0)]  # with the framing's crop, when there is one
+    framing: Framing | None = None  # version 2: the shopper's turn, angle and crop
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_framing(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Serialized exactly as stored: no ``framing: null`` on photos placed as uploaded."""
+        data: dict[str, Any] = handler(self)
+        if data.get("framing", 0) is None:
+            del data["framing"]
+        return data
 
 
 class ColorZoneSpec(StrictModel):
@@ -172,6 +184,9 @@ class DesignSpec(StrictModel):
     product_id: str = Field(min_length=1, max_length=64)
     product_version: int = Field(ge=1)
     zones: dict[Slug, ZoneSpec]
+    # Version 2 only: option id → chosen value id. Absent (never null) for products without
+    # options, so their specs serialize exactly as before options existed.
+    options: dict[Slug, Slug] | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _shaping_matches_version(self) -> DesignSpec:
@@ -185,6 +200,10 @@ class DesignSpec(StrictModel):
                 )
             if isinstance(zone, TextZoneSpec) and zone.path is not None and self.spec_version < 2:
                 raise ValueError(f"zone {zone_id}: text on a path needs spec version 2")
+            if isinstance(zone, ImageZoneSpec) and zone.framing and self.spec_version < 2:
+                raise ValueError(f"zone {zone_id}: framing a photo needs spec version 2")
+        if self.options is not None and self.spec_version < 2:
+            raise ValueError("options need spec version 2")
         return self
 
 
@@ -231,6 +250,8 @@ def build_spec(
                 "sha256": result.images[zone_id].sha256,
                 "effective_dpi": given["effective_dpi"],
             }
+            if "framing" in given:
+                zones[zone_id]["framing"] = given["framing"]
         else:
             zones[zone_id] = {"kind": "color", "color": given["color"]}
     spec = {
@@ -239,6 +260,8 @@ def build_spec(
         "product_version": product_version,
         "zones": zones,
     }
+    if result.options is not None:
+        spec["options"] = dict(sorted(result.options.items()))
     DesignSpec.model_validate(spec)  # what we publish must pass our own schema
     return spec
 

@@ -12,19 +12,34 @@ import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
     model_serializer,
 )
 
+from chalicelib.domain.base import HexColor as HexColor
+from chalicelib.domain.base import Name as Name
+from chalicelib.domain.base import Slug as Slug
+from chalicelib.domain.base import StrictModel as StrictModel
+from chalicelib.domain.base import issue as _issue
 from chalicelib.domain.charsets import CHARSETS
-from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.labels import Labels
+from chalicelib.domain.material import Material
+from chalicelib.domain.model3d import ModelRef
+from chalicelib.domain.options import (
+    MAX_OPTIONS,
+    MAX_VARIANTS,
+    Condition,
+    Currency,
+    Option,
+    PriceMinor,
+    Variant,
+    option_issues,
+)
 from chalicelib.domain.side import MAX_SIDES, Side, SideId, implicit_side, side_issues
 from chalicelib.fonts import DEFAULT_FONT_ID, EMOJI_FONT_ID
 
@@ -34,32 +49,32 @@ MAX_IMAGE_PIXELS = 50_000_000
 _EDGE_TOLERANCE_MM = 1e-6
 
 
-class StrictModel(BaseModel):
-    """Strict types (no "5" for 5) and no unknown fields: a typo is an error, not a no-op."""
-
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-HexColor = Annotated[str, StringConstraints(pattern=HEX_COLOR_PATTERN), AfterValidator(canonical)]
 Mm = Annotated[float, Field(ge=0, le=5000)]
 PositiveMm = Annotated[float, Field(gt=0, le=5000)]
 FontSize = Annotated[float, Field(gt=0, le=1000)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Process = Literal["print", "engrave", "cut"]
 Language = Literal["en", "fr"]
 ImageFormat = Literal["png", "jpeg", "webp"]
 
 
 def omit_when_none(
-    model: BaseModel, handler: SerializerFunctionWrapHandler, fields: tuple[str, ...]
+    model: BaseModel,
+    handler: SerializerFunctionWrapHandler,
+    fields: tuple[str, ...],
+    unused: dict[str, Any] | None = None,
 ) -> Any:
-    """The model's dump without ``fields`` that are None: fields added after products were
-    stored (a zone's side, a product's sides) leave the documents of products that do not use
-    them exactly as they were, byte for byte."""
+    """The model's dump without ``fields`` that are None (and without ``unused`` fields that
+    hold their default): fields added after products were stored (a zone's side, a product's
+    sides, options and prices) leave the documents of products that do not use them exactly as
+    they were, byte for byte."""
     out = handler(model)
+    if not isinstance(out, dict):
+        return out
     for name in fields:
-        if isinstance(out, dict) and out.get(name, 0) is None:
+        if out.get(name, 0) is None:
+            del out[name]
+    for name, default in (unused or {}).items():
+        if name in out and out[name] == default:
             del out[name]
     return out
 
@@ -80,13 +95,15 @@ class ZoneBase(StrictModel):
     width_mm: PositiveMm
     height_mm: PositiveMm
     rotation_deg: float = Field(default=0.0, ge=-360, le=360)
-    required: bool = False
+    required: bool = False  # only while visible
     process: Process = "print"
+    visible_when: Condition | None = None  # shown only for these option choices (options.py)
+    price_minor: PriceMinor = 0  # added to the list price when the zone has content
     side: SideId | None = None  # the side the zone is on; None: the product's first side
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("side",))
+        return omit_when_none(self, handler, ("side", "visible_when"), {"price_minor": 0})
 
 
 class RingOptions(StrictModel):
@@ -244,6 +261,9 @@ Zone = Annotated[TextZone | ImageZone | ColorZone | MonogramZone, Field(discrimi
 AnyZone = TextZone | ImageZone | ColorZone | MonogramZone
 
 
+_UNUSED_MERCH: dict[str, Any] = {"options": [], "variants": [], "prices_include_tax": True}
+
+
 class ProductDoc(StrictModel):
     """Everything a brand sets on a product (the server adds id, version, timestamps)."""
 
@@ -255,14 +275,30 @@ class ProductDoc(StrictModel):
     base_image_asset_id: str | None = Field(default=None, max_length=64)
     manufacturing_profile_id: str | None = Field(default=None, max_length=64)
     die_line: DieLine | None = None  # the product's own outline, cut in every pack
+    material: Material | None = None  # previews draw marks as they look on it (None: flat ink)
     zones: list[Zone] = Field(default_factory=list, max_length=MAX_ZONES)
+    # Merchandise (chalicelib/domain/options.py): choices, their shop variants, the list price.
+    options: list[Option] = Field(default_factory=list, max_length=MAX_OPTIONS)
+    variants: list[Variant] = Field(default_factory=list, max_length=MAX_VARIANTS)
+    currency: Currency | None = None  # ISO 4217; required once any price is set
+    prices_include_tax: bool = True
+    base_price_minor: PriceMinor | None = None  # None: unpriced, orders take the caller's price
     # Front, back, inside...: each its own artboard, die line and mockup (domain/side.py).
     # None: one implicit side from width_mm/height_mm/die_line/base_image_asset_id.
     sides: list[Side] | None = Field(default=None, min_length=1, max_length=MAX_SIDES)
+    model: ModelRef | None = None  # a .glb whose material shows the artboard (3D / AR previews)
+    # The widget: the brand's wording per locale; "Add to cart" asks for a proof first.
+    labels: Labels = Field(default_factory=dict)
+    require_proof: bool = False
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("sides",))
+        return omit_when_none(
+            self,
+            handler,
+            ("sides", "material", "model", "currency", "base_price_minor"),
+            {**_UNUSED_MERCH, "labels": {}, "require_proof": False},
+        )
 
     def zone(self, zone_id: str) -> AnyZone | None:
         return next((z for z in self.zones if z.id == zone_id), None)
@@ -288,10 +324,6 @@ class ProductDoc(StrictModel):
     def zones_on(self, side_id: str) -> list[AnyZone]:
         """The zones of one side, in product order."""
         return [z for z in self.zones if self.side_of(z).id == side_id]
-
-
-def _issue(field: str, code: str, message: str, **params: Any) -> dict[str, Any]:
-    return {"field": field, "code": code, "message": message, "params": params}
 
 
 def rotated_bounds(zone: ZoneBase) -> tuple[float, float, float, float]:
@@ -341,6 +373,7 @@ def product_issues(doc: ProductDoc, known_fonts: set[str]) -> list[dict[str, Any
                     zone_id=zone.id,
                 )
             )
+    issues += option_issues(doc)
     issues += side_issues(doc)
     for i, side in enumerate(doc.all_sides):
         if side.die_line is not None:

@@ -18,7 +18,9 @@ from chalicelib.flows.events import render_finished
 from chalicelib.store import renders
 from chalicelib.store.models import RenderModel
 
-QUEUE_OF_KIND = {"preview": "render-preview", "final": "render-final"}
+# Model renders (texture bake + GLB + USDZ) weigh like finals: they share the final queue.
+QUEUE_OF_KIND = {"preview": "render-preview", "final": "render-final", "model": "render-final"}
+MODEL_FILES = [("model", "model.glb"), ("ar", "model.usdz")]
 
 
 class RenderMessage(BaseModel):
@@ -45,6 +47,8 @@ def expected_files(kind: str, options: dict[str, Any]) -> list[tuple[str, str]]:
     if kind == "preview":
         fmt = PreviewOptions.model_validate(options).format
         return [("image", f"preview.{'jpg' if fmt == 'jpeg' else fmt}")]
+    if kind == "model":
+        return list(MODEL_FILES)
     return [("image", "final.png"), ("pdf", "final.pdf")]
 
 

@@ -21,6 +21,11 @@ from chalicelib.store import orders, packs, renders, snapshots
 PACK_URL_SECONDS = 900
 
 
+class Discount(BaseModel):
+    amount_minor: int = Field(ge=0, le=10**12)
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class ItemOut(BaseModel):
     item_id: str
     line: int
@@ -31,6 +36,14 @@ class ItemOut(BaseModel):
     unit_price_minor: int
     render_id: str | None
     pack_id: str | None
+    list_price_minor: int | None = Field(
+        default=None, description="the product's list price for this design (priced products)"
+    )
+    discount: Discount | None = Field(default=None, description="an explicit discount per unit")
+    price_mismatch: bool = Field(
+        default=False,
+        description="the shop's price (Shopify orders) differs from the list price or currency",
+    )
 
 
 class OrderOut(BaseModel):
@@ -80,6 +93,10 @@ class SnapshotOut(BaseModel):
     locked: bool
     locked_at: datetime | None
     assets: dict[str, Any]
+    proof: dict[str, Any] | None = Field(
+        default=None,
+        description="The shopper's proof confirmation: confirmed_at, preview_sha256, render_id",
+    )
     created_at: datetime
 
     @classmethod
@@ -93,6 +110,7 @@ class SnapshotOut(BaseModel):
             locked=s.locked,
             locked_at=s.locked_at,
             assets=s.assets,
+            proof=s.proof,
             created_at=s.created_at,
         )
 
@@ -101,7 +119,7 @@ class RenderOut(BaseModel):
     render_id: str
     snapshot_id: str
     spec_hash: str
-    kind: Literal["preview", "final"]
+    kind: Literal["preview", "final", "model"]
     options: dict[str, Any]
     status: Literal["queued", "running", "succeeded", "failed"]
     attempts: int

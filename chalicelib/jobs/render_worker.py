@@ -11,8 +11,13 @@ import time
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.domain.render_options import FinalOptions, PreviewOptions
-from chalicelib.flows.design import load_design
+from chalicelib.domain.render_options import (
+    ALL_SIDES,
+    FinalOptions,
+    ModelOptions,
+    PreviewOptions,
+)
+from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.failures import is_retryable
@@ -20,7 +25,7 @@ from chalicelib.resources import PREVIEW_EXPIRY
 from chalicelib.store import assets, renders
 from chalicelib.store.models import RenderModel
 
-TIME_LIMIT_S = {"preview": 20.0, "final": 100.0}
+TIME_LIMIT_S = {"preview": 20.0, "final": 100.0, "model": 100.0}
 _EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/webp": "webp",
@@ -51,6 +56,18 @@ class BrandSceneResources:
                 f"font {font_id} changed since the design was made", code="render.font_missing"
             )
         return font
+
+    def model(self, asset_id: str) -> tuple[bytes, dict[str, Any]]:
+        """The product's verified .glb and its facts (``render.no_model`` once it is gone)."""
+        from chalicelib.scene.model import RenderError
+
+        try:
+            facts = assets.get_ready_model(self.brand_id, asset_id).facts
+            return assets.model_bytes(self.brand_id, asset_id), facts
+        except Exception as exc:
+            if is_retryable(exc):
+                raise
+            raise RenderError(f"model {asset_id} is not available", code="render.no_model") from exc
 
     def base_image(self, asset_id: str) -> bytes:
         return assets.image_bytes(self.brand_id, asset_id)
@@ -83,7 +100,7 @@ def produce(model: RenderModel) -> tuple[list[dict[str, Any]], bool]:
     outputs = _render(model)
     renders.set_progress(model, 80)
     return [
-        _upload(prefix, role, name, out, preview=model.kind == "preview")
+        _upload(prefix, role, name, out, preview=model.kind in ("preview", "model"))
         for (role, name), out in zip(expected, outputs, strict=True)
     ], False
 
@@ -96,9 +113,16 @@ def _render(model: RenderModel) -> list[Any]:
     deadline = time.monotonic() + TIME_LIMIT_S[model.kind]
     design = load_design(model.brand_id, model.spec_hash)
     resources = BrandSceneResources(model.brand_id)
-    scene = build_scene(design.spec, design.product, resources, mockup=model.kind == "preview")
+    side = dict(model.options).get("side")
+    if model.kind == "preview" and side == ALL_SIDES:
+        return [_contact_sheet(design, resources, model, deadline)]
+    scene = build_scene(
+        design.spec, design.product, resources, mockup=model.kind == "preview", side=side
+    )
     renders.set_progress(model, 30)
     rasterizer = default_rasterizer()
+    if model.kind == "model":
+        return _render_model(design.product, scene, resources, model, rasterizer, deadline)
     if model.kind == "preview":
         options = PreviewOptions.model_validate(dict(model.options))
         return [render_preview(scene, options, rasterizer, deadline=deadline)]
@@ -106,9 +130,46 @@ def _render(model: RenderModel) -> list[Any]:
     return list(render_final(scene, final, rasterizer, deadline=deadline))
 
 
+def _contact_sheet(
+    design: Design, resources: BrandSceneResources, model: RenderModel, deadline: float
+) -> Any:
+    """Every side the design's choices show, each as its own preview, labelled, on one image."""
+    from chalicelib.scene.build import side_scenes
+    from chalicelib.scene.contact_sheet import contact_sheet
+    from chalicelib.scene.raster import default_rasterizer
+
+    scenes = side_scenes(design.spec, design.product, resources, mockup=True)
+    names = {side.id: side.name for side in design.product.all_sides}
+    renders.set_progress(model, 30)
+    options = PreviewOptions.model_validate(dict(model.options))
+    return contact_sheet(
+        scenes, [names[s.side_id] for s in scenes], options, default_rasterizer(), deadline=deadline
+    )
+
+
+def _render_model(
+    product: Any,
+    scene: Any,
+    resources: BrandSceneResources,
+    model: RenderModel,
+    rasterizer: Any,
+    deadline: float,
+) -> list[Any]:
+    from chalicelib.scene.model import RenderError
+    from chalicelib.scene.model3d import render_model
+
+    if product.model is None:
+        raise RenderError("The product has no 3D model.", code="render.no_model")
+    glb, facts = resources.model(product.model.asset_id)
+    options = ModelOptions.model_validate(dict(model.options))
+    return render_model(
+        scene, product, product.model, facts, glb, options, rasterizer, deadline=deadline
+    )
+
+
 def _upload(prefix: str, role: str, name: str, out: Any, *, preview: bool) -> dict[str, Any]:
     key = f"{prefix}/{name}"
-    # Previews are a cache: the tag puts them under the bucket's expiry lifecycle rule.
+    # Previews and 3D models are a cache: the tag puts them under the bucket's expiry rule.
     tagging = {"Tagging": PREVIEW_EXPIRY.tagging} if preview else {}
     aws.s3().put_object(
         Bucket=aws.assets_bucket(),

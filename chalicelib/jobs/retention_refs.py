@@ -245,17 +245,28 @@ def recent_spec_assets(brand_id: str, policy: Policy, summary: Summary) -> set[s
 
 
 def product_assets(brand_id: str, policy: Policy, summary: Summary) -> set[str]:
-    """Base images of every product version (a render may draw any version's mockup)."""
+    """Images and 3D models every product version names (a render may draw any version)."""
     refs: set[str] = set()
     size = policy.page_size
     versions = paged(ProductVersionModel, brand_id, ["version_key", "document"], summary, size)
     current = paged(ProductModel, brand_id, ["product_id", "document"], summary, size)
     documents = [v.document for v in versions] + [p.document for p in current]
     for document in documents:
-        base = (document or {}).get("base_image_asset_id")
-        if base:
-            refs.add(str(base))
+        refs |= product_document_refs(dict(document or {}))
     return refs
+
+
+def product_document_refs(document: dict[str, Any]) -> set[str]:
+    """Every upload a stored product document names: the base image, the 3D model a model
+    render retextures, and per option value its swatch image and mockup. Read from the raw
+    stored JSON (old versions included, whatever fields they had); a new place a product names
+    an asset (sides' mockups…) is added here."""
+    model = document.get("model") or {}
+    found: list[Any] = [document.get("base_image_asset_id"), model.get("asset_id")]
+    for option in document.get("options") or []:
+        for value in option.get("values") or []:
+            found += [value.get("swatch_asset_id"), value.get("mockup_asset_id")]
+    return {str(ref) for ref in found if ref}
 
 
 # --- S3 -------------------------------------------------------------------------------------

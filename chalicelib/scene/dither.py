@@ -24,38 +24,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from chalicelib.domain.photo_engraving import DITHER_METHODS, DitherMethod
+
 Grey = npt.NDArray[np.float64]
+Method = DitherMethod
+METHODS = DITHER_METHODS
 Bits = npt.NDArray[np.bool_]
 
 # Grey steps of the integer arithmetic: 0 is black, LEVELS is white (255 × 256, so an 8-bit
 # grey is exact and the floor of each received error costs under 1/65 000 of a grey step).
 LEVELS = 255 * 256
-
-Method = Literal[
-    "threshold",
-    "bayer4",
-    "bayer8",
-    "floyd_steinberg",
-    "jarvis",
-    "stucki",
-    "atkinson",
-    "halftone",
-]
-METHODS: tuple[Method, ...] = (
-    "threshold",
-    "bayer4",
-    "bayer8",
-    "floyd_steinberg",
-    "jarvis",
-    "stucki",
-    "atkinson",
-    "halftone",
-)
 
 
 @dataclass(frozen=True)

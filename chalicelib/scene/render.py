@@ -108,15 +108,33 @@ def render_preview(
 ) -> Output:
     """The shopper's preview, on white unless a transparent PNG is asked for."""
     options = options or PreviewOptions()
+    rasterizer = rasterizer or default_rasterizer()
+    if scene.material is not None or (scene.base_image and scene.mockup_corners):
+        return _material_preview(scene, options, rasterizer, deadline)
     width, height = preview_size(scene, options.long_side_px)
     check_pixels(width, height)
     check_deadline(deadline, "start")
     background = None if options.transparent else _WHITE
-    image = (rasterizer or default_rasterizer()).render_scene(
-        scene, width, height, bleed_mm=0.0, background=background
-    )
+    image = rasterizer.render_scene(scene, width, height, bleed_mm=0.0, background=background)
     if not options.transparent:  # drawn on a full white rect: alpha is 255 everywhere
         image = image.convert("RGB")
+    check_deadline(deadline, "raster")
+    data = encode(
+        image, options.format, transparent=options.transparent, compress_level=PREVIEW_PNG_LEVEL
+    )
+    return _output(data, options.format, width, height)
+
+
+def _material_preview(
+    scene: Scene, options: PreviewOptions, rasterizer: Rasterizer, deadline: float | None
+) -> Output:
+    """The design as it looks on the product's material and/or its angled mockup photo."""
+    from chalicelib.scene.material_look import preview_image, preview_pixels
+
+    width, height = preview_pixels(scene, options.long_side_px)
+    check_pixels(width, height)
+    check_deadline(deadline, "start")
+    image = preview_image(scene, (width, height), rasterizer, transparent=options.transparent)
     check_deadline(deadline, "raster")
     data = encode(
         image, options.format, transparent=options.transparent, compress_level=PREVIEW_PNG_LEVEL

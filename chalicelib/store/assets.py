@@ -31,23 +31,29 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import aws, fonts, logs
-from chalicelib.domain import imaging
+from chalicelib.domain import gltf, imaging
 from chalicelib.errors import AtelierError, Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from chalicelib.store.base import utcnow
 from chalicelib.store.models import AssetModel
 
 log = logs.get_logger("atelier.assets")
 
-AssetKind = Literal["image", "font"]
+AssetKind = Literal["image", "font", "model"]
 AssetStatus = Literal["pending", "ready", "failed"]
 INVALID_FONT = "asset.invalid_font"  # any font parsing failure of an upload: 422, asset failed
 
 UPLOAD_EXPIRES_S = 300
-MAX_BYTES: dict[str, int] = {"image": imaging.MAX_IMAGE_BYTES, "font": fonts.MAX_FONT_BYTES}
+MAX_BYTES: dict[str, int] = {
+    "image": imaging.MAX_IMAGE_BYTES,
+    "font": fonts.MAX_FONT_BYTES,
+    "model": gltf.MAX_MODEL_BYTES,
+}
 CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "image": ("image/png", "image/jpeg", "image/webp"),
     "font": ("font/ttf", "font/otf", "application/octet-stream", "application/font-sfnt"),
+    "model": ("model/gltf-binary",),
 }
+_STORED_DIR = {"image": "assets", "font": "fonts", "model": "models"}
 _ASSET_ID_RE = re.compile(r"^ast_[0-9a-f]{16}$")
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _S3_MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -91,7 +97,7 @@ class UploadInstructions:
 
 
 def _asset(m: AssetModel) -> Asset:
-    kind: AssetKind = "font" if m.kind == "font" else "image"
+    kind: AssetKind = "font" if m.kind == "font" else "model" if m.kind == "model" else "image"
     status: AssetStatus = (
         "ready" if m.status == "ready" else "failed" if m.status == "failed" else "pending"
     )
@@ -182,7 +188,9 @@ def _check_declared(
 ) -> str:
     if kind not in MAX_BYTES:
         raise ValidationFailed(
-            "kind must be 'image' or 'font'.", code="asset.invalid_kind", details={"kind": kind}
+            "kind must be 'image', 'font' or 'model'.",
+            code="asset.invalid_kind",
+            details={"kind": kind},
         )
     ctype = content_type.split(";", 1)[0].strip().lower()
     if ctype not in CONTENT_TYPES[kind]:
@@ -296,10 +304,13 @@ def _too_large(size: int, limit: int) -> ValidationFailed:
 
 def _verify(model: AssetModel, data: bytes) -> tuple[dict[str, Any], bytes, str, str]:
     """(facts, bytes to store, stored key, content type); raises ValidationFailed subclasses."""
-    base = f"{model.brand_id}/{'fonts' if model.kind == 'font' else 'assets'}/{model.asset_id}"
+    base = f"{model.brand_id}/{_STORED_DIR[str(model.kind)]}/{model.asset_id}"
     if model.kind == "image":
         image_facts, png = imaging.verify_image_bytes(data, max_bytes=MAX_BYTES["image"])
         return image_facts.to_dict(), png, f"{base}.png", "image/png"
+    if model.kind == "model":  # stored as uploaded: the render keeps its meshes byte for byte
+        facts = gltf.verify_model_bytes(data, max_bytes=MAX_BYTES["model"]).to_dict()
+        return facts, data, f"{base}.glb", "model/gltf-binary"
     try:
         font = fonts.verify_font_bytes(data, max_bytes=MAX_BYTES["font"])
     except fonts.FontInvalid as exc:
@@ -408,6 +419,24 @@ def get_ready_image(brand_id: str, asset_id: str) -> Asset:
 def image_bytes(brand_id: str, asset_id: str) -> bytes:
     """The re-encoded PNG of a ready image of this brand (what renderers draw)."""
     model = _ready_image(brand_id, asset_id)
+    return _read_stored(str(model.stored_key), str(model.facts["sha256"]))
+
+
+def _ready_model(brand_id: str, asset_id: str) -> AssetModel:
+    model = _find(brand_id, asset_id)
+    if model is None or model.kind != "model" or model.status != "ready" or not model.stored_key:
+        raise NotFound("No such model.", code="asset.not_found")
+    return model
+
+
+def get_ready_model(brand_id: str, asset_id: str) -> Asset:
+    """The brand's verified 3D model, or 404 like any missing or foreign asset."""
+    return _asset(_ready_model(brand_id, asset_id))
+
+
+def model_bytes(brand_id: str, asset_id: str) -> bytes:
+    """The verified .glb of a ready model of this brand (what the ``model`` render retextures)."""
+    model = _ready_model(brand_id, asset_id)
     return _read_stored(str(model.stored_key), str(model.facts["sha256"]))
 
 

@@ -171,6 +171,8 @@ class SnapshotModel(Model):
     locked = BooleanAttribute(default=False)
     locked_at = UTCDateTimeAttribute(null=True)
     assets = JSONAttribute(default=dict)
+    # the shopper's proof confirmation: {confirmed_at, preview_sha256, render_id, locale}
+    proof = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
     updated_at = UTCDateTimeAttribute(default_for_new=utcnow)
 
@@ -312,6 +314,12 @@ class OrderItemModel(Model):
     spec_hash = UnicodeAttribute()
     quantity = NumberAttribute()
     unit_price_minor = NumberAttribute()
+    # The product's list price when it has one (absent on items of unpriced products and on
+    # items made before prices), an explicit discount, and a shop price that differed from it.
+    list_price_minor = NumberAttribute(null=True)
+    discount_minor = NumberAttribute(null=True)
+    discount_reason = UnicodeAttribute(null=True)
+    price_mismatch = BooleanAttribute(null=True)
     render_id = UnicodeAttribute(null=True)
     pack_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)

@@ -33,6 +33,9 @@ class Item:
     unit_price_minor: int
     render_id: str | None
     pack_id: str | None
+    list_price_minor: int | None = None
+    discount: dict[str, Any] | None = None  # {"amount_minor", "reason"}
+    price_mismatch: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,16 @@ class NewItem:
     spec_hash: str
     quantity: int
     unit_price_minor: int
+    list_price_minor: int | None = None
+    discount: dict[str, Any] | None = None
+    price_mismatch: bool = False
 
 
 def _item(m: OrderItemModel) -> Item:
     line = int(m.item_key.rsplit("#", 1)[1])
+    discount = None
+    if m.discount_minor is not None:
+        discount = {"amount_minor": int(m.discount_minor), "reason": m.discount_reason or ""}
     return Item(
         m.item_id,
         line,
@@ -74,6 +83,9 @@ def _item(m: OrderItemModel) -> Item:
         int(m.unit_price_minor),
         m.render_id,
         m.pack_id,
+        int(m.list_price_minor) if m.list_price_minor is not None else None,
+        discount,
+        bool(m.price_mismatch),
     )
 
 
@@ -145,6 +157,10 @@ def new_order(
             spec_hash=i.spec_hash,
             quantity=i.quantity,
             unit_price_minor=i.unit_price_minor,
+            list_price_minor=i.list_price_minor,
+            discount_minor=i.discount["amount_minor"] if i.discount else None,
+            discount_reason=i.discount["reason"] if i.discount else None,
+            price_mismatch=True if i.price_mismatch else None,
             created_at=now,
         )
         for n, i in enumerate(items, start=1)

@@ -19,6 +19,8 @@
   var MAX_RETRIES = 4;
   var PREVIEW_TIMEOUT_MS = 60000;
   var counter = 0;
+  // {locale: {dir, messages}}: the API fills this in from chalicelib/widget/messages/*.json
+  var CATALOGS = /*ATELIER_CATALOGS*/{};
 
   // --- small helpers --------------------------------------------------------------------------
 
@@ -289,7 +291,8 @@
     field.file = el("input", { id: id, type: "file", accept: zone.formats.map(function (f) { return types[f]; }).join(","),
       "aria-describedby": id + "-note " + id + "-error",
       onchange: function () { if (field.file.files[0]) self.upload(zone, field, field.file.files[0]); } });
-    return [this.label(zone, id), field.file, field.note];
+    field.frameBox = el("div", { "class": "atelier-framing", hidden: true });
+    return [this.label(zone, id), field.file, field.note, field.frameBox];
   };
 
   /** The asset flow: create (a presigned POST policy bound to this zone's limits) → POST the
@@ -317,6 +320,7 @@
         if (asset.status !== "ready") throw new ApiError(422, asset.error || { message: "The image was not accepted." });
         self.assets[zone.id] = asset.asset_id;
         field.note.textContent = self.dpiNote(zone, asset.facts);
+        self.startFraming(zone, field, file, asset.facts);
         self.schedule(0);
       })
       .catch(function (err) {
@@ -354,6 +358,8 @@
         inputs[zone.id] = { color: color.value };
       } else if (zone.kind === "image" && self.assets[zone.id]) {
         inputs[zone.id] = { asset_id: self.assets[zone.id] };
+        var framing = field.framer && field.framer.value();
+        if (framing) inputs[zone.id].framing = framing;
       }
     });
     return inputs;
@@ -536,6 +542,174 @@
     }).join("; ");
   };
 
+  // --- photo framing (issue 21): drag, pinch, wheel and keys move the photo in the zone -------
+  //
+  // The spec records framing as data (domain/framing.py): quarter turns clockwise, a crop window
+  // normalized to the turned photo (its aspect the zone's), and a fine angle turning the photo
+  // clockwise under the window about its centre. The window is kept on the photo (its turned
+  // bounding box inside), so the server's edge check passes; the preview then follows.
+
+  function Framer(zone, file, facts, onChange) {
+    var self = this;
+    this.zone = zone;
+    this.w0 = facts.width_px;
+    this.h0 = facts.height_px;
+    this.turns = 0;
+    this.angle = 0;
+    this.onChange = onChange;
+    this.pointers = {};
+    this.url = URL.createObjectURL(file);
+    this.img = el("img", { "class": "atelier-framing-photo", alt: "", draggable: "false", src: this.url });
+    this.img.style.width = this.w0 + "px";
+    this.img.style.height = this.h0 + "px";
+    this.frame = el("div", {
+      "class": "atelier-frame", tabindex: "0", role: "group",
+      "aria-label": zone.name + ": frame the photo. Arrow keys move it, + and - zoom, R turns it, [ and ] straighten.",
+      onpointerdown: function (e) { self.down(e); }, onpointermove: function (e) { self.move(e); },
+      onpointerup: function (e) { self.up(e); }, onpointercancel: function (e) { self.up(e); },
+      onwheel: function (e) { e.preventDefault(); self.zoomBy(Math.exp(-e.deltaY / 500)); self.changed(); },
+      onkeydown: function (e) { self.key(e); }
+    }, [this.img]);
+    this.frame.style.aspectRatio = zone.width_mm + " / " + zone.height_mm;
+    this.straighten = el("input", { type: "range", min: "-45", max: "45", step: "0.5", value: "0",
+      "aria-label": zone.name + ": straighten (degrees)",
+      oninput: function () { self.angle = Number(self.straighten.value); self.fit(); self.changed(); } });
+    this.turnButton = el("button", { type: "button", "class": "atelier-turn", text: "Turn 90°",
+      onclick: function () { self.turn(); } });
+    this.node = el("div", { "class": "atelier-framing-box" }, [this.frame,
+      el("div", { "class": "atelier-framing-tools" }, [this.turnButton, this.straighten]),
+      el("p", { "class": "atelier-note", text: "Drag to move the photo; pinch or scroll to zoom." })]);
+    this.reset();
+    if (window.ResizeObserver) new ResizeObserver(function () { self.draw(); }).observe(this.frame);
+  }
+
+  Framer.prototype.turned = function () {
+    return this.turns % 2 ? [this.h0, this.w0] : [this.w0, this.h0];
+  };
+
+  /** The window at zoom 1: the largest of the zone's aspect on the turned photo. */
+  Framer.prototype.base = function () {
+    var t = this.turned(), aspect = this.zone.width_mm / this.zone.height_mm;
+    return t[0] / t[1] > aspect ? [t[1] * aspect, t[1]] : [t[0], t[0] / aspect];
+  };
+
+  Framer.prototype.reset = function () {
+    var t = this.turned();
+    this.zoom = 1;
+    this.cx = t[0] / 2;
+    this.cy = t[1] / 2;
+    this.pristine = true;
+    this.fit();
+  };
+
+  /** Zoom in as far as the fine angle needs and keep the turned window on the photo. */
+  Framer.prototype.fit = function () {
+    var t = this.turned(), b = this.base(), r = this.angle * Math.PI / 180;
+    var c = Math.abs(Math.cos(r)), s = Math.abs(Math.sin(r));
+    var need = Math.max(1, (c * b[0] + s * b[1]) / t[0], (s * b[0] + c * b[1]) / t[1]) * (1 + 1e-6);
+    this.zoom = Math.min(Math.max(this.zoom, need), 20);
+    var w = b[0] / this.zoom, h = b[1] / this.zoom;
+    var hx = (c * w + s * h) / 2, hy = (s * w + c * h) / 2;
+    this.cx = Math.min(Math.max(this.cx, hx), t[0] - hx);
+    this.cy = Math.min(Math.max(this.cy, hy), t[1] - hy);
+    this.draw();
+  };
+
+  Framer.prototype.draw = function () {
+    var fw = this.frame.clientWidth, fh = this.frame.clientHeight;
+    if (!fw || !fh) return;
+    var w = this.base()[0] / this.zoom, scale = fw / w;
+    var quarter = ["", "translate(" + this.h0 + "px,0) rotate(90deg)",
+      "translate(" + this.w0 + "px," + this.h0 + "px) rotate(180deg)", "translate(0," + this.w0 + "px) rotate(270deg)"];
+    // Applied right to left: turn the upload, centre the window, straighten, scale, centre on the frame.
+    this.img.style.transform = "translate(" + fw / 2 + "px," + fh / 2 + "px) scale(" + scale + ") rotate(" +
+      this.angle + "deg) translate(" + -this.cx + "px," + -this.cy + "px) " + quarter[this.turns];
+  };
+
+  Framer.prototype.value = function () {
+    if (this.pristine) return null;
+    var t = this.turned(), b = this.base(), w = b[0] / this.zoom, h = b[1] / this.zoom;
+    function r6(v) { return Math.round(v * 1e6) / 1e6; }
+    return { crop: { x: r6((this.cx - w / 2) / t[0]), y: r6((this.cy - h / 2) / t[1]),
+      width: r6(w / t[0]), height: r6(h / t[1]) }, quarter_turns: this.turns, angle_deg: this.angle };
+  };
+
+  Framer.prototype.changed = function () {
+    this.pristine = false;
+    this.onChange();
+  };
+
+  /** The photo follows the finger: the window moves the other way, in turned-photo pixels. */
+  Framer.prototype.pan = function (dx, dy) {
+    var scale = this.frame.clientWidth / (this.base()[0] / this.zoom), r = this.angle * Math.PI / 180;
+    this.cx -= (Math.cos(r) * dx + Math.sin(r) * dy) / scale;
+    this.cy -= (-Math.sin(r) * dx + Math.cos(r) * dy) / scale;
+    this.fit();
+  };
+
+  Framer.prototype.zoomBy = function (factor) {
+    this.zoom *= factor;
+    this.fit();
+  };
+
+  Framer.prototype.turn = function () {
+    this.turns = (this.turns + 1) % 4;
+    this.reset();
+    this.changed();
+  };
+
+  Framer.prototype.down = function (e) {
+    this.frame.setPointerCapture(e.pointerId);
+    this.pointers[e.pointerId] = { x: e.clientX, y: e.clientY };
+  };
+
+  Framer.prototype.move = function (e) {
+    var last = this.pointers[e.pointerId];
+    if (!last) return;
+    var ids = Object.keys(this.pointers);
+    if (ids.length === 1) {
+      this.pan(e.clientX - last.x, e.clientY - last.y);
+    } else if (ids.length === 2) {  // pinch: the distance between the two fingers sets the zoom
+      var other = this.pointers[ids[0] === String(e.pointerId) ? ids[1] : ids[0]];
+      var before = Math.hypot(last.x - other.x, last.y - other.y);
+      var after = Math.hypot(e.clientX - other.x, e.clientY - other.y);
+      if (before > 0) this.zoomBy(after / before);
+    }
+    this.pointers[e.pointerId] = { x: e.clientX, y: e.clientY };
+    this.pristine = false;
+  };
+
+  Framer.prototype.up = function (e) {
+    if (!this.pointers[e.pointerId]) return;
+    delete this.pointers[e.pointerId];
+    if (!this.pristine) this.onChange();
+  };
+
+  Framer.prototype.key = function (e) {
+    var step = this.frame.clientWidth * 0.05;
+    var moves = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    if (moves[e.key]) this.pan(moves[e.key][0], moves[e.key][1]);
+    else if (e.key === "+" || e.key === "=") this.zoomBy(1.1);
+    else if (e.key === "-") this.zoomBy(1 / 1.1);
+    else if (e.key === "r" || e.key === "R") return this.turn();
+    else if (e.key === "[" || e.key === "]") {
+      this.angle = Math.max(-45, Math.min(45, this.angle + (e.key === "]" ? 1 : -1)));
+      this.straighten.value = String(this.angle);
+      this.fit();
+    } else return;
+    e.preventDefault();
+    this.changed();
+  };
+
+  Widget.prototype.startFraming = function (zone, field, file, facts) {
+    var self = this;
+    if (field.framer) URL.revokeObjectURL(field.framer.url);
+    field.framer = new Framer(zone, file, facts, function () { self.schedule(); });
+    field.frameBox.replaceChildren(field.framer.node);
+    field.frameBox.hidden = false;
+    field.framer.draw();
+  };
+
   // --- styles and start-up --------------------------------------------------------------------
 
   var CSS = [
@@ -557,6 +731,10 @@
     ".atelier-chip{width:1.2rem;height:1.2rem;border-radius:50%;border:1px solid #555}",
     ".atelier-add{font:inherit;padding:.75rem 1rem;border:0;border-radius:4px;background:#111;color:#fff;cursor:pointer}",
     ".atelier-add:disabled{opacity:.6}",
+    ".atelier-framing[hidden]{display:none}.atelier-frame{position:relative;overflow:hidden;width:100%;",
+    "background:#eee;border:1px solid #767676;border-radius:4px;touch-action:none;cursor:grab}",
+    ".atelier-framing-photo{position:absolute;left:0;top:0;max-width:none;transform-origin:0 0;",
+    "user-select:none;pointer-events:none}.atelier-framing-tools{display:flex;gap:.5rem;align-items:center}",
     ".atelier-add:focus-visible,.atelier-widget :focus-visible{outline:3px solid #1a73e8;outline-offset:2px}"
   ].join("");
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from typing import Any
@@ -229,3 +230,86 @@ def test_a_pack_whose_profile_no_longer_validates_fails_at_once_with_a_code(
     failed = pack_status(client, shop, pack_id)
     assert failed["status"] == "failed" and failed["attempts"] == 1
     assert failed["error"]["code"] == "pack.profile_invalid"
+
+
+def _photo_snapshot(client: Client, owner: dict[str, Any], **product: Any) -> str:
+    from tests.support.assets import complete, upload
+    from tests.support.scene import photo_png
+
+    zone = {"id": "photo", "name": "Photo", "kind": "image", "process": "engrave"}
+    zone |= {"x_mm": 10, "y_mm": 5, "width_mm": 40, "height_mm": 30, "min_dpi": 0}
+    made = create(client, owner["secret_key"], width_mm=60, height_mm=40, zones=[zone], **product)
+    assert made.status_code == 201, made.body
+    asset = upload(client, owner["publishable_key"], photo_png(120, 90))
+    assert complete(client, owner["publishable_key"], asset).status_code == 200
+    spec = client.http.post(
+        "/v1/specs",
+        headers=idem(owner["publishable_key"]),
+        body=json.dumps(
+            {"product_id": body(made)["product_id"], "inputs": {"photo": {"asset_id": asset}}}
+        ),
+    )
+    assert spec.status_code in (200, 201), spec.body
+    snap = client.http.post(
+        "/v1/snapshots",
+        headers=idem(owner["publishable_key"]),
+        body=json.dumps({"spec_hash": body(spec)["spec_hash"]}),
+    )
+    sid = str(body(snap)["snapshot_id"])
+    locked = client.http.post(f"/v1/snapshots/{sid}/lock", headers=bearer(owner["secret_key"]))
+    assert locked.status_code == 200, locked.body
+    return sid
+
+
+def _packed(client: Client, owner: dict[str, Any], sid: str, **extra: Any) -> Any:
+    r = export(client, owner, sid, **extra)
+    assert r.status_code == 202, r.body
+    drain("export-manufacturing")
+    done = pack_status(client, owner, body(r)["pack_id"])
+    assert done["status"] == "succeeded", done
+    data, archive = open_zip(done["url"])
+    return verify_zip(data), archive
+
+
+def test_photo_engraving_profile_packs_a_1_bit_raster_the_manifest_names(
+    client: Client,
+) -> None:
+    from PIL import Image
+
+    owner = new_brand("Slate photos")
+    sid = _photo_snapshot(client, owner, material="slate")
+    ops = {
+        "cut": {"layer": "CUT", "aci": 1, "rgb": "#FF0000"},
+        "score": {"layer": "SCORE", "aci": 5, "rgb": "#0000FF"},
+        "engrave": {"layer": "ENGRAVE", "aci": 7, "rgb": "#000000"},
+        "print": {"layer": "PRINT", "aci": 8, "rgb": "#808080"},
+    }
+    prof = client.http.post(
+        "/v1/manufacturing/profiles",
+        headers=idem(owner["secret_key"]),
+        body=json.dumps(
+            {"name": "Diode", "operations": ops, "photo_engraving": {"lines_per_mm": 10}}
+        ),
+    )
+    assert prof.status_code == 201, prof.body
+    manifest, archive = _packed(client, owner, sid, profile_id=body(prof)["profile_id"])
+    engraving = manifest["photo_engraving"]
+    assert engraving["material"] == "slate" and engraving["inverted"] is True
+    assert engraving["dpi"] == pytest.approx(254) and engraving["method"] == "stucki"
+    (raster,) = engraving["rasters"]
+    assert raster["zone_id"] == "photo" and raster["file"].endswith("-photo-engrave.png")
+    assert (raster["width_px"], raster["height_px"]) == (400, 300)
+    assert raster["file"] in {f["name"] for f in manifest["files"]}
+    png = archive.read(f"{manifest['folder']}/{raster['file']}")
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.mode == "1" and image.size == (400, 300)
+        assert image.info["dpi"] == pytest.approx((254, 254), abs=0.01)
+    svg = next(n for n in archive.namelist() if n.endswith(".svg"))
+    assert base64.b64encode(png).decode() in archive.read(svg).decode()
+
+    # The same snapshot with the built-in profile (no photo_engraving): the pack as before.
+    plain, plain_archive = _packed(client, owner, sid)
+    assert "photo_engraving" not in plain
+    assert not any(n.endswith("-engrave.png") for n in plain_archive.namelist())
+    svg = next(n for n in plain_archive.namelist() if n.endswith(".svg"))
+    assert base64.b64encode(png).decode() not in plain_archive.read(svg).decode()

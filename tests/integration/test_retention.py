@@ -261,3 +261,29 @@ def test_cli_refuses_a_now_that_is_not_an_instant(capsys: pytest.CaptureFixture[
     with pytest.raises(SystemExit) as exit_:
         cli.main(["retention", "run", "--now", "next tuesday"])
     assert exit_.value.code == 2 and "not an ISO 8601 instant" in capsys.readouterr().err
+
+
+def test_option_value_mockups_and_swatch_images_are_kept(client: Client) -> None:
+    from tests.support.options import create_pendant, pendant_doc
+
+    owner = new_brand("Option images")
+    brand, sk = owner["brand_id"], owner["secret_key"]
+    gold_mockup, gold_swatch, unused = (
+        upload(client, sk, png(c)) for c in ((212, 175, 55), (200, 160, 50), (1, 2, 3))
+    )
+    for asset_id in (gold_mockup, gold_swatch, unused):
+        assert complete(client, sk, asset_id).status_code == 200
+    chain, back = pendant_doc()["options"]
+    gold = {**chain["values"][1], "mockup_asset_id": gold_mockup, "swatch_asset_id": gold_swatch}
+    # Only an older version names the images: every version's mockups stay drawable.
+    product_id = create_pendant(
+        client, owner, options=[{**chain, "values": [chain["values"][0], gold]}, back]
+    )
+    replaced = client.http.put(
+        f"/v1/products/{product_id}", headers=bearer(sk), body=json.dumps(pendant_doc())
+    )
+    assert replaced.status_code == 200, replaced.body
+
+    summary = expire(brand, now=datetime.now(UTC) + timedelta(days=40))
+    assert summary["uploads"] == 1
+    assert {a.asset_id for a in AssetModel.query(brand)} == {gold_mockup, gold_swatch}

@@ -147,3 +147,36 @@ def test_too_much_for_one_page_is_cut_with_a_note(tmp_path: Path) -> None:
     page = jobsheet._Page()
     height = page.text(long_word, 15, 100, size=5.5, width=180, max_lines=8)
     assert height == pytest.approx(8 * 5.5 * 1.25) and page.cut and not page.full
+
+
+PROOF = "approved by the shopper 2026-12-02 17:30:05 UTC · preview sha256 " + "ab12" * 16
+
+
+def test_the_shoppers_proof_is_printed_whole_under_the_header(tmp_path: Path) -> None:
+    plain = _render(job_sheet_pdf(SHEET), tmp_path)
+    proved = _render(job_sheet_pdf(dataclasses.replace(SHEET, proof=PROOF)), tmp_path)
+    px = plain.width / 210
+    # a full-width band under the thumbnail: ink there only with the proof
+    band = (round(15 * px), round(97 * px), round(195 * px), round(107 * px))
+    ink = [sum(im.crop(band).convert("L").histogram()[:128]) for im in (plain, proved)]
+    assert ink[1] > ink[0] + 20, ink
+    lines = jobsheet._wrap(PROOF, jobsheet._Page().regular, 3.6, jobsheet.PROOF_WIDTH_MM)
+    assert "ab12" * 16 in lines  # the digest on one line, whole
+    assert job_sheet_pdf(SHEET) == job_sheet_pdf(dataclasses.replace(SHEET, proof=""))
+
+
+def test_a_note_on_the_3d_preview_is_drawn_only_when_there_is_one() -> None:
+    from dataclasses import replace
+
+    from chalicelib.domain.zone import ProductDoc
+    from chalicelib.jobs.pack_worker import model_notes
+
+    doc = {"name": "Plaque", "sku": "P", "width_mm": 120, "height_mm": 40}
+    assert model_notes(ProductDoc.model_validate(doc)) == ()
+    with_model = ProductDoc.model_validate({**doc, "model": {"asset_id": "ast_0123456789abcdef"}})
+    notes = model_notes(with_model)
+    assert len(notes) == 1 and "3D preview" in notes[0] and "ast_0123456789abcdef" in notes[0]
+    plain, noted = job_sheet_pdf(SHEET), job_sheet_pdf(replace(SHEET, notes=notes))
+    assert job_sheet_pdf(replace(SHEET, notes=())) == plain  # no note: the same bytes as before
+    ops = [len(_reader(pdf).pages[0].get_contents().get_data()) for pdf in (plain, noted)]
+    assert ops[1] > ops[0] + 2000  # the note's words are drawn (as outlines, like every word)

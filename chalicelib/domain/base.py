@@ -1,0 +1,29 @@
+"""The shared vocabulary of product documents: strict models, slugs, names, colours.
+
+Its own module so that zones (zone.py) and options (options.py) can both build on it without
+importing each other in a circle; zone.py re-exports these names for older callers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from chalicelib.domain.color import HEX_COLOR_PATTERN, canonical
+
+
+class StrictModel(BaseModel):
+    """Strict types (no "5" for 5) and no unknown fields: a typo is an error, not a no-op."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+HexColor = Annotated[str, StringConstraints(pattern=HEX_COLOR_PATTERN), AfterValidator(canonical)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+
+
+def issue(field: str, code: str, message: str, **params: Any) -> dict[str, Any]:
+    """One broken product rule as the 422 lists it: where, a stable code, why, and the values."""
+    return {"field": field, "code": code, "message": message, "params": params}

@@ -1,0 +1,232 @@
+"""Material-true previews, measured on real previews (``render_preview``, decoded PNG pixels).
+
+Glyph pixels are found independently of the look: the same scene drawn flat (no material) in
+black on white says where the letters are; the same scene without any item says what the
+surface under them looks like unmarked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from chalicelib.domain.color import hex_rgb
+from chalicelib.domain.material import LOOKS, MATERIALS, facts
+from chalicelib.domain.personalization import ZoneInput
+from chalicelib.scene import material_look
+from chalicelib.scene.model import Scene
+from chalicelib.scene.raster import CairoRasterizer, encode
+from chalicelib.scene.render import FinalOptions, PreviewOptions, render_final, render_preview
+from tests.support.scene import TEXT_ZONE, decode, scene_for
+
+ENGRAVED = {**TEXT_ZONE, "process": "engrave", "colors": ["#000000"], "x_mm": 4, "y_mm": 14,
+            "width_mm": 72, "height_mm": 26, "max_size_mm": 22}  # fmt: skip
+WORD = {"name": ZoneInput(text="OAK")}
+PNG = PreviewOptions(format="png")
+HEART = {"shape": "heart", "x_mm": 2, "y_mm": 3, "width_mm": 76.0, "height_mm": 50.0}
+
+
+def luminance(image: Image.Image) -> np.ndarray:
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
+    return rgb @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def preview(scene: Scene, options: PreviewOptions = PNG) -> Image.Image:
+    return decode(render_preview(scene, options).data)
+
+
+def engraved(material: str | None, **extra: Any) -> Scene:
+    return scene_for(ENGRAVED, inputs=WORD, mockup=True, material=material, **extra)
+
+
+def glyph_core(scene: Scene) -> np.ndarray:
+    """Pixels well inside the letters: the flat preview's black, shrunk by two pixels."""
+    flat = preview(dataclasses.replace(scene, material=None))
+    ink = Image.fromarray(((luminance(flat) < 128) * 255).astype(np.uint8))
+    return np.asarray(ink.filter(ImageFilter.MinFilter(5))) > 0
+
+
+def unmarked(scene: Scene) -> Image.Image:
+    return preview(dataclasses.replace(scene, items=()))
+
+
+def test_engraving_on_wood_is_darker_than_the_wood_not_black_and_follows_its_grain() -> None:
+    scene = engraved("wood_light")
+    marked, bare = luminance(preview(scene)), luminance(unmarked(scene))
+    core = glyph_core(scene)
+    assert core.sum() > 2000  # big letters: enough pixels to measure
+    around = ~np.asarray(Image.fromarray(core).filter(ImageFilter.MaxFilter(15)))
+    assert marked[core].mean() < 0.6 * marked[around].mean()  # a clear burn
+    assert marked[core].mean() > 25 and np.percentile(marked[core], 1) > 10  # not pure black
+    # The mark follows the wood underneath: where the grain is darker, so is the burn.
+    correlation = np.corrcoef(marked[core], bare[core])[0, 1]
+    assert correlation > 0.6, correlation
+    assert marked[core].std() > 3  # not a flat fill
+
+
+def test_flat_black_paint_would_fail_the_grain_check() -> None:
+    """The correlation check has teeth: the flat preview's black letters do not follow it."""
+    scene = engraved("wood_light")
+    flat = luminance(preview(dataclasses.replace(scene, material=None)))
+    bare = luminance(unmarked(scene))
+    core = glyph_core(scene)
+    assert np.std(flat[core]) < 1 or abs(np.corrcoef(flat[core], bare[core])[0, 1]) < 0.3
+
+
+@pytest.mark.parametrize("material", ["brushed_metal", "gold", "slate", "anodized_aluminium"])
+def test_engraving_on_metal_and_slate_marks_lighter(material: str) -> None:
+    scene = engraved(material)
+    marked = luminance(preview(scene))
+    core = glyph_core(scene)
+    around = ~np.asarray(Image.fromarray(core).filter(ImageFilter.MaxFilter(15)))
+    assert marked[core].mean() > marked[around].mean() + 20
+
+
+def test_leather_debosses_darker_and_clear_material_frosts_lighter() -> None:
+    for material, darker in (("leather", True), ("acrylic", False), ("glass", False)):
+        scene = engraved(material)
+        marked = luminance(preview(scene))
+        core = glyph_core(scene)
+        around = ~np.asarray(Image.fromarray(core).filter(ImageFilter.MaxFilter(15)))
+        delta = marked[core].mean() - marked[around].mean()
+        assert (delta < -15) if darker else (delta > 1.5), (material, delta)
+
+
+def test_without_a_photo_the_die_line_silhouette_is_filled_with_the_material() -> None:
+    scene = engraved("wood_dark", die_line=HEART)
+    image = preview(scene, PreviewOptions(format="png", long_side_px=400))
+    pixels = np.asarray(image.convert("RGB"), dtype=np.float64)
+    height, width = pixels.shape[:2]
+    outside = pixels[2, 2]
+    assert (outside > 240).all()  # white around the product
+    lobe = pixels[int(height * 0.25), int(width * 0.3)]  # inside the heart's left lobe
+    surface = np.array(hex_rgb(facts("wood_dark").surface), dtype=np.float64)
+    assert np.abs(lobe - surface).max() < 60  # the wood's colour, give or take its grain
+    transparent = preview(scene, PreviewOptions(format="png", long_side_px=400, transparent=True))
+    assert transparent.mode == "RGBA"
+    assert transparent.getpixel((2, 2))[3] == 0
+    assert transparent.getpixel((int(width * 0.3), int(height * 0.25)))[3] == 255
+
+
+def _quad_mask(size: tuple[int, int], quad: list[tuple[float, float]], grow: int) -> np.ndarray:
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).polygon(quad, fill=255)
+    if grow:
+        mask = mask.filter(ImageFilter.MaxFilter(2 * grow + 1))
+    return np.asarray(mask) > 0
+
+
+def _wood_photo(width: int = 1200, height: int = 800) -> bytes:
+    """A photo-like backdrop (any bytes verified as an upload)."""
+    from tests.support.scene import photo_png
+
+    return photo_png(width, height)
+
+
+CORNERS = [[310.0, 170.0], [930.0, 240.0], [880.0, 650.0], [260.0, 560.0]]
+
+
+def _on_angled_photo(zone: dict[str, Any], inputs: dict[str, ZoneInput], **extra: Any) -> Scene:
+    scene = scene_for(zone, inputs=inputs, mockup=True, base=_wood_photo(), **extra)
+    return dataclasses.replace(scene, mockup_corners=tuple((x, y) for x, y in CORNERS))
+
+
+@pytest.mark.parametrize("material", ["wood_light", None])
+def test_with_perspective_corners_every_mark_lands_inside_the_quadrilateral(
+    material: str | None,
+) -> None:
+    scene = _on_angled_photo(ENGRAVED, WORD, material=material)
+    image = preview(scene)
+    assert image.size == (1000, 667)  # the photo's shape, long side 1000
+    diff = np.abs(luminance(image) - luminance(unmarked(scene)))
+    scale = 1000 / 1200
+    quad = [(x * scale, y * scale) for x, y in CORNERS]
+    inside = _quad_mask(image.size, quad, grow=2)
+    changed = diff > 6
+    assert changed.sum() > 3000  # the letters are there
+    assert not (changed & ~inside).any()
+
+
+def test_a_filled_zone_covers_the_quadrilateral_and_nothing_else() -> None:
+    fill = {"id": "panel", "name": "Panel", "kind": "color", "process": "engrave",
+            "x_mm": 0, "y_mm": 0, "width_mm": 80, "height_mm": 56,
+            "colors": ["#000000"]}  # fmt: skip
+    scene = _on_angled_photo(fill, {"panel": ZoneInput(color="#000000")}, material="wood_light")
+    image = preview(scene)
+    diff = np.abs(luminance(image) - luminance(unmarked(scene)))
+    scale = 1000 / 1200
+    quad = [(x * scale, y * scale) for x, y in CORNERS]
+    changed = diff > 6
+    assert not (changed & ~_quad_mask(image.size, quad, grow=2)).any()
+    core = _quad_mask(image.size, quad, grow=0)
+    assert changed[core].mean() > 0.9  # most of the quadrilateral is marked
+
+
+def test_previews_are_deterministic_across_cold_and_warm_caches() -> None:
+    scene = engraved("brushed_metal", die_line=HEART)
+    first = render_preview(scene, PNG).data
+    material_look.clear_cache()
+    assert render_preview(scene, PNG).data == first
+    assert render_preview(scene, PNG).data == first
+
+
+def test_finals_do_not_change_with_a_material() -> None:
+    """Previews only: the production scene carries no material, and its files are the same."""
+    plain = scene_for(ENGRAVED, inputs=WORD, mockup=False)
+    oak = scene_for(ENGRAVED, inputs=WORD, mockup=False, material="wood_light")
+    assert oak.material is None
+    options = FinalOptions(dpi=150)
+    assert [o.data for o in render_final(oak, options)] == [
+        o.data for o in render_final(plain, options)
+    ]
+
+
+def test_a_product_without_material_previews_as_before() -> None:
+    """No material, no angled photo: the flat path, byte for byte (the look path never runs)."""
+    scene = scene_for(ENGRAVED, inputs=WORD, mockup=True)
+    assert scene.material is None and scene.mockup_corners is None
+    flat = render_preview(scene, PNG, CairoRasterizer())
+    drawn = CairoRasterizer().render_scene(scene, 1000, 700, bleed_mm=0.0, background="#FFFFFF")
+    assert flat.data == encode(drawn.convert("RGB"), "png")
+    image = decode(flat.data)
+    assert image.mode == "RGB"
+    assert luminance(image)[glyph_core(scene)].max() < 5  # black ink, as drawn today
+
+
+def test_printed_ink_keeps_its_colour_on_paper() -> None:
+    printed = {**ENGRAVED, "process": "print", "colors": ["#C81E1E"]}
+    scene = scene_for(printed, inputs={"name": ZoneInput(text="OAK", color="#C81E1E")},
+                      mockup=True, material="paper")  # fmt: skip
+    rgb = np.asarray(preview(scene).convert("RGB"), dtype=np.float64)
+    core = glyph_core(scene)
+    assert np.abs(rgb[core].mean(axis=0) - np.array([200, 30, 30])).max() < 12
+
+
+def test_cut_letters_are_pieces_of_the_material_with_a_shadow() -> None:
+    cut = {**ENGRAVED, "process": "cut"}
+    scene = scene_for(cut, inputs=WORD, mockup=True, material="wood_light")
+    image = preview(scene)
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
+    core = glyph_core(scene)
+    wood = np.array(hex_rgb(facts("wood_light").surface), dtype=np.float64)
+    assert np.abs(rgb[core].mean(axis=0) - wood).max() < 40  # the letters are wood
+    assert (rgb[2, 2] > 240).all()  # on white: the pieces are the product
+    below = np.roll(core, (6, 4), axis=(0, 1)) & ~core
+    assert luminance(image)[below].mean() < 235  # a shadow falls down and right
+
+
+def test_engraved_image_marks_by_its_darkness_for_photo_previews() -> None:
+    """The hook the photo-engraving preview uses: any raster of laser power on any surface."""
+    surface = Image.new("RGB", (64, 32), hex_rgb(facts("wood_light").surface))
+    power = Image.new("L", (64, 32), 0)
+    ImageDraw.Draw(power).rectangle((32, 0, 63, 31), fill=255)
+    out = luminance(material_look.engraved_image(surface, power, "wood_light", 4.0))
+    assert out[:, :28].mean() > out[:, 36:].mean() + 60
+
+
+def test_every_material_has_a_look() -> None:
+    assert set(LOOKS) == set(MATERIALS)
