@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from chalicelib.api import openapi_errors
 from chalicelib.api.http import ROUTES, RouteSpec
 
 _ERROR_STATUSES = {
@@ -31,8 +32,6 @@ _ERROR_STATUSES = {
 }
 # Answered before any key is read, or because of one: not on public routes unless declared.
 _KEYED_STATUSES = ("401", "403", "429")
-# Which codes each route answers, found by reading the code (``openapi_errors.py`` writes it).
-_ERRORS_FILE = Path(__file__).with_name("openapi_errors.json")
 # Request and response bodies recorded from real calls (``local/openapi_examples.py`` writes it).
 _EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
 # Chalice's own 415 (a body that is not JSON), rewritten into our shape by api/middleware.py.
@@ -172,15 +171,10 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     return params
 
 
-@lru_cache(maxsize=1)
-def _error_index() -> dict[str, Any]:
-    return dict(json.loads(_ERRORS_FILE.read_text()))
-
-
 def error_codes(spec: RouteSpec) -> list[dict[str, Any]]:
     """``{"status", "code"}`` of every error this route can answer: its own (reachable from its
     handler) and those of the shared request pipeline that apply to it."""
-    index = _error_index()
+    index = openapi_errors.error_index()  # read from the source once per process
     own = [_row(e) for e in index["routes"].get(f"{spec.method} {spec.path}", [])]
     shared = [e for e in map(_row, index["pipeline"]) if _shared_applies(spec, e["code"])]
     if spec.body is not None:
@@ -189,9 +183,8 @@ def error_codes(spec: RouteSpec) -> list[dict[str, Any]]:
     return [unique[k] for k in sorted(unique)]
 
 
-def _row(entry: str) -> dict[str, Any]:
-    status, code = entry.split(" ", 1)
-    return {"status": int(status), "code": code}
+def _row(entry: tuple[int, str]) -> dict[str, Any]:
+    return {"status": entry[0], "code": entry[1]}
 
 
 def _shared_applies(spec: RouteSpec, code: str) -> bool:

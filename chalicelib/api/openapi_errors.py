@@ -8,29 +8,24 @@ function it calls by name (``f()``, ``module.f()``, ``Class()``, ``self.method()
 The request pipeline (key, JSON, validation, idempotency, rate limits) is walked once from
 ``api.http._handle`` and listed separately: every route shares it.
 
-It is static: a code built at run time or raised through a callback it cannot follow is missed,
-and a helper that raises on a branch the route never takes is listed anyway. The recorded
-examples (``openapi_examples.json``) are checked against this list by a test, so a code seen in
-a real answer and missing here fails.
-
-    python -m chalicelib.api.openapi_errors   # rewrites chalicelib/api/openapi_errors.json
-
-Not imported by the API: the document reads the JSON file.
+It reads the source when the document is first built (about a second, once per process, only
+for ``/v1/openapi.json``), so the list cannot fall behind the code. It is static: a code built
+at run time or raised through a callback it cannot follow is missed, and a helper that raises
+on a branch the route never takes is listed anyway. The recorded examples
+(``openapi_examples.json``) are checked against it by a test, so a code seen in a real answer
+and missing here fails.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
-import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent.parent  # chalicelib/
-OUTPUT = Path(__file__).with_suffix(".json")
 BASE_ERROR = "chalicelib.errors.AtelierError"
 PIPELINE_ROOT = "chalicelib.api.http._handle"
 
@@ -220,38 +215,24 @@ class _Index:
         return found
 
 
-def _listing(codes: set[tuple[int, str]]) -> list[str]:
-    return [f"{s} {c}" for s, c in sorted(codes)]
-
-
+@lru_cache(maxsize=1)
 def error_index() -> dict[str, Any]:
-    """``{"pipeline": [...], "routes": {"GET /v1/x": [...]}}``, each code as ``"404 x.y"``."""
-    from chalicelib.api.http import ROUTES
+    """``{"pipeline": [...], "routes": {"GET /v1/x": [...]}}``, each code as ``(status, code)``.
 
-    importlib.import_module("app")  # the composition root registers every route
+    Routes are those registered so far (``ROUTES``); one whose handler is not found gets none
+    of its own (a test checks that every handler is found).
+    """
+    from chalicelib.api.http import ROUTES
 
     index = _Index()
     pipeline = index.reachable(PIPELINE_ROOT)
     routes = {}
     for spec in ROUTES:
-        handler = f"chalicelib.api.{spec.tag}.{spec.operation_id}"
-        if handler not in index.functions:
-            raise LookupError(f"no handler {handler} for {spec.method} {spec.path}")
-        routes[f"{spec.method} {spec.path}"] = _listing(index.reachable(handler) - pipeline)
-    return {"pipeline": _listing(pipeline), "routes": dict(sorted(routes.items()))}
+        handler = handler_name(spec.tag, spec.operation_id)
+        own = index.reachable(handler) - pipeline if handler in index.functions else set()
+        routes[f"{spec.method} {spec.path}"] = sorted(own)
+    return {"pipeline": sorted(pipeline), "routes": routes, "handlers": set(index.functions)}
 
 
-def render(index: dict[str, Any]) -> str:
-    """One route per line, so a change in a route's codes is a one-line diff."""
-    routes = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in index["routes"].items())
-    return f'{{\n "pipeline": {json.dumps(index["pipeline"])},\n "routes": {{\n{routes}\n }}\n}}\n'
-
-
-def main() -> int:
-    OUTPUT.write_text(render(error_index()))
-    print(f"wrote {OUTPUT}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def handler_name(tag: str, operation_id: str) -> str:
+    return f"chalicelib.api.{tag}.{operation_id}"

@@ -17,6 +17,10 @@ from tests.support.order_flow import _post, designed_snapshot
 pytestmark = pytest.mark.e2e
 
 
+
+
+
+
 def wait_for_bundle(stack: Stack, order_id: str, timeout_s: float = 60) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
     deadline = time.monotonic() + timeout_s

@@ -16,6 +16,10 @@ from tests.support.assets import complete, lato_bytes, png_bytes, post, put, sta
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+
+
+
+
 def restricted_font_bytes() -> bytes:
     from fontTools.ttLib import TTFont
 
@@ -24,6 +28,16 @@ def restricted_font_bytes() -> bytes:
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
+
+
+
+
+
+
+
+
+
+
 
 
 def bucket_keys() -> list[str]:

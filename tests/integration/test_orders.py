@@ -23,6 +23,12 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
+
+
+
+
+
+
 def test_order_with_items_and_totals(client: Client, shop: dict[str, Any]) -> None:
     a, b = snapshot(client, shop, "Ana"), snapshot(client, shop, "Ben")
     order = place(client, shop, a, b)

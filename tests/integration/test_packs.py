@@ -29,6 +29,14 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
+
+
+
+
+
+
+
+
 def test_draft_snapshot_is_not_packed(client: Client, shop: dict[str, Any]) -> None:
     r = export(client, shop, snapshot(client, shop, "Draft"))
     assert r.status_code == 409 and body(r)["error"]["code"] == "snapshot.not_locked"

@@ -25,6 +25,14 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
+
+
+
+
+
+
+
+
 def fetch(url: str) -> bytes:
     return requests.get(url, timeout=10).content
 

@@ -25,6 +25,8 @@ from tests.support.retention import new_shop
 LATER = datetime.now(UTC) + timedelta(days=31)  # every draft made now is expired by then
 
 
+
+
 @pytest.fixture
 def shop(client: Client) -> dict[str, Any]:
     return new_shop(client, "Retention shop")

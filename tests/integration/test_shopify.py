@@ -27,6 +27,18 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
+
+
+
+
+
+
+
+
+
+
+
+
 def order_count(brand_id: str) -> int:
     return sum(1 for _ in OrderModel.query(brand_id))
 

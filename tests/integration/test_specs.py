@@ -23,6 +23,12 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
+
+
+
+
+
+
 def test_first_spec_is_201_then_200_with_the_same_body(
     client: Client, shop: dict[str, Any]
 ) -> None:

@@ -43,11 +43,19 @@ def receiver() -> Iterator[Receiver]:
     running.stop()
 
 
+
+
 def lock(client: Client, shop: dict[str, Any], text: str) -> str:
     sid = snapshot(client, shop, text)
     r = client.http.post(f"/v1/snapshots/{sid}/lock", headers=bearer(shop["secret_key"]))
     assert r.status_code == 200, r.body
     return sid
+
+
+
+
+
+
 
 
 def only_event(client: Client, shop: dict[str, Any], type_: str) -> dict[str, Any]:
@@ -238,6 +246,8 @@ def test_another_brand_never_sees_the_events(client: Client, shop: dict[str, Any
     assert got.status_code == 404 and body(got)["error"]["code"] == "event.not_found"
     redo = client.http.post(f"/v1/events/{evt['id']}/redeliver", headers=idem(other))
     assert redo.status_code == 404
+
+
 
 
 def test_paid_again_repairs_a_lost_dispatch_without_a_second_delivery(

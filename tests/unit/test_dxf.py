@@ -41,6 +41,16 @@ if TYPE_CHECKING:
     pass
 
 
+
+
+
+
+
+
+
+
+
+
 def y_up(box: Box, scene: Scene) -> tuple[float, float, float, float]:
     return box.x_min, scene.height_mm - box.y_max, box.x_max, scene.height_mm - box.y_min
 
@@ -323,3 +333,5 @@ def test_every_process_writes_the_same_bytes() -> None:
 
     digests = sha256_in_other_processes("tests.unit.test_dxf", "to_dxf(MIXED, LASER)")
     assert digests == {hashlib.sha256(to_dxf(MIXED, LASER)).hexdigest()}
+
+

@@ -75,6 +75,16 @@ def set_fs_type(value: int) -> Callable[[Any], None]:
     return edit
 
 
+
+
+
+
+
+
+
+
+
+
 def test_registry_offers_sans_serif_and_display_fonts_under_free_licences() -> None:
     infos = list_fonts()
     assert len(infos) >= 4

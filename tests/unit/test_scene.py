@@ -80,6 +80,8 @@ def ink(image: Image.Image) -> Image.Image:
     return ImageChops.invert(image.convert("L"))
 
 
+
+
 # --- the preview shows the text -----------------------------------------------------------
 
 

@@ -46,6 +46,8 @@ def font(path: Path) -> LoadedFont:
     return LoadedFont.from_path(path, path.stem.lower())
 
 
+
+
 @pytest.mark.parametrize(
     ("path", "text", "direction", "script", "language", "case"),
     CORPUS,
