@@ -29,6 +29,7 @@ from bench import (
     pack_bench,
     render_bench,
     shaping_bench,
+    sides_bench,
     stack_bench,
 )
 from bench.report import Row, facts_line, machine, table, write
@@ -38,6 +39,7 @@ from local.stack import ROOT
 FULL = {
     "render": 7,
     "look": 7,
+    "sides": 7,
     "pack": 2,
     "dxf": 3,
     "dither": 5,
@@ -53,6 +55,7 @@ FULL = {
 QUICK = {
     "render": 3,
     "look": 3,
+    "sides": 3,
     "pack": 1,
     "dxf": 1,
     "dither": 2,
@@ -76,6 +79,8 @@ def in_process(n: dict[str, int]) -> list[Row]:
     rows = render_bench.rows(n["render"])
     _say("material previews")
     rows += look_bench.rows(n["look"])
+    _say("side previews")
+    rows += sides_bench.rows(n["sides"])
     _say("final render + pack")
     rows += pack_bench.rows(n["pack"])
     _say("DXF")

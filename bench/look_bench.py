@@ -8,6 +8,7 @@ artboard (flat ink on white, the die line as a thin line), timed in turn with ou
   the back): both sides' material previews, per side, against one flat side (goal ≤ 1.5×);
 * the same, cold: the wood surface and its burnt finish computed, as for the first preview of
   a product a worker has not seen;
+* the "all sides" contact sheet of the same pendant against the flat contact sheet of both;
 * an angled mockup photo (perspective corners) against the flat preview of the same photo
   cover-fitted behind the artboard.
 """
@@ -29,7 +30,8 @@ from chalicelib.domain.personalization import ZoneInput, validate_inputs
 from chalicelib.domain.spec import build_spec
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.scene import material_look
-from chalicelib.scene.build import build_scene
+from chalicelib.scene.build import side_scenes
+from chalicelib.scene.contact_sheet import contact_sheet
 from chalicelib.scene.model import Scene
 from chalicelib.scene.raster import CairoRasterizer
 from chalicelib.scene.render import PreviewOptions, render_preview
@@ -40,64 +42,92 @@ HEART = {"shape": "heart", "x_mm": 2, "y_mm": 2, "width_mm": 56, "height_mm": 46
 CORNERS = ((520.0, 300.0), (1650.0, 420.0), (1560.0, 1250.0), (430.0, 1100.0))
 
 
-def _zone(zone_id: str, y_mm: float) -> dict[str, Any]:
+def _zone(zone_id: str, side: str | None) -> dict[str, Any]:
     return {"id": zone_id, "name": zone_id.title(), "kind": "text", "process": "engrave",
-            "x_mm": 14, "y_mm": y_mm, "width_mm": 32, "height_mm": 12, "max_chars": 20,
-            "max_lines": 1, "max_size_mm": 10, "colors": ["#000000"],
-            "charset": ["latin"]}  # fmt: skip
+            "x_mm": 14, "y_mm": 16, "width_mm": 32, "height_mm": 12, "max_chars": 20,
+            "max_lines": 1, "max_size_mm": 10, "colors": ["#000000"], "charset": ["latin"],
+            **({"side": side} if side else {})}  # fmt: skip
 
 
-def _scene(text: str, *, material: str | None, photo: bool = False) -> Scene:
-    """One side of the pendant (60 × 50 mm, heart die line, one engraved line); with ``photo``
-    the side has a 2000 × 1400 mockup photo instead of a die line."""
-    images = {"img_base": _photo(2000, 1400)} if photo else {}
-    doc = ProductDoc.model_validate(
-        {"name": "Pendant", "sku": "PEND-1", "width_mm": 60, "height_mm": 50,
-         "die_line": None if photo else HEART, "zones": [_zone("line", 16)],
-         "material": material, "base_image_asset_id": "img_base" if photo else None}
-    )  # fmt: skip
-    result = validate_inputs(doc, {"line": ZoneInput(text=text)}, _Catalog({}))
+def _doc(**extra: Any) -> ProductDoc:
+    return ProductDoc.model_validate(
+        {"name": "Pendant", "sku": "PEND-1", "width_mm": 60, "height_mm": 50, **extra}
+    )
+
+
+def _spec_scenes(doc: ProductDoc, inputs: dict[str, str], images: dict[str, bytes]) -> list[Scene]:
+    given = {zone_id: ZoneInput(text=text) for zone_id, text in inputs.items()}
+    result = validate_inputs(doc, given, _Catalog({}))
     assert result.valid, result.errors
     spec = build_spec("prd_bench", 1, doc, result)
-    return build_scene(spec, doc, _Resources(images), mockup=True)
+    return side_scenes(spec, doc, _Resources(images), mockup=True)
+
+
+def two_sided() -> list[Scene]:
+    """The pendant with a front and a back (60 × 50 mm, heart die line each, light wood)."""
+    sides = [{"id": side, "name": side.title(), "width_mm": 60, "height_mm": 50,
+              "die_line": HEART} for side in ("front", "back")]  # fmt: skip
+    doc = _doc(sides=sides, material="wood_light",
+               zones=[_zone("name", "front"), _zone("date", "back")])  # fmt: skip
+    return _spec_scenes(doc, {"name": "Ava & Noah", "date": "12.06.2026"}, {})
+
+
+def today() -> Scene:
+    """Today's single-side pendant: the front alone, no material (flat ink, thin die line)."""
+    (scene,) = _spec_scenes(_doc(die_line=HEART, zones=[_zone("name", None)]),
+                            {"name": "Ava & Noah"}, {})  # fmt: skip
+    return scene
+
+
+def angled() -> Scene:
+    """One side on a 2000 × 1400 mockup photo with perspective corners."""
+    corners = [list(c) for c in CORNERS]
+    side = {"id": "front", "name": "Front", "width_mm": 60, "height_mm": 50,
+            "mockup_asset_id": "img_base", "mockup_corners": corners}  # fmt: skip
+    doc = _doc(sides=[side], material="wood_light", zones=[_zone("name", None)])
+    (scene,) = _spec_scenes(doc, {"name": "Ava & Noah"}, {"img_base": _photo(2000, 1400)})
+    return scene
 
 
 def measure(runs: int, long_side: int = 1000) -> dict[str, float]:
     options = PreviewOptions(long_side_px=long_side, format="jpeg")
     cairo = CairoRasterizer()
-    front, back = (
-        _scene("Ava & Noah", material="wood_light"),
-        _scene("12.06.2026", material="wood_light"),
-    )
-    today = dataclasses.replace(front, material=None)
+    sides, flat = two_sided(), today()
 
     def preview(scene: Scene) -> Callable[[], object]:
         return functools.partial(render_preview, scene, options, cairo)
 
     def both() -> None:
-        render_preview(front, options, cairo)
-        render_preview(back, options, cairo)
+        for scene in sides:
+            render_preview(scene, options, cairo)
 
     def both_cold() -> None:
         material_look.clear_cache()
         both()
 
-    two_warm, flat = paired_median_ms(both, preview(today), runs)
-    two_cold, flat_cold = paired_median_ms(both_cold, preview(today), runs)
-    angled = dataclasses.replace(_scene("Ava & Noah", material="wood_light", photo=True),
-                                 mockup_corners=CORNERS)  # fmt: skip
-    cover = dataclasses.replace(angled, material=None, mockup_corners=None)
-    on_photo, flat_photo = paired_median_ms(preview(angled), preview(cover), runs)
+    def sheet() -> None:
+        contact_sheet(sides, ["Front", "Back"], options, cairo)
+
+    flat_sides = [dataclasses.replace(scene, material=None) for scene in sides]
+
+    def flat_sheet() -> None:
+        contact_sheet(flat_sides, ["Front", "Back"], options, cairo)
+
+    two_warm, flat_ms = paired_median_ms(both, preview(flat), runs)
+    two_cold, flat_cold = paired_median_ms(both_cold, preview(flat), runs)
+    sheet_ms, flat_sheet_ms = paired_median_ms(sheet, flat_sheet, runs)
+    photo = angled()
+    cover = dataclasses.replace(photo, material=None, mockup_corners=None)
+    on_photo, flat_photo = paired_median_ms(preview(photo), preview(cover), runs)
     return {
         "two_sides_warm_ms": two_warm,
         "two_sides_cold_ms": two_cold,
-        "flat_one_side_ms": flat,
-        "flat_one_side_ms_cold_pairing": flat_cold,
-        "per_side_warm_ratio": two_warm / 2 / flat,
-        "per_side_cold_ratio": two_cold / 2 / flat_cold,
+        "contact_sheet_ms": sheet_ms,
+        "flat_one_side_ms": flat_ms,
+        "flat_one_side_cold_pairing_ms": flat_cold,
+        "flat_contact_sheet_ms": flat_sheet_ms,
         "angled_photo_ms": on_photo,
         "flat_cover_photo_ms": flat_photo,
-        "angled_photo_ratio": on_photo / flat_photo,
     }
 
 
@@ -108,7 +138,9 @@ def rows(runs: int, long_side: int = 1000) -> list[Row]:
         Row("material preview, 2-sided wood pendant, per side (warm)", m["two_sides_warm_ms"] / 2,
             m["flat_one_side_ms"], "ms", vs),
         Row("material preview, 2-sided wood pendant, per side (cold)", m["two_sides_cold_ms"] / 2,
-            m["flat_one_side_ms_cold_pairing"], "ms", vs),
+            m["flat_one_side_cold_pairing_ms"], "ms", vs),
+        Row("material contact sheet of both sides", m["contact_sheet_ms"],
+            m["flat_contact_sheet_ms"], "ms", "today's flat contact sheet of both sides"),
         Row("material preview on an angled mockup photo", m["angled_photo_ms"],
             m["flat_cover_photo_ms"], "ms", "today's preview, photo cover-fitted"),
     ]  # fmt: skip

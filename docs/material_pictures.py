@@ -24,7 +24,7 @@ from chalicelib.domain.personalization import ZoneInput
 from chalicelib.domain.spec import build_spec
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.scene.build import build_scene
-from chalicelib.scene.material_texture import surface, to_srgb8
+from chalicelib.scene.material_texture import surface
 from chalicelib.scene.perspective import coefficients
 from chalicelib.scene.render import PreviewOptions, render_preview
 from tests.support.personalization import FakeCatalog
@@ -78,7 +78,7 @@ def looks() -> Image.Image:
 def board_photo() -> bytes:
     """A board on a table, seen at an angle: the wood surface warped into BOARD_CORNERS."""
     size = (1600, 1100)
-    wood = Image.fromarray(to_srgb8(surface("wood_light", (1200, 700), 10.0)), mode="RGB")
+    wood = surface("wood_light", (1200, 700), 10.0)
     frame = [(0.0, 0.0), (1200.0, 0.0), (1200.0, 700.0), (0.0, 700.0)]
     table = np.linspace(150, 95, size[1], dtype=np.float32)[:, None].repeat(size[0], axis=1)
     photo = Image.fromarray(np.dstack([table, table * 0.97, table * 0.93]).astype(np.uint8))

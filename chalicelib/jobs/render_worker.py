@@ -17,12 +17,13 @@ from chalicelib.domain.render_options import (
     ModelOptions,
     PreviewOptions,
 )
+from chalicelib.errors import NotFound
 from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.failures import is_retryable
 from chalicelib.resources import PREVIEW_EXPIRY
-from chalicelib.store import assets, renders
+from chalicelib.store import assets, profiles, renders
 from chalicelib.store.models import RenderModel
 
 TIME_LIMIT_S = {"preview": 20.0, "final": 100.0, "model": 100.0}
@@ -119,6 +120,7 @@ def _render(model: RenderModel) -> list[Any]:
     scene = build_scene(
         design.spec, design.product, resources, mockup=model.kind == "preview", side=side
     )
+    scene = _as_burnt(model, design.product, scene)
     renders.set_progress(model, 30)
     rasterizer = default_rasterizer()
     if model.kind == "model":
@@ -130,6 +132,27 @@ def _render(model: RenderModel) -> list[Any]:
     return list(render_final(scene, final, rasterizer, deadline=deadline))
 
 
+def _as_burnt(model: RenderModel, product: Any, scene: Any) -> Any:
+    """Engraved photos as the laser burns them, when the product's default profile engraves
+    photos (issue 21): the pack's very 1-bit raster, which a preview then draws as marks on the
+    product's material (scene/material_look.py), a final as it is."""
+    from chalicelib.scene.model import ImageItem
+
+    if not any(isinstance(i, ImageItem) and i.process == "engrave" for i in scene.items):
+        return scene
+    try:
+        settings = profiles.get_profile(
+            model.brand_id, product.manufacturing_profile_id or "laser-default"
+        ).doc.photo_engraving
+    except NotFound:  # the product names a profile since deleted: the pack would refuse it
+        return scene
+    if settings is None:
+        return scene
+    from chalicelib.scene.photo import engrave_photos
+
+    return engrave_photos(scene, settings, product.material)[0]
+
+
 def _contact_sheet(
     design: Design, resources: BrandSceneResources, model: RenderModel, deadline: float
 ) -> Any:
@@ -138,7 +161,10 @@ def _contact_sheet(
     from chalicelib.scene.contact_sheet import contact_sheet
     from chalicelib.scene.raster import default_rasterizer
 
-    scenes = side_scenes(design.spec, design.product, resources, mockup=True)
+    scenes = [
+        _as_burnt(model, design.product, scene)
+        for scene in side_scenes(design.spec, design.product, resources, mockup=True)
+    ]
     names = {side.id: side.name for side in design.product.all_sides}
     renders.set_progress(model, 30)
     options = PreviewOptions.model_validate(dict(model.options))

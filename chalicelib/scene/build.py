@@ -138,8 +138,9 @@ def build_scene(
             continue
         items.append(_item(zone, given, resources, parsed.spec_version))
     base = None
-    if mockup and board.mockup_asset_id:
-        base = _base_image(board, resources, board.mockup_asset_id)
+    photo = _mockup_asset(product, parsed, board) if mockup else None
+    if photo:
+        base = _base_image(board, resources, photo)
     die = None
     if board.die_line is not None:
         die = tuple(Segment(s.op, s.points) for s in die_segments(board.die_line))
@@ -160,6 +161,20 @@ def build_scene(
         flip=board.flip,
         mockup_corners=corners,
     )
+
+
+def _mockup_asset(product: ProductDoc, spec: DesignSpec, board: Side) -> str | None:
+    """The side's mockup photo, or on the first side (the product's main view) the photo of a
+    chosen option value (gold vs silver chain): the first option, in product order, whose
+    chosen value has one. The side's ``mockup_corners`` apply to it as well: a brand shoots
+    its variants from the same place."""
+    if board.id == product.all_sides[0].id:
+        for option in product.options:
+            chosen = (spec.options or {}).get(option.id)
+            value = option.value(chosen) if chosen is not None else None
+            if value is not None and value.mockup_asset_id:
+                return value.mockup_asset_id
+    return board.mockup_asset_id
 
 
 def side_scenes(

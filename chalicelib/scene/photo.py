@@ -195,3 +195,4 @@ def _placed(raster: EngraveRaster, original: PlacedImage) -> PlacedImage:
         clip=clip,
         transform=original.transform,
     )
+

@@ -292,7 +292,12 @@
       "aria-describedby": id + "-note " + id + "-error",
       onchange: function () { if (field.file.files[0]) self.upload(zone, field, field.file.files[0]); } });
     field.frameBox = el("div", { "class": "atelier-framing", hidden: true });
-    return [this.label(zone, id), field.file, field.note, field.frameBox];
+    var parts = [this.label(zone, id), field.file, field.note, field.frameBox];
+    if ((this.config.burn_preview_zones || []).indexOf(zone.id) >= 0) {  // issue 21: say what is shown
+      parts.push(el("p", { "class": "atelier-note atelier-burn-note",
+        text: "The preview shows your photo as the laser will burn it: dots on the material, not colour." }));
+    }
+    return parts;
   };
 
   /** The asset flow: create (a presigned POST policy bound to this zone's limits) → POST the

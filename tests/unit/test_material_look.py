@@ -8,6 +8,7 @@ surface under them looks like unmarked.
 from __future__ import annotations
 
 import dataclasses
+import io
 from typing import Any
 
 import numpy as np
@@ -15,13 +16,18 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from chalicelib.domain.color import hex_rgb
+from chalicelib.domain.imaging import verify_image_bytes
 from chalicelib.domain.material import LOOKS, MATERIALS, facts
-from chalicelib.domain.personalization import ZoneInput
+from chalicelib.domain.personalization import ZoneInput, validate_inputs
+from chalicelib.domain.spec import build_spec
+from chalicelib.domain.zone import ProductDoc
 from chalicelib.scene import material_look
+from chalicelib.scene.build import build_scene
 from chalicelib.scene.model import Scene
 from chalicelib.scene.raster import CairoRasterizer, encode
 from chalicelib.scene.render import FinalOptions, PreviewOptions, render_final, render_preview
-from tests.support.scene import TEXT_ZONE, decode, scene_for
+from tests.support.personalization import FakeCatalog
+from tests.support.scene import TEXT_ZONE, FakeResources, decode, scene_for
 
 ENGRAVED = {**TEXT_ZONE, "process": "engrave", "colors": ["#000000"], "x_mm": 4, "y_mm": 14,
             "width_mm": 72, "height_mm": 26, "max_size_mm": 22}  # fmt: skip
@@ -230,3 +236,57 @@ def test_engraved_image_marks_by_its_darkness_for_photo_previews() -> None:
 
 def test_every_material_has_a_look() -> None:
     assert set(LOOKS) == set(MATERIALS)
+
+
+def _solid_png(color: tuple[int, int, int], size: tuple[int, int] = (600, 420)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return verify_image_bytes(out.getvalue())[1]
+
+
+SILVER, GOLD = (186, 190, 196), (212, 175, 55)
+CHAIN = {"id": "chain", "name": "Chain", "kind": "swatch", "default": "silver", "values": [
+    {"id": "silver", "name": "Silver", "mockup_asset_id": "img_silver"},
+    {"id": "gold", "name": "Gold", "mockup_asset_id": "img_gold"}]}  # fmt: skip
+
+
+def _built(doc: dict[str, Any], images: dict[str, bytes], **choices: str) -> Scene:
+    product = ProductDoc.model_validate(doc)
+    result = validate_inputs(product, WORD, FakeCatalog(), options=choices or None)
+    assert result.valid, result.errors
+    spec = build_spec("prd_test", 1, product, result)
+    return build_scene(spec, product, FakeResources(images), mockup=True)
+
+
+def test_an_option_value_switches_the_mockup_photo() -> None:
+    doc = {"name": "Pendant", "sku": "P-1", "width_mm": 80, "height_mm": 56, "zones": [ENGRAVED],
+           "material": "brushed_metal", "options": [CHAIN]}  # fmt: skip
+    images = {"img_silver": _solid_png(SILVER), "img_gold": _solid_png(GOLD)}
+    gold = preview(_built(doc, images, chain="gold"))
+    silver = preview(_built(doc, images, chain="silver"))
+    assert np.abs(np.array(gold.getpixel((5, 5))) - GOLD).max() <= 3
+    assert np.abs(np.array(silver.getpixel((5, 5))) - SILVER).max() <= 3
+    # the default choice is silver: the same preview, byte for byte
+    assert (
+        render_preview(_built(doc, images), PNG).data
+        == render_preview(_built(doc, images, chain="silver"), PNG).data
+    )
+    scene = _built(doc, images, chain="gold")
+    marked, core = luminance(gold), glyph_core(scene)
+    assert marked[core].mean() > luminance(unmarked(scene))[core].mean() + 15  # etched lighter
+
+
+def test_a_sides_mockup_corners_reach_the_preview() -> None:
+    """Through the product document: the side's photo and corners, built and previewed."""
+    side = {"id": "front", "name": "Front", "width_mm": 80, "height_mm": 56,
+            "mockup_asset_id": "img_board", "mockup_corners": CORNERS}  # fmt: skip
+    doc = {"name": "Board", "sku": "B-1", "width_mm": 80, "height_mm": 56, "zones": [ENGRAVED],
+           "material": "wood_light", "sides": [side]}  # fmt: skip
+    scene = _built(doc, {"img_board": _wood_photo()})
+    assert scene.mockup_corners == tuple((x, y) for x, y in CORNERS)
+    image = preview(scene)
+    assert image.size == (1000, 667)
+    changed = np.abs(luminance(image) - luminance(unmarked(scene))) > 6
+    quad = [(x * 1000 / 1200, y * 1000 / 1200) for x, y in CORNERS]
+    assert changed.sum() > 3000
+    assert not (changed & ~_quad_mask(image.size, quad, grow=2)).any()
