@@ -270,6 +270,16 @@ class WidgetConfig(BaseModel):
     # Engraved image zones whose previews show the laser's dots (the product's default profile
     # engraves photos), so the widget can say the preview is the burn, not the colour photo.
     burn_preview_zones: list[str] = Field(default_factory=list)
+    # The product has a 3D model: the widget loads this viewer (path on this API) and asks for
+    # model renders; None: the 2D preview only.
+    model_viewer: str | None = None
+
+
+def _model_viewer(doc: ProductDoc) -> str | None:
+    from chalicelib.widget import viewer
+
+    found = viewer() if doc.model is not None else None
+    return f"/widget/model-viewer.js?v={found.version}" if found is not None else None
 
 
 def font_names(font: LoadedFont) -> tuple[str, str]:
@@ -326,6 +336,7 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         require_proof=doc.require_proof,
         sides=list(doc.all_sides),
         burn_preview_zones=_burn_preview_zones(brand_id, doc),
+        model_viewer=_model_viewer(doc),
     )
 
 

@@ -17,7 +17,13 @@ from chalicelib.domain import placement
 from chalicelib.domain.charsets import charset_issue, resolve_charset
 from chalicelib.domain.color import canonical as canonical_color
 from chalicelib.domain.features import ChoiceId, unknown_choices
-from chalicelib.domain.framing import Framing, framed_pixels, inside_image, outside_by
+from chalicelib.domain.framing import (
+    Framing,
+    ImageAdjust,
+    framed_pixels,
+    inside_image,
+    outside_by,
+)
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.monogram import MonogramLayout, layout_monogram, read_initials
@@ -86,6 +92,9 @@ class ZoneInput(StrictModel):
     asset_id: str | None = Field(default=None, max_length=64)
     framing: Framing | None = Field(
         default=None, description="image zones: quarter turns, fine angle and crop (0-1)"
+    )
+    adjust: ImageAdjust | None = Field(
+        default=None, description="image zones: greyscale, brightness, contrast (as allowed)"
     )
     features: list[ChoiceId] | None = Field(
         default=None, max_length=10, description="ids of the zone's feature_choices"
@@ -448,7 +457,7 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
         if zone.required:
             result.add(zone.id, "zone.required", "This zone needs an image.")
         return
-    _unexpected(zone.id, given, {"asset_id", "framing"}, result)
+    _unexpected(zone.id, given, {"asset_id", "framing", "adjust"}, result)
     try:
         image = catalog.image(given.asset_id)
     except AtelierError:
@@ -497,7 +506,28 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
     result.normalized_inputs[zone.id] = {"asset_id": given.asset_id, "effective_dpi": dpi}
     if framing is not None:
         result.normalized_inputs[zone.id]["framing"] = framing.model_dump()
+    adjust = _adjust(zone, given, result)
+    if adjust is not None:
+        result.normalized_inputs[zone.id]["adjust"] = adjust.model_dump()
     result.images[zone.id] = image
+
+
+def _adjust(zone: ImageZone, given: ZoneInput, result: Result) -> ImageAdjust | None:
+    """The shopper's adjustments when the zone allows each (None when they change nothing)."""
+    adjust = given.adjust
+    if adjust is None or not adjust.used():
+        return None
+    refused = [name for name in adjust.used() if name not in (zone.adjustments or [])]
+    if refused or result.spec_version < 2:
+        result.add(
+            zone.id,
+            "image.adjustment_not_allowed",
+            "This zone does not offer these image adjustments.",
+            adjustments=refused or adjust.used(),
+            allowed=list(zone.adjustments or []),
+        )
+        return None
+    return adjust
 
 
 def _framing(zone: ImageZone, given: ZoneInput, image: ImageInfo, result: Result) -> Framing | None:

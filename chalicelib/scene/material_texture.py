@@ -28,7 +28,6 @@ from chalicelib.domain.material import facts, look
 F32 = np.float32
 Pixels = npt.NDArray[np.floating[Any]]  # linear RGB or a 0–1 mask
 Bytes = npt.NDArray[np.uint8]
-_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=F32)
 _TO_LINEAR = np.array(
     [(v / 12.92) if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in np.arange(256) / 255],
     dtype=F32,
@@ -57,11 +56,6 @@ def to_srgb8(linear: Pixels) -> Bytes:
 def linear_color(color: str) -> Pixels:
     """``#RRGGBB`` as a linear-light RGB triple."""
     return to_linear(np.array(hex_rgb(color), dtype=np.uint8))
-
-
-def luminance(linear: Pixels) -> Pixels:
-    """Relative luminance (Rec. 709) of linear RGB pixels."""
-    return np.asarray(linear @ _LUMA, dtype=F32)
 
 
 def _lattice(columns: int, rows: int, seed: int) -> Pixels:
