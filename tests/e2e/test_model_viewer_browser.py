@@ -37,8 +37,8 @@ SCREENSHOT_ENV = "ATELIER_MODEL_SCREENSHOT_PATH"
 # WebGL without a GPU: SwiftShader (Chromium refuses it unless told it may).
 WEBGL_FLAGS = ("--enable-unsafe-swiftshader", "--use-angle=swiftshader", "--ignore-gpu-blocklist")
 ZONE = {
-    "id": "name", "name": "Name", "kind": "text", "x_mm": 8, "y_mm": 10, "width_mm": 104,
-    "height_mm": 20, "max_chars": 20, "min_size_mm": 3, "max_size_mm": 16,
+    "id": "name", "name": "Name", "kind": "text", "process": "engrave", "x_mm": 8, "y_mm": 10,
+    "width_mm": 104, "height_mm": 20, "max_chars": 20, "min_size_mm": 3, "max_size_mm": 16,
     "fonts": ["lato-regular"], "colors": ["#000000"],
 }
 
@@ -73,7 +73,9 @@ def plaque(stack: Stack) -> str:
     asset_id = created.json()["asset"]["asset_id"]
     done = call(stack, "POST", f"/v1/assets/{asset_id}/complete", key)
     assert done.status_code == 200 and done.json()["status"] == "ready", done.text
-    return _product(stack, model={"asset_id": asset_id, "material": "Face"})
+    return _product(
+        stack, material="wood_light", model={"asset_id": asset_id, "material": "Face"}
+    )
 
 
 @pytest.fixture
