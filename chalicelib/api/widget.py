@@ -82,8 +82,17 @@ def viewer_script(ctx: Ctx, query: ScriptQuery) -> Response:
     return Response(body=current.body, status_code=200, headers=headers)
 
 
+LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+
+
 class DemoQuery(QueryModel):
     key: str | None = Field(default=None, max_length=200, description="A publishable key")
+    lang: str = Field(
+        default="en", max_length=35, pattern=LOCALE_PATTERN, description="The page's language"
+    )
+    locale: str | None = Field(
+        default=None, max_length=35, pattern=LOCALE_PATTERN, description="The widget's locale"
+    )
 
 
 @route(
@@ -113,7 +122,9 @@ def demo(ctx: Ctx, product_id: str, query: DemoQuery) -> Response:
     product = products.get_product(principal.brand_id, product_id)
     if product.status != "active":
         raise NotFound("No such product.", code="product.not_found")
-    page = demo_page(product.product_id, product.doc.name, query.key)
+    page = demo_page(
+        product.product_id, product.doc.name, query.key, lang=query.lang, locale=query.locale
+    )
     return Response(
         body=page,
         status_code=200,
