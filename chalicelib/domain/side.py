@@ -78,6 +78,17 @@ def implicit_side(
     )
 
 
+def corners_in_order(corners: Sequence[Sequence[float]]) -> bool:
+    """Whether four photo points (y down) run clockwise on screen around a convex area, as the
+    artboard's TL, TR, BR, BL do: the perspective onto them is then one-to-one (no mirrored,
+    folded or flat artboard, which would fail or draw the design inside out)."""
+    turns = []
+    for k in range(4):
+        (ax, ay), (bx, by), (cx, cy) = corners[k], corners[(k + 1) % 4], corners[(k + 2) % 4]
+        turns.append((bx - ax) * (cy - by) - (by - ay) * (cx - bx))
+    return all(turn > 1.0 for turn in turns)  # > 1 px²: not flat either
+
+
 def _issue(field: str, code: str, message: str, **params: Any) -> dict[str, Any]:
     return {"field": field, "code": code, "message": message, "params": params}
 
@@ -117,6 +128,16 @@ def side_issues(doc: ProductDoc) -> list[dict[str, Any]]:
         )
     for i, side in enumerate(declared):
         issues += condition_issues(f"sides[{i}].visible_when", side.visible_when, doc.options)
+        if side.mockup_corners is not None and not corners_in_order(side.mockup_corners):
+            issues.append(
+                _issue(
+                    f"sides[{i}].mockup_corners",
+                    "side.mockup_corners_invalid",
+                    "Mockup corners go top-left, top-right, bottom-right, bottom-left around a "
+                    "convex area of the photo.",
+                    side_id=side.id,
+                )
+            )
     known = {side.id for side in doc.all_sides}
     for i, zone in enumerate(doc.zones):
         if zone.side is not None and zone.side not in known:

@@ -212,7 +212,7 @@ def _on_photo(
     width, height = size_px
     fx, fy = width / photo.width_px, height / photo.height_px
     quad = [(x * fx, y * fy) for x, y in corners]
-    art = art_size(quad, scene.width_mm, scene.height_mm)
+    art = art_size(quad, scene.width_mm, scene.height_mm, limit_px=2 * max(size_px))
     aw, ah = float(art[0]), float(art[1])
     frame = [(0.0, 0.0), (aw, 0.0), (aw, ah), (0.0, ah)]
     backdrop = _memo(("backdrop", photo.sha256, size_px), lambda: _photo_pixels(photo, size_px))

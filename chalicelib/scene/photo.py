@@ -195,4 +195,3 @@ def _placed(raster: EngraveRaster, original: PlacedImage) -> PlacedImage:
         clip=clip,
         transform=original.transform,
     )
-

@@ -20,8 +20,9 @@ from chalicelib.domain.color import hex_rgb
 from chalicelib.domain.imaging import verify_image_bytes
 from chalicelib.domain.material import LOOKS, MATERIALS, facts
 from chalicelib.domain.personalization import ZoneInput, validate_inputs
+from chalicelib.domain.side import corners_in_order
 from chalicelib.domain.spec import build_spec
-from chalicelib.domain.zone import ProductDoc
+from chalicelib.domain.zone import ProductDoc, product_issues
 from chalicelib.scene import material_look
 from chalicelib.scene.build import build_scene
 from chalicelib.scene.model import Scene
@@ -361,3 +362,24 @@ def test_an_angled_mockup_with_a_colour_profile_is_read_through_it() -> None:
     angled = dataclasses.replace(scene, mockup_corners=tuple((x, y) for x, y in CORNERS))
     red, green, _ = preview(angled).getpixel((5, 5))
     assert green > 180 and red < 80  # through the profile: green, not the raw red
+
+
+def test_mockup_corners_must_run_clockwise_around_a_convex_area() -> None:
+    assert corners_in_order(CORNERS)
+    tl, tr, br, bl = CORNERS
+    assert not corners_in_order([tl, bl, br, tr])  # mirrored
+    assert not corners_in_order([tl, tr, bl, br])  # folded (a bow tie)
+    assert not corners_in_order([[0, 0], [10, 0], [20, 0], [30, 0]])  # flat
+    side = {"id": "front", "name": "Front", "width_mm": 80, "height_mm": 56,
+            "mockup_corners": [tl, bl, br, tr]}  # fmt: skip
+    doc = ProductDoc.model_validate({"name": "B", "sku": "B-1", "width_mm": 80, "height_mm": 56,
+                                     "sides": [side]})  # fmt: skip
+    codes = {(i["field"], i["code"]) for i in product_issues(doc, set())}
+    assert ("sides[0].mockup_corners", "side.mockup_corners_invalid") in codes
+
+
+def test_corners_far_off_the_photo_do_not_ask_for_a_huge_artboard() -> None:
+    far = ((-90000.0, -60000.0), (95000.0, -50000.0), (90000.0, 70000.0), (-80000.0, 60000.0))
+    scene = _on_angled_photo(ENGRAVED, WORD, material="wood_light")
+    image = preview(dataclasses.replace(scene, mockup_corners=far), PreviewOptions(format="png"))
+    assert image.size == (1000, 667)
