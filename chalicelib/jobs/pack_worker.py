@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import aws
+from chalicelib.domain.options import choice_summary
 from chalicelib.domain.pack import (
     GENERATOR_VERSION,
     PACK_FORMATS,
@@ -283,6 +284,9 @@ def _job_sheet(
         thumbnail=thumbnail,
         generator=f"atelier {GENERATOR_VERSION}",
         notes=model_notes(product),
+        options=tuple(
+            f"{c['option']}: {c['value']}" for c in choice_summary(product, parsed.options or {})
+        ),
     )
 
 

@@ -79,6 +79,7 @@ class JobSheet:
     thumbnail: bytes | None = None  # the preview: PNG, JPEG or WebP
     generator: str = ""  # e.g. "atelier 1", printed in the footer
     notes: tuple[str, ...] = ()  # e.g. that a 3D / AR preview of this design exists
+    options: tuple[str, ...] = ()  # the shopper's choices, e.g. "Chain: Gold"
 
 
 def job_sheet_pdf(
@@ -227,6 +228,8 @@ def _header(page: _Page, sheet: JobSheet) -> None:
         ("Profile", sheet.profile_name),
         ("Pack", sheet.pack_id),
     ]
+    if sheet.options:  # what is not drawn but must be fitted: the chain, the finish...
+        rows.insert(5, ("Options", " · ".join(sheet.options)))
     for label, value in rows:
         page.text(label, MARGIN_MM, page.y + 0.6, size=3.2, width=26, color=_MUTED)
         big = label == "Quantity"
