@@ -140,6 +140,7 @@ ACCESS: dict[str, dict[Resource, tuple[str, ...]]] = {
         Table("assets"): (GET,),
         Table("packs"): (GET, UPDATE),
         Table("product-versions"): (GET,),
+        Table("snapshots"): (GET,),  # the shopper's proof, printed on the job sheet
         Table("specs"): (GET,),
         ASSETS: ("s3:GetObject",),
         FONTS: ("s3:GetObject",),

@@ -261,6 +261,10 @@ class WidgetConfig(BaseModel):
     currency: str | None = None
     prices_include_tax: bool = True
     base_price_minor: int | None = None  # None: the product is not priced by Atelier
+    labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="The brand's wording: {locale: {message key: text}}"
+    )
+    require_proof: bool = False  # "Add to cart" shows the proof and records the confirmation
     # Every side (a product without declared sides has one, "front"), in the order to show them.
     sides: list[Side] = Field(default_factory=list)
 
@@ -315,6 +319,8 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         currency=doc.currency,
         prices_include_tax=doc.prices_include_tax,
         base_price_minor=doc.base_price_minor,
+        labels=doc.labels,
+        require_proof=doc.require_proof,
         sides=list(doc.all_sides),
     )
 

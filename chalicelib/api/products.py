@@ -9,6 +9,7 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.labels import label_issues
 from chalicelib.domain.model3d import ModelRef, model_issues
 from chalicelib.domain.options import Option, Variant, option_asset_ids
 from chalicelib.domain.side import Side
@@ -16,6 +17,7 @@ from chalicelib.domain.zone import ProductDoc, Zone, omit_when_none, product_iss
 from chalicelib.errors import AtelierError, ValidationFailed
 from chalicelib.store import assets, products, profiles
 from chalicelib.store.catalog import known_font_ids
+from chalicelib.widget import message_keys
 
 bp = Blueprint(__name__)
 
@@ -38,6 +40,8 @@ class ProductOut(BaseModel):
     base_price_minor: int | None = None
     sides: list[Side] | None = None
     model: ModelRef | None = None
+    labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    require_proof: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -76,6 +80,7 @@ class ProductQuery(QueryModel):
 def check_product(brand_id: str, doc: ProductDoc) -> None:
     """422 listing every rule the product breaks (zones, sides, options, fonts, the images)."""
     issues = product_issues(doc, known_font_ids(brand_id))
+    issues += label_issues(doc.labels, message_keys(), (z.id for z in doc.zones))
     images = [("base_image_asset_id", doc.base_image_asset_id)] + [
         (f"sides[{i}].mockup_asset_id", side.mockup_asset_id)
         for i, side in enumerate(doc.sides or ())

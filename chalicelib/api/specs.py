@@ -25,6 +25,7 @@ from chalicelib.domain import spec as design
 from chalicelib.domain.options import Price, choice_summary, shop_variant, spec_price
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.flows import proofs
 from chalicelib.flows.production import lock_and_announce
 from chalicelib.flows.views import SnapshotOut
 from chalicelib.store import products, snapshots, specs
@@ -252,3 +253,31 @@ def delete_snapshot(ctx: Ctx, snapshot_id: str) -> None:
 )
 def lock_snapshot(ctx: Ctx, snapshot_id: str) -> Reply:
     return Reply(SnapshotOut.of(lock_and_announce(ctx.brand_id, snapshot_id, ctx.request_id)))
+
+
+class ProofIn(RequestModel):
+    preview_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the preview image bytes shown"
+    )
+    render_id: str | None = Field(
+        default=None, max_length=64, description="The preview render the image came from"
+    )
+    locale: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35
+    )
+
+
+@route(
+    bp,
+    "/v1/snapshots/{snapshot_id}/proof",
+    "POST",
+    access="publishable",
+    body=ProofIn,
+    response=SnapshotOut,
+    summary="Record the shopper's proof confirmation on a draft snapshot (409 once locked)",
+)
+def confirm_proof(ctx: Ctx, snapshot_id: str, body: ProofIn) -> SnapshotOut:
+    snap = proofs.confirm_proof(
+        ctx.brand_id, snapshot_id, body.preview_sha256, body.render_id, body.locale
+    )
+    return SnapshotOut.of(snap)

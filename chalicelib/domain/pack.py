@@ -119,6 +119,7 @@ def build_manifest(
     checks: Sequence[str] = (),
     warnings: Sequence[str] = (),
     photo_engraving: Mapping[str, Any] | None = None,
+    side_files: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Everything a shop (or a dispute) needs to know what the files are and where they came from.
 
@@ -126,11 +127,57 @@ def build_manifest(
     computed here, so the manifest cannot name another design than the one drawn. Zones are the
     product's zones the spec fills, in product order, in mm whatever ``profile.units`` says.
     ``font_families`` names brand-uploaded fonts; bundled ones are looked up.
+
+    A product that declares sides also gets ``sides``: each side (artboard, flip) with the names
+    of the files that draw it (``side_files``: a combined PDF is listed under every side; a side
+    without content has none), and each zone says its side. Products without sides keep the
+    manifest they always had.
+
     ``photo_engraving`` (only with a profile that has it) names each engrave raster's file,
     its pixels and millimetres, and the resolution and method that made it.
     """
     parsed = DesignSpec.model_validate(dict(spec))
-    manifest = {
+    manifest = _manifest(pack_id, snapshot_id, spec, parsed, product, profile_id, profile, folder)
+    manifest.update(
+        fonts=_fonts(parsed, font_families or {}),
+        generator={"name": GENERATOR_NAME, "version": GENERATOR_VERSION},
+        files=_describe(files),
+        checks=list(checks),
+        warnings=list(warnings),
+    )
+    if photo_engraving is not None:
+        manifest["photo_engraving"] = dict(photo_engraving)
+    if parsed.options is not None:  # the shopper's choices (chain colour...), by name
+        manifest["options"] = choice_summary(product, parsed.options)
+    if product.sides:
+        side_of = {zone.id: product.side_of(zone).id for zone in product.zones}
+        for zone in manifest["zones"]:
+            zone["side"] = side_of[zone["id"]]
+        manifest["sides"] = [
+            {
+                "id": side.id,
+                "name": side.name,
+                "width_mm": side.width_mm,
+                "height_mm": side.height_mm,
+                "flip": side.flip,
+                "files": sorted((side_files or {}).get(side.id, ())),
+            }
+            for side in product.sides
+        ]
+    return manifest
+
+
+def _manifest(
+    pack_id: str,
+    snapshot_id: str,
+    spec: Mapping[str, Any],
+    parsed: DesignSpec,
+    product: ProductDoc,
+    profile_id: str,
+    profile: ProfileDoc,
+    folder: str,
+) -> dict[str, Any]:
+    return {
         "manifest_version": MANIFEST_VERSION,
         "pack_id": pack_id,
         "snapshot_id": snapshot_id,
@@ -167,17 +214,7 @@ def build_manifest(
             for zone in product.zones
             if zone.id in parsed.zones
         ],
-        "fonts": _fonts(parsed, font_families or {}),
-        "generator": {"name": GENERATOR_NAME, "version": GENERATOR_VERSION},
-        "files": _describe(files),
-        "checks": list(checks),
-        "warnings": list(warnings),
     }
-    if photo_engraving is not None:
-        manifest["photo_engraving"] = dict(photo_engraving)
-    if parsed.options is not None:  # the shopper's choices (chain colour...), by name
-        manifest["options"] = choice_summary(product, parsed.options)
-    return manifest
 
 
 def _fonts(spec: DesignSpec, families: Mapping[str, str]) -> list[dict[str, Any]]:

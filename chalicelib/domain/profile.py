@@ -31,7 +31,9 @@ OPERATION_OF_PROCESS: dict[str, OperationName] = {
     "engrave": "engrave",
     "print": "print",
 }
-FILE_NAME_FIELDS = frozenset({"pack", "order", "item", "snapshot", "product", "sku", "qty", "zone"})
+FILE_NAME_FIELDS = frozenset(
+    {"pack", "order", "item", "snapshot", "product", "sku", "qty", "zone", "side"}
+)
 DEFAULT_FILE_NAME_PATTERN = "{order}-{item}-{sku}"
 FILE_NAME_PATTERN_CODE = "profile.file_name_pattern_invalid"
 # A stem longer than this is cut: with a role suffix and an extension, a pack entry stays well
@@ -60,6 +62,10 @@ class ProfileDoc(StrictModel):
     crop_marks: bool = False
     print_dpi: int = Field(default=300, ge=72, le=1200)
     mirror: bool = False
+    # A product with several sides: a DXF per side ("files") or one DXF holding each side as a
+    # block ("blocks"). The PDF always has a page per side; PNG and SVG are a file per side.
+    # None means "files", and keeps stored profiles as they were.
+    dxf_sides: Literal["files", "blocks"] | None = None
     file_name_pattern: str = Field(default=DEFAULT_FILE_NAME_PATTERN, min_length=1, max_length=120)
     # Opt-in: engraved photos become 1-bit rasters at the machine's resolution (None: packs
     # carry the photo as uploaded, as before this setting existed).
@@ -67,7 +73,7 @@ class ProfileDoc(StrictModel):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("photo_engraving",))
+        return omit_when_none(self, handler, ("photo_engraving", "dxf_sides"))
 
     @field_validator("operations")
     @classmethod
@@ -130,6 +136,14 @@ def pattern_problem(pattern: str) -> str | None:
     if re.search(r"[/\\\x00]", pattern):
         return "file names cannot contain slashes"
     return None
+
+
+def names_field(profile: ProfileDoc, field: str) -> bool:
+    """Whether the profile's file name pattern uses ``{field}`` (e.g. ``{side}``)."""
+    try:
+        return any(name == field for _, name, _, _ in _parts(profile.file_name_pattern))
+    except ValueError:
+        return False
 
 
 def plain_pattern(pattern: str) -> str:

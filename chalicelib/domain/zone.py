@@ -27,6 +27,7 @@ from chalicelib.domain.base import issue as _issue
 from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
+from chalicelib.domain.labels import Labels
 from chalicelib.domain.material import Material
 from chalicelib.domain.model3d import ModelRef
 from chalicelib.domain.options import (
@@ -286,6 +287,9 @@ class ProductDoc(StrictModel):
     # None: one implicit side from width_mm/height_mm/die_line/base_image_asset_id.
     sides: list[Side] | None = Field(default=None, min_length=1, max_length=MAX_SIDES)
     model: ModelRef | None = None  # a .glb whose material shows the artboard (3D / AR previews)
+    # The widget: the brand's wording per locale; "Add to cart" asks for a proof first.
+    labels: Labels = Field(default_factory=dict)
+    require_proof: bool = False
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
@@ -293,7 +297,7 @@ class ProductDoc(StrictModel):
             self,
             handler,
             ("sides", "material", "model", "currency", "base_price_minor"),
-            _UNUSED_MERCH,
+            {**_UNUSED_MERCH, "labels": {}, "require_proof": False},
         )
 
     def zone(self, zone_id: str) -> AnyZone | None:

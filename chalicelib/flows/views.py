@@ -93,6 +93,10 @@ class SnapshotOut(BaseModel):
     locked: bool
     locked_at: datetime | None
     assets: dict[str, Any]
+    proof: dict[str, Any] | None = Field(
+        default=None,
+        description="The shopper's proof confirmation: confirmed_at, preview_sha256, render_id",
+    )
     created_at: datetime
 
     @classmethod
@@ -106,6 +110,7 @@ class SnapshotOut(BaseModel):
             locked=s.locked,
             locked_at=s.locked_at,
             assets=s.assets,
+            proof=s.proof,
             created_at=s.created_at,
         )
 

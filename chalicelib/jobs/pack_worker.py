@@ -7,6 +7,7 @@ and overwrites the same key: a redelivery never leaves a second, different zip.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,13 +27,13 @@ from chalicelib.domain.pack import (
     zip_pack,
 )
 from chalicelib.domain.profile import ProfileDoc
-from chalicelib.domain.render_options import PreviewOptions
 from chalicelib.domain.spec import DesignSpec, MonogramZoneSpec, TextZoneSpec
 from chalicelib.domain.zone import ProductDoc
 from chalicelib.errors import ValidationFailed, field_errors
 from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.packs import pack_key
 from chalicelib.fonts import LoadedFont
+from chalicelib.jobs import pack_sides as sides
 from chalicelib.jobs.render_worker import BrandSceneResources
 from chalicelib.store import packs
 from chalicelib.store.models import PackModel
@@ -63,7 +64,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         "sku": product.sku,
         "qty": str(int(model.quantity)),
     }
-    files, warnings, checks, engraving = _files(model, design, profile, fields)
+    files, warnings, checks, engraving, by_side = _files(model, design, profile, fields)
     packs.set_progress(model, 80)
     folder = item_folder(profile, fields)
     manifest = build_manifest(
@@ -78,6 +79,7 @@ def build_and_upload(model: PackModel) -> dict[str, Any]:
         checks=checks,
         warnings=warnings,
         photo_engraving=engraving,
+        side_files=by_side,
     )
     data = zip_pack(files, manifest, folder)
     verify_zip(data)
@@ -114,20 +116,20 @@ def _profile(model: PackModel) -> ProfileDoc:
 
 def _files(
     model: PackModel, design: Design, profile: ProfileDoc, fields: dict[str, str]
-) -> tuple[list[PackFile], list[str], tuple[str, ...], dict[str, Any] | None]:
-    from chalicelib.scene.build import build_scene
+) -> tuple[list[PackFile], list[str], tuple[str, ...], dict[str, Any] | None, dict[str, list[str]]]:
+    """The pack's files, warnings and checks, the photo engraving's account, each side's files."""
     from chalicelib.scene.checks import image_dpi_report
     from chalicelib.scene.flatten import GeometryError
     from chalicelib.scene.jobsheet import job_sheet_pdf
     from chalicelib.scene.raster import default_rasterizer
-    from chalicelib.scene.render import render_preview
-    from chalicelib.scene.writers import WRITERS
+    from chalicelib.scene.writers import side_files
 
     resources = BrandSceneResources(model.brand_id)
-    scene = build_scene(design.spec, design.product, resources, mockup=False)
-    formats = set(model.formats or PACK_FORMATS)
+    scenes = sides.production_scenes(design, resources)
+    formats = [f for f in PACK_FORMATS if f in set(model.formats or PACK_FORMATS)]
     rasterizer = default_rasterizer()
     out: list[PackFile] = []
+    by_side: dict[str, list[str]] = {}
 
     def add(data: bytes, ext: str, content_type: str, role: str = "") -> str:
         out.append(PackFile(pack_file_name(profile, fields, ext, role=role), data, content_type))
@@ -135,63 +137,77 @@ def _files(
 
     engraving = None
     if profile.photo_engraving is not None:
-        scene, engraving = _engrave_photos(scene, profile, design, add)
+        scenes, engraving = _engrave_photos(scenes, profile, design, add)
 
-    for name in (f for f in PACK_FORMATS if f in formats):
-        writer = WRITERS[name]
-        try:
-            add(writer.write(scene, profile, rasterizer), name, writer.content_type)
-        except GeometryError as exc:  # e.g. a counter under the kerf: same input, same failure
-            raise ValidationFailed(str(exc), code=exc.code) from exc
-    warnings = [
-        f"zone {r['zone_id']}: image prints at {r['effective_dpi']:.0f} DPI, "
-        f"below {profile.print_dpi}"
-        for r in image_dpi_report(scene, profile.print_dpi)
-        if r["status"] == "low"
-    ]
-    cut_notes = _cut_checks(scene, design.spec, profile, warnings)
+    try:
+        made = side_files(scenes, profile, rasterizer, formats)
+    except GeometryError as exc:  # e.g. a counter under the kerf: same input, same failure
+        raise ValidationFailed(str(exc), code=exc.code) from exc
+    for made_file in made:
+        if not design.product.sides:  # one implicit side: the names packs always had
+            add(made_file.data, made_file.format, made_file.content_type)
+            continue
+        name = sides.side_file_name(profile, fields, made_file.format, made_file.sides)
+        out.append(PackFile(name, made_file.data, made_file.content_type))
+        for side_id in made_file.sides:
+            by_side.setdefault(side_id, []).append(name)
+    warnings: list[str] = []
+    cut_notes: dict[str, str] = {}
+    for scene in scenes:
+        warnings += [
+            f"zone {r['zone_id']}: image prints at {r['effective_dpi']:.0f} DPI, "
+            f"below {profile.print_dpi}"
+            for r in image_dpi_report(scene, profile.print_dpi)
+            if r["status"] == "low"
+        ]
+        cut_notes.update(_cut_checks(scene, design.spec, profile, warnings))
     checks: tuple[str, ...] = CHECKS
     if cut_notes:
         checks += (
             "cut zones: pieces counted, strokes and gaps against the profile's minimum "
             f"feature ({profile.min_feature_mm:g} mm), holes against the kerf, inside the product",
         )
-    mockup = build_scene(design.spec, design.product, resources, mockup=True)
-    thumb = render_preview(mockup, PreviewOptions(long_side_px=600, format="png"), rasterizer)
-    sheet = _job_sheet(model, design, profile, thumb.data, warnings, checks, cut_notes)
+    thumb = sides.thumbnail(design, resources, rasterizer, [s.side_id for s in scenes])
+    sheet = _job_sheet(model, design, profile, thumb, warnings, checks, cut_notes)
+    if design.product.sides:
+        sheet = dataclasses.replace(sheet, sides=sides.sheet_sides(design, set(by_side)))
     add(
         job_sheet_pdf(sheet, zone_fonts=_zone_fonts(design.spec, resources)),
         "pdf",
         "application/pdf",
         role="jobsheet",
     )
-    return out, warnings, checks, engraving
+    return out, warnings, checks, engraving, by_side
 
 
 def _engrave_photos(
-    scene: Scene, profile: ProfileDoc, design: Design, add: Callable[..., str]
-) -> tuple[Scene, dict[str, Any]]:
-    """The scene with its engraved photos as the laser burns them; each raster added to the
-    pack as ``<stem>-<zone>-engrave.png``, and the manifest's account of them."""
+    scenes: list[Scene], profile: ProfileDoc, design: Design, add: Callable[..., str]
+) -> tuple[list[Scene], dict[str, Any]]:
+    """The scenes with their engraved photos as the laser burns them; each raster added to the
+    pack as ``<stem>-<zone>-engrave.png`` (zone ids are unique across sides), and the
+    manifest's account of them."""
     from chalicelib.scene.photo import engrave_photos
 
     settings = profile.photo_engraving
     assert settings is not None
     material = design.product.material
-    scene, rasters = engrave_photos(scene, settings, material)
-    described = [
-        {
-            "zone_id": r.zone_id,
-            "file": add(r.png, "png", "image/png", role=f"{r.zone_id}-engrave"),
-            "width_px": r.width_px,
-            "height_px": r.height_px,
-            "width_mm": r.width_mm,
-            "height_mm": r.height_mm,
-        }
-        for r in rasters
-    ]
+    engraved, described = [], []
+    for scene in scenes:
+        scene, rasters = engrave_photos(scene, settings, material)
+        engraved.append(scene)
+        described += [
+            {
+                "zone_id": r.zone_id,
+                "file": add(r.png, "png", "image/png", role=f"{r.zone_id}-engrave"),
+                "width_px": r.width_px,
+                "height_px": r.height_px,
+                "width_mm": r.width_mm,
+                "height_mm": r.height_mm,
+            }
+            for r in rasters
+        ]
     preset = settings.preset(material)
-    return scene, {
+    return engraved, {
         "material": material,
         "dpi": settings.machine_dpi,
         "method": preset.method,
@@ -267,6 +283,7 @@ def _job_sheet(
                 note=f"{given.effective_dpi:.0f} DPI"
                 if given.kind == "image"
                 else cut_notes.get(zone.id, ""),
+                side=product.side_of(zone).name if product.sides else "",
             )
         )
     return JobSheet(
@@ -283,6 +300,7 @@ def _job_sheet(
         warnings=tuple(warnings),
         thumbnail=thumbnail,
         generator=f"atelier {GENERATOR_VERSION}",
+        proof=_proof_line(model),
         notes=model_notes(product),
         options=tuple(
             f"{c['option']}: {c['value']}" for c in choice_summary(product, parsed.options or {})
@@ -299,3 +317,18 @@ def model_notes(product: ProductDoc) -> tuple[str, ...]:
         f"({product.model.asset_id}, material {product.model.material}); the model render's "
         "GLB and USDZ are among the snapshot's assets.",
     )
+
+
+def _proof_line(model: PackModel) -> str:
+    """The job sheet's proof line (time, preview sha256) when the snapshot records one."""
+    from chalicelib.errors import NotFound
+    from chalicelib.store import snapshots
+
+    try:
+        proof = snapshots.get_snapshot(model.brand_id, model.snapshot_id).proof
+    except NotFound:  # a pack of a snapshot deleted since: nothing to print
+        return ""
+    if not proof:
+        return ""
+    when = str(proof.get("confirmed_at", "")).replace("T", " ")[:19]
+    return f"approved by the shopper {when} UTC · preview sha256 {proof.get('preview_sha256', '')}"

@@ -13,7 +13,6 @@ Failures are :class:`RenderError` with stable codes; nothing here ever draws a f
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
@@ -21,15 +20,9 @@ from typing import Protocol, TypeVar
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.dieline import die_segments
-from chalicelib.domain.imaging import (
-    ImageRejected,
-    check_stored_png,
-    sniff_format,
-    verify_image_bytes,
-)
 from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
 from chalicelib.domain.lines import Shaping
-from chalicelib.domain.placement import fit_scale
+from chalicelib.domain.side import Side
 from chalicelib.domain.spec import (
     ColorZoneSpec,
     DesignSpec,
@@ -41,6 +34,7 @@ from chalicelib.domain.spec import (
     shaping_record,
 )
 from chalicelib.domain.zone import (
+    AnyZone,
     ColorZone,
     ImageZone,
     MonogramZone,
@@ -71,7 +65,9 @@ from chalicelib.scene.outline import (
     move_contour,
     outline_layout,
 )
+from chalicelib.scene.placed import clear_verified_cache, placed, verified_png
 
+__all__ = ["build_scene", "clear_verified_cache", "side_scenes", "text_item"]
 LAYOUT_TOLERANCE_MM = 1e-3
 T = TypeVar("T")
 
@@ -111,10 +107,14 @@ def build_scene(
     resources: SceneResources,
     *,
     mockup: bool,
+    side: str | None = None,
 ) -> Scene:
-    """The scene of ``spec`` on ``product``; ``mockup`` adds the product photo (previews only).
+    """The scene of ``spec`` on one side of ``product`` (``side`` None: the first side, the only
+    one of a product without declared sides); ``mockup`` adds the side's photo (previews only).
 
-    A production final is the personalization artwork alone, hence ``mockup=False`` there.
+    Every output that has sides loops over :func:`side_scenes`; this is the one place a side
+    becomes a scene. A production final is the personalization artwork alone, hence
+    ``mockup=False`` there.
     """
     parsed = spec if isinstance(spec, DesignSpec) else parse_design(spec)
     unknown = sorted(set(parsed.zones) - {z.id for z in product.zones})
@@ -124,34 +124,79 @@ def build_scene(
             code="render.spec_mismatch",
             details={"zones": unknown},
         )
+    board = product.all_sides[0] if side is None else product.side(side)
+    if board is None:
+        raise RenderError(
+            "The product has no side with this id.",
+            code="render.unknown_side",
+            details={"side": side, "sides": [s.id for s in product.all_sides]},
+        )
     items: list[Item] = []
-    for zone in product.zones:
+    for zone in product.zones_on(board.id):
         given = parsed.zones.get(zone.id)
         if given is None:
             continue
-        if isinstance(zone, TextZone) and isinstance(given, TextZoneSpec):
-            items.append(_text_item(zone, given, resources, parsed.spec_version))
-        elif isinstance(zone, ImageZone) and isinstance(given, ImageZoneSpec):
-            items.append(_image_item(zone, given, resources))
-        elif isinstance(zone, ColorZone) and isinstance(given, ColorZoneSpec):
-            items.append(_color_item(zone, given))
-        elif isinstance(zone, MonogramZone) and isinstance(given, MonogramZoneSpec):
-            items.append(_monogram_item(zone, given, resources))
-        else:
-            raise RenderError(
-                "The spec's zone kind differs from the product's.",
-                code="render.spec_mismatch",
-                details={"zone_id": zone.id, "product_kind": zone.kind, "spec_kind": given.kind},
-            )
+        items.append(_item(zone, given, resources, parsed.spec_version))
     base = None
-    if mockup and product.base_image_asset_id:
-        base = _base_image(product, resources, product.base_image_asset_id)
+    if mockup and board.mockup_asset_id:
+        base = _base_image(board, resources, board.mockup_asset_id)
     die = None
-    if product.die_line is not None:
-        die = tuple(Segment(s.op, s.points) for s in die_segments(product.die_line))
-    material = product.material if mockup else None
+    if board.die_line is not None:
+        die = tuple(Segment(s.op, s.points) for s in die_segments(board.die_line))
+    corners = (
+        tuple((float(x), float(y)) for x, y in board.mockup_corners)
+        if board.mockup_corners is not None
+        else None
+    )
     return Scene(
-        product.width_mm, product.height_mm, base, tuple(items), die, mockup, material=material
+        board.width_mm,
+        board.height_mm,
+        base,
+        tuple(items),
+        die,
+        mockup,
+        material=product.material if mockup else None,
+        side_id=board.id,
+        flip=board.flip,
+        mockup_corners=corners,
+    )
+
+
+def side_scenes(
+    spec: DesignSpec | Mapping[str, object],
+    product: ProductDoc,
+    resources: SceneResources,
+    *,
+    mockup: bool,
+    content_only: bool = False,
+) -> list[Scene]:
+    """The scene of every side, in product order; ``content_only`` keeps the sides that give a
+    file (a zone the spec fills, or a die line): a blank back gets no files in a pack."""
+    parsed = spec if isinstance(spec, DesignSpec) else parse_design(spec)
+    scenes = [
+        build_scene(parsed, product, resources, mockup=mockup, side=s.id) for s in product.all_sides
+    ]
+    return [s for s in scenes if s.has_content] if content_only else scenes
+
+
+def _item(
+    zone: AnyZone,
+    given: TextZoneSpec | ImageZoneSpec | ColorZoneSpec | MonogramZoneSpec,
+    resources: SceneResources,
+    spec_version: int,
+) -> Item:
+    if isinstance(zone, TextZone) and isinstance(given, TextZoneSpec):
+        return _text_item(zone, given, resources, spec_version)
+    if isinstance(zone, ImageZone) and isinstance(given, ImageZoneSpec):
+        return _image_item(zone, given, resources)
+    if isinstance(zone, ColorZone) and isinstance(given, ColorZoneSpec):
+        return _color_item(zone, given)
+    if isinstance(zone, MonogramZone) and isinstance(given, MonogramZoneSpec):
+        return _monogram_item(zone, given, resources)
+    raise RenderError(
+        "The spec's zone kind differs from the product's.",
+        code="render.spec_mismatch",
+        details={"zone_id": zone.id, "product_kind": zone.kind, "spec_kind": given.kind},
     )
 
 
@@ -356,41 +401,6 @@ def _check_runs(zone_id: str, fresh: dict[str, object], recorded: dict[str, obje
         )
 
 
-def _verified_png(zone_id: str | None, data: bytes) -> tuple[bytes, int, int]:
-    """Decode under the bomb guard and re-encode: writers embed only bytes we produced."""
-    try:
-        return _verify(data)
-    except ImageRejected as exc:
-        raise RenderError(
-            "An image of this design could not be decoded.",
-            code="render.image_corrupt",
-            details={"zone_id": zone_id, "reason": exc.code},
-        ) from exc
-
-
-@functools.lru_cache(maxsize=4)
-def _verify(data: bytes) -> tuple[bytes, int, int]:
-    """Verification is pure and slow (a 4-megapixel photo takes about a second, mostly the PNG
-    encoder); a product's mockup photo and a shopper's upload recur across previews."""
-    if sniff_format(data) == "png":  # our stored PNG (sha256-checked): decode, don't re-encode
-        width, height = check_stored_png(data)
-        return data, width, height
-    facts, png = verify_image_bytes(data)
-    return png, facts.width_px, facts.height_px
-
-
-def clear_verified_cache() -> None:
-    """Forget verified images (the benchmark measures the cold path with it)."""
-    _verify.cache_clear()
-
-
-def _fitted(width_px: int, height_px: int, box: Rect, mode: str) -> Rect:
-    """The image's rect inside ``box``, centred: ``cover`` fills it, ``contain`` fits inside."""
-    scale = fit_scale(width_px, height_px, box.width, box.height, mode)
-    w, h = width_px * scale, height_px * scale
-    return Rect(box.x + (box.width - w) / 2, box.y + (box.height - h) / 2, w, h)
-
-
 def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources) -> ImageItem:
     data = _fetch(
         lambda: resources.image(given.asset_id, given.sha256),
@@ -408,36 +418,21 @@ def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources
     if given.framing is not None:  # the shopper's turn, angle and crop of the verified photo
         from chalicelib.scene.framing import framed_png
 
-        data = framed_png(_verified_png(zone.id, data)[0], given.framing)
-    placed = _placed(zone.id, data, box, zone.image_fit, zone_rotation(zone))
-    return ImageItem(zone.id, zone.process, placed, given.effective_dpi)
+        data = framed_png(verified_png(zone.id, data)[0], given.framing)
+    image = placed(zone.id, data, box, zone.image_fit, zone_rotation(zone))
+    return ImageItem(zone.id, zone.process, image, given.effective_dpi)
 
 
 def _color_item(zone: ColorZone, given: ColorZoneSpec) -> ColorItem:
     return ColorItem(zone.id, zone.process, given.color, zone_rect(zone), zone_rotation(zone))
 
 
-def _base_image(product: ProductDoc, resources: SceneResources, asset_id: str) -> PlacedImage:
+def _base_image(side: Side, resources: SceneResources, asset_id: str) -> PlacedImage:
     data = _fetch(
         lambda: resources.base_image(asset_id),
         "render.image_missing",
         "The product's base image is not available.",
         asset_id=asset_id,
     )
-    artboard = Rect(0.0, 0.0, product.width_mm, product.height_mm)
-    return _placed(None, data, artboard, "cover", Affine())
-
-
-def _placed(zone_id: str | None, data: bytes, box: Rect, fit: str, rotation: Affine) -> PlacedImage:
-    """A verified image fitted into ``box`` (cover or contain), clipped to it, then rotated."""
-    png, width, height = _verified_png(zone_id, data)
-    return PlacedImage(
-        png=png,
-        sha256=hashlib.sha256(png).hexdigest(),
-        width_px=width,
-        height_px=height,
-        rect=_fitted(width, height, box, fit),
-        clip=box,
-        transform=rotation,
-    )
-
+    artboard = Rect(0.0, 0.0, side.width_mm, side.height_mm)
+    return placed(None, data, artboard, "cover", Affine())

@@ -26,22 +26,24 @@ import contextlib
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.color import hex_rgb
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.units import MM_PER_INCH
 from chalicelib.scene import flatten as geo
-from chalicelib.scene.machine import RUN_ORDER, machine_paths
+from chalicelib.scene.machine import RUN_ORDER, machine_paths, mirrors
 from chalicelib.scene.model import Scene
 
 if TYPE_CHECKING:
     from ezdxf.document import Drawing
+    from ezdxf.layouts.base import BaseLayout
 
 DXF_VERSION = "R2010"
 INSUNITS = {"mm": 4, "in": 1}
 MEASUREMENT = {"mm": 1, "in": 0}  # 1 metric, 0 imperial
+SIDE_GAP_MM = 10.0  # between two sides' blocks in a one-file DXF
 
 
 class DxfAuditFailed(RuntimeError):
@@ -54,9 +56,21 @@ def to_dxf(scene: Scene, profile: ProfileDoc) -> bytes:
     Raises :class:`chalicelib.scene.flatten.GeometryError` when the profile's kerf or bridges
     cannot be applied to this design, :class:`DxfAuditFailed` if ezdxf's audit objects.
     """
+    return _written(lambda: _drawing([scene], profile, blocks=False))
+
+
+def to_dxf_blocks(scenes: Sequence[Scene], profile: ProfileDoc) -> bytes:
+    """Every side in one DXF (a profile's ``dxf_sides: blocks``): each side's geometry is a
+    block named ``SIDE_<id>`` (mirrored by the side's own flip, like its single file),
+    inserted left to right with :data:`SIDE_GAP_MM` between sides, so one file holds the job
+    and each side still moves as one piece in the laser software."""
+    return _written(lambda: _drawing(scenes, profile, blocks=True))
+
+
+def _written(make: Callable[[], Drawing]) -> bytes:
     prepare_ezdxf_import()
     with _fixed_metadata():
-        doc = _drawing(scene, profile)
+        doc = make()
         auditor = doc.audit()
         if auditor.has_errors:
             raise DxfAuditFailed(f"ezdxf audit: {[e.message for e in auditor.errors]}")
@@ -69,13 +83,10 @@ def to_dxf(scene: Scene, profile: ProfileDoc) -> bytes:
     return doc.encode(stream.getvalue())
 
 
-def _drawing(scene: Scene, profile: ProfileDoc) -> Drawing:
+def _drawing(scenes: Sequence[Scene], profile: ProfileDoc, *, blocks: bool) -> Drawing:
     from ezdxf.colors import rgb2int
     from ezdxf.filemanagement import new
 
-    frame = geo.MachineFrame(
-        scene.width_mm, scene.height_mm, mirror=profile.mirror, inches=profile.units == "in"
-    )
     doc = new(DXF_VERSION, setup=False, units=INSUNITS[profile.units])
     doc.header["$MEASUREMENT"] = MEASUREMENT[profile.units]
     attribs: dict[str, dict[str, object]] = {}
@@ -85,7 +96,47 @@ def _drawing(scene: Scene, profile: ProfileDoc) -> Drawing:
         doc.layers.add(op.layer, color=op.aci, true_color=true_color)
         attribs[name] = {"layer": op.layer, "color": op.aci, "true_color": true_color}
     msp = doc.modelspace()
-    written: set[tuple[str, geo.Ring]] = set()
+    scale = 1 / MM_PER_INCH if profile.units == "in" else 1.0
+    rings: list[geo.Ring] = []
+    x_mm = 0.0
+    for scene in scenes:
+        frame = _frame(scene, profile)
+        if not blocks:
+            rings += _add_paths(msp, scene, profile, frame, attribs)
+            continue
+        block = doc.blocks.new(name=f"SIDE_{scene.side_id}")
+        placed = _add_paths(block, scene, profile, frame, attribs)
+        x = round(x_mm * scale, 5)
+        msp.add_blockref(block.name, (x, 0.0))
+        rings += [tuple((px + x, py) for px, py in ring) for ring in placed]
+        x_mm += scene.width_mm + SIDE_GAP_MM
+    width = x_mm - SIDE_GAP_MM if blocks else scenes[0].width_mm
+    height = max(scene.height_mm for scene in scenes)
+    _set_extents(doc, rings, (width * scale, height * scale))
+    return doc
+
+
+def _frame(scene: Scene, profile: ProfileDoc) -> geo.MachineFrame:
+    horizontal, vertical = mirrors(scene, profile)
+    return geo.MachineFrame(
+        scene.width_mm,
+        scene.height_mm,
+        mirror=horizontal,
+        inches=profile.units == "in",
+        flip_vertical=vertical,
+    )
+
+
+def _add_paths(
+    layout: BaseLayout,
+    scene: Scene,
+    profile: ProfileDoc,
+    frame: geo.MachineFrame,
+    attribs: dict[str, dict[str, object]],
+) -> list[geo.Ring]:
+    """The scene's machine paths as closed polylines on ``layout`` (the modelspace or a side's
+    block), each identical path on a layer once; returns the rings written."""
+    written: dict[tuple[str, geo.Ring], geo.Ring] = {}
     for path in machine_paths(scene, profile):
         ring = frame.ring(path.ring)
         if ring is None:
@@ -93,18 +144,16 @@ def _drawing(scene: Scene, profile: ProfileDoc) -> Drawing:
         ring = geo.oriented(ring, path.depth)  # CAM convention: outlines CCW, holes CW
         key = (path.operation, geo.canonical(ring))
         if key not in written:
-            written.add(key)
-            msp.add_lwpolyline(ring, format="xy", close=True, dxfattribs=attribs[path.operation])
-    _set_extents(doc, [ring for _, ring in written], frame)
-    return doc
+            written[key] = ring
+            layout.add_lwpolyline(ring, format="xy", close=True, dxfattribs=attribs[path.operation])
+    return list(written.values())
 
 
-def _set_extents(doc: Drawing, rings: list[geo.Ring], frame: geo.MachineFrame) -> None:
-    """Extents (what viewers zoom to) from the geometry; limits are the artboard."""
-    scale = 1 / MM_PER_INCH if frame.inches else 1.0
+def _set_extents(doc: Drawing, rings: list[geo.Ring], limits: tuple[float, float]) -> None:
+    """Extents (what viewers zoom to) from the geometry; limits are the artboard(s)."""
     msp = doc.modelspace()
     msp.dxf.limmin = (0.0, 0.0)
-    msp.dxf.limmax = (round(frame.width_mm * scale, 5), round(frame.height_mm * scale, 5))
+    msp.dxf.limmax = (round(limits[0], 5), round(limits[1], 5))
     points = [p for ring in rings for p in ring]
     if points:
         box = geo.bbox(points)

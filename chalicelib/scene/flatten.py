@@ -134,6 +134,7 @@ class MachineFrame:
     height_mm: float
     mirror: bool = False
     inches: bool = False
+    flip_vertical: bool = False  # mirrored about the horizontal centre line (a side's flip)
 
     def ring(self, ring: Ring) -> Ring | None:
         """The ring in machine units; None when rounding leaves nothing with an area."""
@@ -141,9 +142,10 @@ class MachineFrame:
         out: list[Point] = []
         for x, y in ring:
             mx = self.width_mm - x if self.mirror else x
+            my = y if self.flip_vertical else self.height_mm - y
             point = (
                 round(mx * scale, decimals) + 0.0,
-                round((self.height_mm - y) * scale, decimals) + 0.0,
+                round(my * scale, decimals) + 0.0,
             )
             if not out or out[-1] != point:
                 out.append(point)

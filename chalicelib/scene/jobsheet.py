@@ -42,6 +42,7 @@ _INK, _MUTED, _WARN, _OK = "#000000", "#555555", "#B45309", "#15803D"
 _LINE_HEIGHT = 1.25  # × font size
 _ZONE_TEXT_LINES = 8
 _LABEL_FONT, _BOLD_FONT = "lato-regular", "lato-bold"
+PROOF_WIDTH_MM = PAGE_W_MM - 2 * MARGIN_MM - 28
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class SheetZone:
     font_id: str | None = None
     color: str | None = None
     note: str = ""
+    side: str = ""  # the side's name, on a product with several sides
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ class JobSheet:
     zones: tuple[SheetZone, ...]
     checks: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-    thumbnail: bytes | None = None  # the preview: PNG, JPEG or WebP
+    thumbnail: bytes | None = None  # the preview: PNG, JPEG or WebP (every side, labelled)
     generator: str = ""  # e.g. "atelier 1", printed in the footer
+    sides: tuple[str, ...] = ()  # a product with several sides: one line per side
+    proof: str = ""  # the shopper's proof confirmation (time, preview sha256), when recorded
     notes: tuple[str, ...] = ()  # e.g. that a 3D / AR preview of this design exists
     options: tuple[str, ...] = ()  # the shopper's choices, e.g. "Chain: Gold"
 
@@ -92,6 +96,10 @@ def job_sheet_pdf(
     if sheet.thumbnail is not None:
         images.append(("Th", _thumbnail(page, sheet.thumbnail)))
     page.y = max(page.y, _THUMB[1] + _THUMB[3]) + 8
+    if sheet.proof:  # full width, before anything that may be cut: the SHA-256 stays whole
+        page.text("Proof", MARGIN_MM, page.y + 0.6, size=3.2, width=26, color=_MUTED)
+        used = page.text(sheet.proof, MARGIN_MM + 28, page.y, size=3.6, width=PROOF_WIDTH_MM)
+        page.y += used + 4
     # warnings and checks before the zones: a long zone list may be cut, these must not be
     if sheet.warnings:
         _list(page, "Warnings", sheet.warnings, _WARN)
@@ -230,6 +238,8 @@ def _header(page: _Page, sheet: JobSheet) -> None:
     ]
     if sheet.options:  # what is not drawn but must be fitted: the chain, the finish...
         rows.insert(5, ("Options", " · ".join(sheet.options)))
+    if sheet.sides:
+        rows.append(("Sides", " · ".join(sheet.sides)))
     for label, value in rows:
         page.text(label, MARGIN_MM, page.y + 0.6, size=3.2, width=26, color=_MUTED)
         big = label == "Quantity"
@@ -240,7 +250,7 @@ def _header(page: _Page, sheet: JobSheet) -> None:
             size=6.0 if big else 4.2,
             width=_THUMB[0] - MARGIN_MM - 33,
             font=page.bold,
-            max_lines=2,
+            max_lines=4 if label == "Sides" else 2,
         )
         page.y += used + 1.5
 
@@ -273,7 +283,8 @@ def _zones(
     for zone in zones:
         if zone.color and not page.full:
             _swatch(page, zone.color)
-        page.flow(f"{zone.zone_id} · {zone.kind} · {zone.process}", size=4.0, font=page.bold)
+        title = f"{zone.zone_id} · {zone.kind} · {zone.process}"
+        page.flow(f"{title} · {zone.side}" if zone.side else title, size=4.0, font=page.bold)
         rect = (
             f"x {mm(zone.x_mm, 2)}  y {mm(zone.y_mm, 2)}  ·  {mm(zone.width_mm, 2)} × "
             f"{mm(zone.height_mm, 2)} mm  ·  rotation {mm(zone.rotation_deg, 2)}°"

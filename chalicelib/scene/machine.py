@@ -72,6 +72,13 @@ def machine_paths(scene: Scene, profile: ProfileDoc) -> list[MachinePath]:
     return sorted(paths, key=_run_key)
 
 
+def mirrors(scene: Scene, profile: ProfileDoc) -> tuple[bool, bool]:
+    """(horizontal, vertical): how the machine files mirror this scene. The profile's
+    ``mirror`` (every file, horizontally) composed with the side's own ``flip`` (the back of a
+    pendant engraved from behind): a horizontal flip on a mirroring profile cancels out."""
+    return profile.mirror != (scene.flip == "horizontal"), scene.flip == "vertical"
+
+
 def glyph_regions(item: TextItem) -> list[ops.Region]:
     """Each glyph's fill, resolved with the nonzero rule; empty glyphs (spaces) give none."""
     return [fill for _, fill in glyph_fills(item)]

@@ -44,6 +44,7 @@ RenderCode = Literal[
     "render.too_many_pixels",  # the requested raster exceeds MAX_PIXELS
     "render.timeout",  # the deadline passed between two stages
     "render.rasterizer_failed",  # the rasterizer could not draw the SVG
+    "render.unknown_side",  # the render asks for a side the product does not have
 ]
 RENDER_CODES: frozenset[str] = frozenset(get_args(RenderCode))
 
@@ -168,9 +169,18 @@ class Scene:
     silhouette: bool = False
     # Previews only: the product's material (marks drawn as they look on it, see
     # :mod:`chalicelib.scene.material_look`) and, for a mockup photo taken at an angle, where
-    # the artboard's corners are on it (photo pixels: TL, TR, BR, BL).
+    # the artboard's corners are on it (photo pixels: TL, TR, BR, BL; the side's own).
     material: str | None = None
     mockup_corners: tuple[tuple[float, float], ...] | None = None
+    # Which side of the product this is (domain/side.py): its id names the side's files, its
+    # ``flip`` mirrors the machine files (DXF, machine SVG) for engraving from behind.
+    side_id: str = "front"
+    flip: Literal["none", "horizontal", "vertical"] = "none"
+
+    @property
+    def has_content(self) -> bool:
+        """Whether the side makes anything: a filled zone or a die line to cut."""
+        return bool(self.items) or self.die_line is not None
 
 
 def fmt_number(value: float, decimals: int = 4) -> str:

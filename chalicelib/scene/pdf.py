@@ -1,4 +1,5 @@
-"""The scene as a one-page vector PDF at true size, written directly (no PDF library).
+"""The scene as a one-page vector PDF at true size, written directly (no PDF library); a
+product's sides as one file with a page per side (:func:`to_pdf_pages`).
 
 Why by hand: the scene is already paths, rectangles and PNG images, which map one-to-one onto a
 handful of PDF operators; a library would add a dependency and, usually, timestamps. Written
@@ -25,6 +26,7 @@ shared with the job sheet (:mod:`chalicelib.scene.pdfdoc`).
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.units import PT_PER_MM
@@ -32,10 +34,11 @@ from chalicelib.scene.model import ColorItem, ImageItem, PlacedImage, Scene, Tex
 from chalicelib.scene.model import fmt_number as _n
 from chalicelib.scene.pdfdoc import (
     Box,
+    Page,
     cm,
     contour_ops,
+    document,
     fill_contours,
-    one_page,
     rect_path,
     rgb,
     xy,
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
 
     from chalicelib.domain.profile import ProfileDoc
 
-__all__ = ["CROP_MARGIN_MM", "PT_PER_MM", "to_pdf"]
+__all__ = ["CROP_MARGIN_MM", "PT_PER_MM", "to_pdf", "to_pdf_pages"]
 
 CROP_MARGIN_MM = 10.0  # MediaBox beyond the BleedBox when crop marks are drawn
 CROP_MARK_GAP_MM = 2.0  # marks start this far outside the bleed
@@ -78,6 +81,22 @@ def to_pdf(
     With a ``profile`` (a pack), every cut path of the machine files (cut zones welded, the die
     line) is stroked in the ``CutContour`` spot colour, from the same geometry the DXF cuts;
     without one (a final render), only the die line."""
+    return document([_page(scene, bleed_mm, crop_marks, profile)])
+
+
+def to_pdf_pages(
+    scenes: Sequence[Scene],
+    *,
+    bleed_mm: float = 0.0,
+    crop_marks: bool = False,
+    profile: ProfileDoc | None = None,
+) -> bytes:
+    """A page per scene (a product's sides, in order), each exactly as :func:`to_pdf` draws
+    it, at its own size: one file the print shop opens, with the back after the front."""
+    return document([_page(scene, bleed_mm, crop_marks, profile) for scene in scenes])
+
+
+def _page(scene: Scene, bleed_mm: float, crop_marks: bool, profile: ProfileDoc | None) -> Page:
     margin_mm = CROP_MARGIN_MM if crop_marks else 0.0
     offset_mm = margin_mm + bleed_mm  # from the media box's edge to the trim
     images: dict[str, tuple[str, PlacedImage]] = {}  # sha256 -> (resource name, image)
@@ -115,9 +134,7 @@ def to_pdf(
     spaces = [_REGISTRATION] if crop_marks else []
     if cut:
         spaces.append(_CUT_CONTOUR)
-    return one_page(
-        boxes, content, decoded, f"/ColorSpace << {' '.join(spaces)} >>" if spaces else ""
-    )
+    return Page(boxes, content, decoded, f"/ColorSpace << {' '.join(spaces)} >>" if spaces else "")
 
 
 def _cut_ops(scene: Scene, profile: ProfileDoc | None) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.color import hex_rgb
@@ -105,30 +106,50 @@ def image_objects(decoded: Image, first_id: int) -> list[bytes]:
     return objects
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page: its boxes, content stream, images (resource name, decoded image, in the order
+    their objects are written) and extra resource entries (e.g. ``/ColorSpace << ... >>``)."""
+
+    boxes: Sequence[tuple[str, Box]]
+    content: bytes
+    images: Sequence[tuple[str, Image]]
+    resources: str = ""
+
+
 def one_page(
     boxes: Sequence[tuple[str, Box]],
     content: bytes,
     images: Sequence[tuple[str, Image]],
     resources: str = "",
 ) -> bytes:
-    """A complete one-page file: catalog, pages, the page with ``boxes``, content, images.
+    """A complete one-page file: catalog, pages, the page with ``boxes``, content, images."""
+    return document([Page(boxes, content, images, resources)])
 
-    ``images`` are (resource name, decoded image) in the order the objects are written;
-    ``resources`` adds entries (e.g. ``/ColorSpace << ... >>``) after the ``/XObject`` one.
-    """
-    objects: list[bytes] = [b"", b"", b"", stream("", content)]  # 1-3 filled in below
-    xobjects: list[str] = []
-    for name, image in images:
-        xobjects.append(f"/{name} {len(objects) + 1} 0 R")
-        objects += image_objects(image, len(objects) + 1)
-    page_boxes = " ".join(f"/{name} {box(values)}" for name, values in boxes)
-    extra = f" {resources}" if resources else ""
+
+def document(pages: Sequence[Page]) -> bytes:
+    """A complete file of ``pages`` (a product's sides): catalog, page tree, then per page its
+    page object, content and images. A single page is numbered exactly as :func:`one_page`
+    always numbered it, so one-page files keep their bytes."""
+    objects: list[bytes] = [b"", b""]  # 1-2 filled in below
+    kids: list[str] = []
+    for page in pages:
+        number = len(objects) + 1
+        objects += [b"", stream("", page.content)]
+        xobjects: list[str] = []
+        for name, image in page.images:
+            xobjects.append(f"/{name} {len(objects) + 1} 0 R")
+            objects += image_objects(image, len(objects) + 1)
+        page_boxes = " ".join(f"/{name} {box(values)}" for name, values in page.boxes)
+        extra = f" {page.resources}" if page.resources else ""
+        objects[number - 1] = (
+            f"<< /Type /Page /Parent 2 0 R {page_boxes} "
+            f"/Resources << /XObject << {' '.join(xobjects)} >>{extra} >> "
+            f"/Contents {number + 1} 0 R >>"
+        ).encode("ascii")
+        kids.append(f"{number} 0 R")
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[1] = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
-    objects[2] = (
-        f"<< /Type /Page /Parent 2 0 R {page_boxes} "
-        f"/Resources << /XObject << {' '.join(xobjects)} >>{extra} >> /Contents 4 0 R >>"
-    ).encode("ascii")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode("ascii")
     return serialize(objects)
 
 

@@ -17,7 +17,8 @@ way a machine reads it:
 - The cut layer is always the DXF's cut geometry (the flattened, welded, offset, bridged
   polygons from :func:`chalicelib.scene.machine.machine_paths`), so both files cut the same
   part and no two cut paths overlap; engrave and print keep the exact curves.
-- ``mirror`` flips every layer about the artboard's vertical centre.
+- ``mirror`` flips every layer about the artboard's vertical centre; a side's ``flip``
+  (domain/side.py) composes with it (:func:`chalicelib.scene.machine.mirrors`).
 
 Safe and deterministic like the picture SVG: only numbers, validated colours and layer names
 (``[A-Za-z0-9_.-]``) are written; no ``<text>``, no external reference.
@@ -30,7 +31,7 @@ import dataclasses
 from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
 from chalicelib.domain.units import MM_PER_INCH
 from chalicelib.scene.flatten import Ring
-from chalicelib.scene.machine import RUN_ORDER, machine_paths
+from chalicelib.scene.machine import RUN_ORDER, machine_paths, mirrors
 from chalicelib.scene.model import ColorItem, ImageItem, Scene, TextItem
 from chalicelib.scene.model import fmt_number as _n
 from chalicelib.scene.outline import to_svg_path_d
@@ -49,7 +50,12 @@ def to_machine_svg(scene: Scene, profile: ProfileDoc) -> str:
         size = f'width="{_n(w)}mm" height="{_n(h)}mm"'
     clips: list[str] = []
     bodies = _bodies(scene, profile, clips)
-    mirror = f' transform="matrix(-1 0 0 1 {_n(w)} 0)"' if profile.mirror else ""
+    horizontal, vertical = mirrors(scene, profile)
+    mirror = ""
+    if horizontal or vertical:
+        sx, tx = (-1, _n(w)) if horizontal else (1, "0")
+        sy, ty = (-1, _n(h)) if vertical else (1, "0")
+        mirror = f' transform="matrix({sx} 0 0 {sy} {tx} {ty})"'
     parts = [
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '

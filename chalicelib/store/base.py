@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import pynamodb.connection.base
 from pynamodb.attributes import UTCDateTimeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError
@@ -19,7 +20,12 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib import aws
 from chalicelib.settings import get_settings
+
+# pynamodb asks botocore for a new session per connection (one per model): give it the thread's
+# shared session instead, so the endpoint rules and DynamoDB's model load once (see aws.py).
+pynamodb.connection.base.get_session = aws.botocore_session  # type: ignore[attr-defined]  # its module global, replaced on purpose
 
 
 class LazyTableMeta(type):

@@ -171,6 +171,8 @@ class SnapshotModel(Model):
     locked = BooleanAttribute(default=False)
     locked_at = UTCDateTimeAttribute(null=True)
     assets = JSONAttribute(default=dict)
+    # the shopper's proof confirmation: {confirmed_at, preview_sha256, render_id, locale}
+    proof = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=utcnow)
     updated_at = UTCDateTimeAttribute(default_for_new=utcnow)
 

@@ -37,6 +37,7 @@ class Snapshot:
     locked_at: datetime | None
     created_at: datetime
     assets: dict[str, Any] = field(default_factory=dict)
+    proof: dict[str, Any] | None = None  # the shopper's confirmation of the proof, if asked
 
 
 def _snapshot(m: SnapshotModel) -> Snapshot:
@@ -51,6 +52,7 @@ def _snapshot(m: SnapshotModel) -> Snapshot:
         locked_at=m.locked_at,
         created_at=m.created_at,
         assets=dict(m.assets or {}),
+        proof=dict(m.proof) if m.proof else None,
     )
 
 
@@ -164,6 +166,29 @@ def lock_snapshot(
             raise
         return _snapshot(_load(brand_id, snapshot_id)), []  # locked first elsewhere: same outcome
     return _snapshot(model), written
+
+
+def record_proof(brand_id: str, snapshot_id: str, proof: dict[str, Any]) -> Snapshot:
+    """Store the shopper's proof confirmation on a draft snapshot (409 once locked).
+
+    Confirming the same preview again changes nothing (the first time stays the record), so a
+    retried request is harmless; confirming another preview of the design replaces it.
+    """
+    model = _load(brand_id, snapshot_id)
+    if model.locked:
+        raise _locked()
+    if model.proof and model.proof.get("preview_sha256") == proof["preview_sha256"]:
+        return _snapshot(model)
+    try:
+        model.update(
+            actions=[SnapshotModel.proof.set(proof), SnapshotModel.updated_at.set(utcnow())],
+            condition=SnapshotModel.locked == False,  # noqa: E712  (a DynamoDB condition)
+        )
+    except UpdateError as exc:
+        if _failed_condition(exc):
+            raise _locked() from exc
+        raise
+    return _snapshot(model)
 
 
 def add_assets(brand_id: str, snapshot_id: str, assets: dict[str, Any]) -> Snapshot:

@@ -3,14 +3,20 @@
 ``widget.js`` is a plain file shipped inside ``chalicelib`` (Chalice packages the directory), so
 there is no build step and nothing generated in the repository. Its version is its content hash:
 ``/widget.js?v=<version>`` may be cached for a year, the bare URL only briefly.
+
+The UI's message catalogs (``messages/<locale>.json``: the text direction and every string by key)
+are served inside the script, where it marks ``/*ATELIER_CATALOGS*/``: one request, and the
+version covers them too, so a fixed translation reaches shoppers exactly like a fixed line of code.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from functools import lru_cache
 from pathlib import Path
 from string import Template
+from typing import Any
 
 from chalicelib.static import VersionedText
 
@@ -18,13 +24,33 @@ HERE = Path(__file__).resolve().parent
 
 
 Script = VersionedText
+CATALOG_MARK = "/*ATELIER_CATALOGS*/{}"
+DEFAULT_LOCALE = "en"
+
+
+@lru_cache(maxsize=1)
+def catalogs() -> dict[str, dict[str, Any]]:
+    """Every catalog by locale: ``{"dir": "ltr"|"rtl", "messages": {key: text}}``."""
+    found = {}
+    for path in sorted((HERE / "messages").glob("*.json")):
+        found[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def message_keys() -> frozenset[str]:
+    """The keys a brand may override per product (``labels``): those of the English catalog."""
+    return frozenset(catalogs()[DEFAULT_LOCALE]["messages"])
 
 
 @lru_cache(maxsize=1)
 def script() -> Script:
-    """The widget script, read once per process (the file never changes under a running API)."""
+    """The widget script with its catalogs, built once per process (the files never change
+    under a running API)."""
     body = (HERE / "widget.js").read_text(encoding="utf-8")
-    return Script.of(body)
+    packed = json.dumps(catalogs(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if CATALOG_MARK not in body:
+        raise RuntimeError("widget.js lost its catalog mark")
+    return Script.of(body.replace(CATALOG_MARK, packed, 1))
 
 
 @lru_cache(maxsize=1)

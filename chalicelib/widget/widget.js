@@ -19,6 +19,8 @@
   var MAX_RETRIES = 4;
   var PREVIEW_TIMEOUT_MS = 60000;
   var counter = 0;
+  // {locale: {dir, messages}}: the API fills this in from chalicelib/widget/messages/*.json
+  var CATALOGS = /*ATELIER_CATALOGS*/{};
 
   // --- small helpers --------------------------------------------------------------------------
 

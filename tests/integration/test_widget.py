@@ -42,7 +42,15 @@ def test_widget_js_is_javascript_with_etag_and_short_cache(client: Client) -> No
     r = client.http.get("/widget.js")
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "application/javascript; charset=utf-8"
-    assert r.body.decode("utf-8") == (ROOT / "chalicelib/widget/widget.js").read_text()
+    served = r.body.decode("utf-8")
+    source = (ROOT / "chalicelib/widget/widget.js").read_text()
+    before, _, after = source.partition("/*ATELIER_CATALOGS*/{}")
+    assert served.startswith(before) and served.endswith(after)
+    packed = served[len(before) : len(served) - len(after)]
+    catalogs = json.loads(packed)  # every catalog, as JSON inside the script
+    assert {"en", "fr", "de", "es", "ar", "he"} <= set(catalogs)
+    assert catalogs["ar"]["dir"] == catalogs["he"]["dir"] == "rtl"
+    assert catalogs["fr"]["messages"]["cart.add"] == "Ajouter au panier"
     assert r.headers["ETag"] == f'"{script().version}"'
     assert r.headers["Cache-Control"] == "public, max-age=300, must-revalidate"
     assert b"atelier:add-to-cart" in r.body

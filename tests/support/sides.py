@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.scene.model import Scene
 
 HEART = {"shape": "heart", "x_mm": 1.0, "y_mm": 1.0, "width_mm": 28.0, "height_mm": 26.0}
 
@@ -60,3 +63,17 @@ def pendant_doc(*, back_die_line: bool = False, **over: Any) -> dict[str, Any]:
     }
     doc.update(over)
     return doc
+
+
+def pendant_scenes(
+    texts: dict[str, str], *, mockup: bool = False, content_only: bool = False, **over: Any
+) -> list[Scene]:
+    """The pendant's scenes, one per side, for ``texts`` by zone id (bundled fonts)."""
+    from chalicelib.domain.personalization import ZoneInput
+    from chalicelib.domain.zone import ProductDoc
+    from chalicelib.scene.build import side_scenes
+    from tests.support.scene import FakeResources, make_spec
+
+    doc = ProductDoc.model_validate(pendant_doc(**over))
+    spec = make_spec(doc, {k: ZoneInput(text=v) for k, v in texts.items()})
+    return side_scenes(spec, doc, FakeResources(), mockup=mockup, content_only=content_only)

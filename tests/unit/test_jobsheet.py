@@ -149,6 +149,22 @@ def test_too_much_for_one_page_is_cut_with_a_note(tmp_path: Path) -> None:
     assert height == pytest.approx(8 * 5.5 * 1.25) and page.cut and not page.full
 
 
+PROOF = "approved by the shopper 2026-12-02 17:30:05 UTC · preview sha256 " + "ab12" * 16
+
+
+def test_the_shoppers_proof_is_printed_whole_under_the_header(tmp_path: Path) -> None:
+    plain = _render(job_sheet_pdf(SHEET), tmp_path)
+    proved = _render(job_sheet_pdf(dataclasses.replace(SHEET, proof=PROOF)), tmp_path)
+    px = plain.width / 210
+    # a full-width band under the thumbnail: ink there only with the proof
+    band = (round(15 * px), round(97 * px), round(195 * px), round(107 * px))
+    ink = [sum(im.crop(band).convert("L").histogram()[:128]) for im in (plain, proved)]
+    assert ink[1] > ink[0] + 20, ink
+    lines = jobsheet._wrap(PROOF, jobsheet._Page().regular, 3.6, jobsheet.PROOF_WIDTH_MM)
+    assert "ab12" * 16 in lines  # the digest on one line, whole
+    assert job_sheet_pdf(SHEET) == job_sheet_pdf(dataclasses.replace(SHEET, proof=""))
+
+
 def test_a_note_on_the_3d_preview_is_drawn_only_when_there_is_one() -> None:
     from dataclasses import replace
 
