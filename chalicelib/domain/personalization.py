@@ -32,6 +32,7 @@ from chalicelib.domain.text import (
     normalize_text,
 )
 from chalicelib.domain.zone import (
+    AnyZone,
     ColorZone,
     ImageZone,
     MonogramZone,
@@ -177,7 +178,7 @@ def validate_inputs(
             result.add(zone_id, "zone.unknown", "This product has no zone with this id.")
     for zone in product.zones:
         given = inputs.get(zone.id)
-        if not visible(zone.visible_when, chosen):
+        if not zone_visible(product, zone, chosen):
             if given is not None and any(getattr(given, f) for f in given.model_fields_set):
                 result.add(
                     zone.id,
@@ -195,6 +196,13 @@ def validate_inputs(
         else:
             _color(zone, given, result)
     return result
+
+
+def zone_visible(product: ProductDoc, zone: AnyZone, chosen: Choices) -> bool:
+    """A zone shows when its own ``visible_when`` and its side's (once sides declare one) hold
+    for the resolved choices."""
+    side_condition = getattr(product.side_of(zone), "visible_when", None)
+    return visible(zone.visible_when, chosen) and visible(side_condition, chosen)
 
 
 def _unexpected(zone_id: str, given: ZoneInput, allowed: set[str], result: Result) -> None:
