@@ -28,13 +28,20 @@ STAGE  ?= prod
 REDOC_VERSION := 2.5.4
 REDOC_SHA256  := 44922df4d0eb45c1b066c09ec251e6bd9bd7ded16bc69e87613337b9d911a56e
 APIDOCS_DIR   := chalicelib/apidocs
+# The widget's 3D view is Google's <model-viewer> (three.js inside), the same way: an exact npm
+# version whose tarball must match this SHA-256; its UMD bundle and licence are unpacked into
+# chalicelib/widget/viewer/ (git-ignored; Chalice packages it) and served at
+# /widget/model-viewer.js?v=<content hash>. No CDN at run time.
+MODEL_VIEWER_VERSION := 4.4.0
+MODEL_VIEWER_SHA256  := 8b621bd58da86cfa9908aaedf5a263d49770d08fc9e04ca661e3019616565f02
+VIEWER_DIR           := chalicelib/widget/viewer
 
-.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts apidocs npm-cli
+.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts apidocs viewer npm-cli
 
-run: system-deps $(STAMP) fonts apidocs
+run: system-deps $(STAMP) fonts apidocs viewer
 	$(PY) -m local.stack
 
-test: system-deps $(STAMP) fonts apidocs
+test: system-deps $(STAMP) fonts apidocs viewer
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory package STAGE=prod
@@ -43,13 +50,13 @@ test: system-deps $(STAMP) fonts apidocs
 # Figures, not adjectives: one table, each figure next to its naive counterpart or floor, measured
 # in the same run (local stack on free loopback ports; bounded load of 200 widget flows included).
 # Writes bench/results/latest.json; fails if the load had an error or lost/duplicated a record.
-bench: system-deps $(STAMP) fonts apidocs
+bench: system-deps $(STAMP) fonts apidocs viewer
 	$(PY) -m bench
 
 # dist/$(STAGE)/: chalice package (SAM template + deployment.zip, stage throttling merged in) and
 # the resources template; fails on any cfn-lint error, a dropped or locally built dependency,
 # native code for the wrong architecture, or a package over Lambda's 250 MB. Needs PyPI only.
-package: $(STAMP) fonts apidocs
+package: $(STAMP) fonts apidocs viewer
 	$(PY) -m deploy package $(STAGE)
 
 # Fonts PyPI has no wheel for (Arabic, Hebrew, Devanagari, cursive Latin) come from the npm
@@ -81,7 +88,7 @@ typecheck: $(STAMP)
 
 e2e: system-deps
 
-unit integration e2e: $(STAMP) fonts apidocs
+unit integration e2e: $(STAMP) fonts apidocs viewer
 	$(PY) -m pytest tests/$@
 
 venv: $(STAMP)
@@ -98,6 +105,20 @@ apidocs: npm-cli
 	  cp $$tmp/package/bundles/redoc.standalone.js.LICENSE.txt $(APIDOCS_DIR)/; \
 	  echo $(REDOC_VERSION) > $(APIDOCS_DIR)/redoc.version; rm -rf $$tmp; \
 	  echo "apidocs: Redoc $(REDOC_VERSION) in $(APIDOCS_DIR)/"; fi
+
+# Fetches model-viewer only when the bundle of this exact version is not there yet (needs npm).
+viewer: npm-cli
+	@if [ "$$(cat $(VIEWER_DIR)/model-viewer.version 2>/dev/null)" != "$(MODEL_VIEWER_VERSION)" ]; then \
+	  set -e; tmp=$$(mktemp -d); mkdir -p $(VIEWER_DIR); \
+	  (cd $$tmp && npm pack --silent @google/model-viewer@$(MODEL_VIEWER_VERSION) >/dev/null); \
+	  echo "$(MODEL_VIEWER_SHA256)  $$tmp/google-model-viewer-$(MODEL_VIEWER_VERSION).tgz" \
+	    | sha256sum -c --quiet; \
+	  tar -xzf $$tmp/google-model-viewer-$(MODEL_VIEWER_VERSION).tgz -C $$tmp \
+	    package/dist/model-viewer-umd.min.js package/LICENSE; \
+	  cp $$tmp/package/dist/model-viewer-umd.min.js $(VIEWER_DIR)/model-viewer.min.js; \
+	  cp $$tmp/package/LICENSE $(VIEWER_DIR)/LICENSE; \
+	  echo $(MODEL_VIEWER_VERSION) > $(VIEWER_DIR)/model-viewer.version; rm -rf $$tmp; \
+	  echo "viewer: model-viewer $(MODEL_VIEWER_VERSION) in $(VIEWER_DIR)/"; fi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \

@@ -25,9 +25,11 @@ from bench import (
     dxf_bench,
     geometry_bench,
     load,
+    look_bench,
     pack_bench,
     render_bench,
     shaping_bench,
+    sides_bench,
     stack_bench,
 )
 from bench.report import Row, facts_line, machine, table, write
@@ -36,6 +38,8 @@ from local.stack import ROOT
 
 FULL = {
     "render": 7,
+    "look": 7,
+    "sides": 7,
     "pack": 2,
     "dxf": 3,
     "dither": 5,
@@ -50,6 +54,8 @@ FULL = {
 }
 QUICK = {
     "render": 3,
+    "look": 3,
+    "sides": 3,
     "pack": 1,
     "dxf": 1,
     "dither": 2,
@@ -71,6 +77,10 @@ def _say(message: str) -> None:
 def in_process(n: dict[str, int]) -> list[Row]:
     _say("preview renders")
     rows = render_bench.rows(n["render"])
+    _say("material previews")
+    rows += look_bench.rows(n["look"])
+    _say("side previews")
+    rows += sides_bench.rows(n["sides"])
     _say("final render + pack")
     rows += pack_bench.rows(n["pack"])
     _say("DXF")

@@ -246,13 +246,23 @@ def apidocs_members() -> dict[str, str]:
     return {name: hashlib.sha256(bundle.read_bytes()).hexdigest() if bundle.is_file() else "-"}
 
 
+def viewer_members() -> dict[str, str]:
+    """model-viewer's bundle for the widget's 3D view (``make viewer``), like Redoc's."""
+    name = "chalicelib/widget/viewer/model-viewer.min.js"
+    bundle = ROOT / name
+    return {name: hashlib.sha256(bundle.read_bytes()).hexdigest() if bundle.is_file() else "-"}
+
+
 def _verify(zip_path: Path, report_path: Path) -> list[str]:
     architecture = resources.LAMBDA_ARCHITECTURE
     from deploy import npm_fonts
 
     pins = pinned_requirements(ROOT / "requirements.txt")
     report = check_zip(
-        zip_path, architecture, pins, {**npm_fonts.zip_members(), **apidocs_members()}
+        zip_path,
+        architecture,
+        pins,
+        {**npm_fonts.zip_members(), **apidocs_members(), **viewer_members()},
     )
     summary = {
         "architecture": architecture,

@@ -139,6 +139,7 @@ def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
     origins = [cfg.api_url, f"http://localhost:{cfg.api_port}"]
     brand = create_brand_with_keys("Demo Atelier", origins)
     product_id = seed_demo_product(brand["brand_id"])
+    coaster_id = seed_demo_product(brand["brand_id"], DEMO_COASTER)
     demo = {
         "api_url": cfg.api_url,
         "aws_endpoint_url": cfg.aws_url,
@@ -148,6 +149,8 @@ def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
         **brand,
         "product_id": product_id,
         "demo_url": f"{cfg.api_url}/demo/{product_id}?key={brand['publishable_key']}",
+        "coaster_product_id": coaster_id,
+        "coaster_demo_url": f"{cfg.api_url}/demo/{coaster_id}?key={brand['publishable_key']}",
     }
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     (cfg.state_dir / "demo.json").write_text(json.dumps(demo, indent=2) + "\n")
@@ -221,11 +224,62 @@ DEMO_PRODUCT: dict[str, Any] = {
 }
 
 
-def seed_demo_product(brand_id: str) -> str:
-    from chalicelib.domain.zone import ProductDoc
+# A round slate coaster: a family name engraved along an arc, a line under it; previews show
+# the engraving as it looks on slate, the pack cuts the circle.
+DEMO_COASTER: dict[str, Any] = {
+    "name": "Round slate coaster",
+    "sku": "DEMO-COASTER",
+    "status": "active",
+    "width_mm": 100,
+    "height_mm": 100,
+    "material": "slate",
+    "die_line": {"shape": "circle", "x_mm": 0, "y_mm": 0, "width_mm": 100, "height_mm": 100},
+    "zones": [
+        {
+            "id": "family",
+            "name": "Family name",
+            "kind": "text",
+            "process": "engrave",
+            "x_mm": 22,
+            "y_mm": 14,
+            "width_mm": 56,
+            "height_mm": 34,
+            "required": True,
+            "max_chars": 18,
+            "min_size_mm": 3,
+            "max_size_mm": 7,
+            "fonts": ["lato-regular", "caladea-regular"],
+            "path": {"cx_mm": 28, "cy_mm": 36, "radius_mm": 26, "span_deg": 100},
+        },
+        {
+            "id": "since",
+            "name": "Since",
+            "kind": "text",
+            "process": "engrave",
+            "x_mm": 30,
+            "y_mm": 56,
+            "width_mm": 40,
+            "height_mm": 12,
+            "max_chars": 16,
+            "min_size_mm": 3,
+            "max_size_mm": 8,
+            "fonts": ["lato-regular", "caladea-regular"],
+        },
+    ],
+}
+
+
+def seed_demo_product(brand_id: str, document: dict[str, Any] | None = None) -> str:
+    """One demo product (the pendant unless ``document`` says otherwise), checked by the same
+    rules as ``POST /v1/products`` so a demo never shows a product the API would refuse."""
+    from chalicelib.domain.zone import ProductDoc, product_issues
+    from chalicelib.fonts import list_fonts
     from chalicelib.store import products
 
-    doc = ProductDoc.model_validate(DEMO_PRODUCT)
+    doc = ProductDoc.model_validate(DEMO_PRODUCT if document is None else document)
+    issues = product_issues(doc, {f.font_id for f in list_fonts()})
+    if issues:
+        raise ValueError(f"the demo product {doc.sku} breaks rules: {issues}")
     return products.create_product(brand_id, doc).product_id
 
 
@@ -298,6 +352,11 @@ def banner(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> str:
             f"  local AWS (moto):  {cfg.aws_url}",
             f"  demo brand:        {demo['brand_id']}",
             f"  demo product:      {demo['product_id']}",
+            *(
+                [f"  demo coaster shop: {demo['coaster_demo_url']}"]
+                if "coaster_demo_url" in demo
+                else []
+            ),
             f"  publishable key:   {demo['publishable_key']}",
             f"  secret key:        {demo['secret_key']}",
             f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",

@@ -21,7 +21,7 @@ from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.options import MAX_OPTIONS, Option, Price, Variant, price_of
 from chalicelib.domain.side import Side
-from chalicelib.domain.zone import MonogramZone, TextZone, Zone
+from chalicelib.domain.zone import ImageZone, MonogramZone, ProductDoc, TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.fonts import FontUnknown, LoadedFont
 from chalicelib.store import assets, products, profiles
@@ -267,6 +267,19 @@ class WidgetConfig(BaseModel):
     require_proof: bool = False  # "Add to cart" shows the proof and records the confirmation
     # Every side (a product without declared sides has one, "front"), in the order to show them.
     sides: list[Side] = Field(default_factory=list)
+    # Engraved image zones whose previews show the laser's dots (the product's default profile
+    # engraves photos), so the widget can say the preview is the burn, not the colour photo.
+    burn_preview_zones: list[str] = Field(default_factory=list)
+    # The product has a 3D model: the widget loads this viewer (path on this API) and asks for
+    # model renders; None: the 2D preview only.
+    model_viewer: str | None = None
+
+
+def _model_viewer(doc: ProductDoc) -> str | None:
+    from chalicelib.widget import viewer
+
+    found = viewer() if doc.model is not None else None
+    return f"/widget/model-viewer.js?v={found.version}" if found is not None else None
 
 
 def font_names(font: LoadedFont) -> tuple[str, str]:
@@ -322,7 +335,22 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         labels=doc.labels,
         require_proof=doc.require_proof,
         sides=list(doc.all_sides),
+        burn_preview_zones=_burn_preview_zones(brand_id, doc),
+        model_viewer=_model_viewer(doc),
     )
+
+
+def _burn_preview_zones(brand_id: str, doc: ProductDoc) -> list[str]:
+    """Engraved image zones, when the product's default profile engraves photos (the render
+    worker then previews them from the 1-bit raster)."""
+    engraved = [z.id for z in doc.zones if isinstance(z, ImageZone) and z.process == "engrave"]
+    if not engraved:
+        return []
+    try:
+        profile = profiles.get_profile(brand_id, doc.manufacturing_profile_id or "laser-default")
+    except NotFound:
+        return []
+    return engraved if profile.doc.photo_engraving is not None else []
 
 
 def _etag(payload: Any) -> str:

@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
-from chalicelib.domain.labels import label_issues
+from chalicelib.domain.labels import label_issues, product_label_keys
 from chalicelib.domain.model3d import ModelRef, model_issues
 from chalicelib.domain.options import Option, Variant, option_asset_ids
 from chalicelib.domain.side import Side
@@ -80,7 +80,8 @@ class ProductQuery(QueryModel):
 def check_product(brand_id: str, doc: ProductDoc) -> None:
     """422 listing every rule the product breaks (zones, sides, options, fonts, the images)."""
     issues = product_issues(doc, known_font_ids(brand_id))
-    issues += label_issues(doc.labels, message_keys(), (z.id for z in doc.zones))
+    named = product_label_keys((z.id for z in doc.zones), doc.options)
+    issues += label_issues(doc.labels, message_keys(), named)
     images = [("base_image_asset_id", doc.base_image_asset_id)] + [
         (f"sides[{i}].mockup_asset_id", side.mockup_asset_id)
         for i, side in enumerate(doc.sides or ())

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from chalicelib import aws
 from chalicelib.api.http import Ctx, QueryModel, Reply, RequestModel, route
 from chalicelib.domain.render_options import (
+    ALL_SIDES,
     RENDERER_VERSION,
     FinalOptions,
     ModelOptions,
@@ -86,10 +87,26 @@ def _require_model(brand_id: str, spec_hash: str) -> None:
         )
 
 
+def _require_side(brand_id: str, snapshot: snapshots.Snapshot, side: str) -> None:
+    """422 ``render.unknown_side`` unless the design's product version has this side."""
+    spec = snapshot.spec
+    product = products.get_version(brand_id, str(spec["product_id"]), int(spec["product_version"]))
+    known = [s.id for s in product.all_sides]
+    if side != ALL_SIDES and side not in known:
+        raise ValidationFailed(
+            "The product has no side with this id.",
+            code="render.unknown_side",
+            details={"side": side, "sides": known},
+        )
+
+
 def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
     snapshot = snapshots.get_snapshot(ctx.brand_id, snapshot_id)
     if kind == "model":
         _require_model(ctx.brand_id, snapshot.spec_hash)
+    side = getattr(options, "side", None)
+    if side is not None:
+        _require_side(ctx.brand_id, snapshot, side)
     opts = options.model_dump(mode="json")
     key = jobs.cache_key(snapshot.spec_hash, kind, opts, RENDERER_VERSION)
     if jobs.existing_outputs(ctx.brand_id, key, kind, opts) is None:  # cached renders are free

@@ -16,7 +16,7 @@ from chalicelib.auth import parse_bearer
 from chalicelib.errors import BadRequest, NotFound
 from chalicelib.settings import get_settings
 from chalicelib.store import brands, products
-from chalicelib.widget import demo_page, script
+from chalicelib.widget import demo_page, script, viewer
 
 bp = Blueprint(__name__)
 
@@ -55,8 +55,44 @@ def widget_script(ctx: Ctx, query: ScriptQuery) -> Response:
     return Response(body=current.body, status_code=200, headers=headers)
 
 
+@route(
+    bp,
+    "/widget/model-viewer.js",
+    "GET",
+    access="public",
+    query=ScriptQuery,
+    other_statuses=(404,),
+    summary="The widget's 3D viewer (Google's model-viewer, pinned from npm); ?v= is immutable",
+)
+def viewer_script(ctx: Ctx, query: ScriptQuery) -> Response:
+    current = viewer()
+    if current is None:
+        raise NotFound(
+            "The 3D viewer is not built here: run `make viewer` (model-viewer from npm).",
+            code="viewer.not_built",
+        )
+    headers: dict[str, str | list[str]] = {
+        "ETag": current.etag,
+        "Cache-Control": IMMUTABLE if query.v == current.version else REVALIDATE,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if etag_matches(ctx.request.headers.get("if-none-match"), current.etag):
+        return Response(body="", status_code=304, headers=headers)
+    headers["Content-Type"] = "application/javascript; charset=utf-8"
+    return Response(body=current.body, status_code=200, headers=headers)
+
+
+LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+
+
 class DemoQuery(QueryModel):
     key: str | None = Field(default=None, max_length=200, description="A publishable key")
+    lang: str = Field(
+        default="en", max_length=35, pattern=LOCALE_PATTERN, description="The page's language"
+    )
+    locale: str | None = Field(
+        default=None, max_length=35, pattern=LOCALE_PATTERN, description="The widget's locale"
+    )
 
 
 @route(
@@ -86,7 +122,9 @@ def demo(ctx: Ctx, product_id: str, query: DemoQuery) -> Response:
     product = products.get_product(principal.brand_id, product_id)
     if product.status != "active":
         raise NotFound("No such product.", code="product.not_found")
-    page = demo_page(product.product_id, product.doc.name, query.key)
+    page = demo_page(
+        product.product_id, product.doc.name, query.key, lang=query.lang, locale=query.locale
+    )
     return Response(
         body=page,
         status_code=200,

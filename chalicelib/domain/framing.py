@@ -13,7 +13,8 @@ Coordinates, in the order they apply:
 The window fills the zone as the zone's fit says (the widget keeps its aspect to the zone's,
 so cover and contain then agree); zoom is what the window's size implies. A window whose corners
 leave the turned photo is refused (``image.crop_outside``): it would burn or print a blank edge.
-Pure: no Pillow here (the pixels are in :mod:`chalicelib.scene.framing`).
+:class:`ImageAdjust` records the brightness, contrast and greyscale a brand may allow. Pure: no
+Pillow here (the pixels are in :mod:`chalicelib.scene.framing`).
 """
 
 from __future__ import annotations
@@ -87,3 +88,22 @@ def framed_pixels(framing: Framing, width_px: int, height_px: int) -> tuple[int,
     """The framed picture's size: the window's, in source pixels (at least one each way)."""
     _, _, w, h = window_px(framing, width_px, height_px)
     return max(1, round(w)), max(1, round(h))
+
+
+class ImageAdjust(StrictModel):
+    """Adjustments a brand may let the shopper make (an image zone's ``adjustments``):
+    greyscale, brightness (-1 black … 0 as is … 1 white) and contrast (0 flat grey … 1 as is …
+    3). Print keeps colour management only (sRGB in, an embedded profile applied at upload)."""
+
+    greyscale: bool = False
+    brightness: float = Field(default=0.0, ge=-1.0, le=1.0)
+    contrast: float = Field(default=1.0, ge=0.0, le=3.0)
+
+    def used(self) -> list[str]:
+        """The adjustments this asks for (those away from their neutral value)."""
+        moved = (
+            ("greyscale", self.greyscale),
+            ("brightness", self.brightness != 0.0),
+            ("contrast", self.contrast != 1.0),
+        )
+        return [name for name, on in moved if on]

@@ -125,8 +125,10 @@ def verify_model_bytes(data: bytes, *, max_bytes: int = MAX_MODEL_BYTES) -> Mode
     """Facts of a usable model, or :class:`ModelInvalid` with the first rule it breaks."""
     if len(data) > max_bytes:
         raise _fail(
-            "asset.too_large", f"The model is {len(data)} bytes; the limit is {max_bytes}.",
-            max_bytes=max_bytes, bytes=len(data),
+            "asset.too_large",
+            f"The model is {len(data)} bytes; the limit is {max_bytes}.",
+            max_bytes=max_bytes,
+            bytes=len(data),
         )
     glb = parse_glb(data)
     doc = glb.document
@@ -157,7 +159,8 @@ def _check(doc: dict[str, Any], binary: bytes, data: bytes) -> ModelFacts:
         raise _fail(
             "model.too_many_triangles",
             f"The model has {triangles} triangles; the limit is {MAX_TRIANGLES}.",
-            triangles=triangles, max_triangles=MAX_TRIANGLES,
+            triangles=triangles,
+            max_triangles=MAX_TRIANGLES,
         )
     if not uv_materials:
         raise _fail(
@@ -237,9 +240,7 @@ def _check_meshes(doc: dict[str, Any]) -> tuple[int, set[int]]:
 
 def _check_image(doc: dict[str, Any], binary: bytes, index: int, image: dict[str, Any]) -> None:
     if "bufferView" not in image:
-        raise _fail(
-            "model.external_resource", "Images must be embedded in the .glb.", image=index
-        )
+        raise _fail("model.external_resource", "Images must be embedded in the .glb.", image=index)
     view = (doc.get("bufferViews") or [])[int(image["bufferView"])]
     start = int(view.get("byteOffset", 0))
     head = binary[start : start + min(int(view["byteLength"]), 64 * 1024)]
@@ -250,7 +251,9 @@ def _check_image(doc: dict[str, Any], binary: bytes, index: int, image: dict[str
         raise _fail(
             "model.texture_too_large",
             f"Textures may be at most {MAX_TEXTURE_SIDE} px on a side.",
-            image=index, width_px=size[0], height_px=size[1],
+            image=index,
+            width_px=size[0],
+            height_px=size[1],
         )
 
 

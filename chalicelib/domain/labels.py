@@ -1,8 +1,9 @@
 """A brand's own wording for the widget, per product and locale (``labels`` on the product).
 
 ``{"fr": {"cart.add": "Je le veux", "zone:name": "Prénom gravé"}}``: a key is either a message
-of the widget's catalogs (the caller passes the known keys, so this module stays pure) or
-``zone:<zone id>`` for a zone's name. The widget looks a label up in the shopper's exact locale,
+of the widget's catalogs (the caller passes the known keys, so this module stays pure) or names
+something of the product: ``zone:<zone id>``, ``option:<option id>``, ``option:<option id>:<value
+id>`` (see :func:`product_label_keys`). The widget looks a label up in the shopper's exact locale,
 then its language (``fr`` for ``fr-CA``), then falls back to the catalog.
 """
 
@@ -26,25 +27,30 @@ Labels = Annotated[
 ]
 
 
+def product_label_keys(zone_ids: Iterable[str], options: Iterable[Any]) -> set[str]:
+    """The label keys naming a product's own things: its zones, options and option values
+    (``options`` are :class:`chalicelib.domain.options.Option`)."""
+    keys = {f"{ZONE_PREFIX}{z}" for z in zone_ids}
+    for option in options:
+        keys.add(f"option:{option.id}")
+        keys |= {f"option:{option.id}:{v.id}" for v in option.values}
+    return keys
+
+
 def label_issues(
-    labels: dict[str, dict[str, str]], known_keys: Iterable[str], zone_ids: Iterable[str]
+    labels: dict[str, dict[str, str]], known_keys: Iterable[str], product_keys: Iterable[str]
 ) -> list[dict[str, Any]]:
-    """Every label whose key names neither a catalog message nor a zone of the product."""
-    known = set(known_keys)
-    zones = set(zone_ids)
+    """Every label whose key is neither a catalog message nor one of ``product_keys``."""
+    known = set(known_keys) | set(product_keys)
     issues = []
     for locale, entries in labels.items():
         for key in entries:
-            if key.startswith(ZONE_PREFIX):
-                ok = key.removeprefix(ZONE_PREFIX) in zones
-            else:
-                ok = key in known
-            if not ok:
+            if key not in known:
                 issues.append(
                     {
                         "field": f"labels.{locale}.{key}",
                         "code": "product.unknown_label",
-                        "message": "A label overrides a widget message key or zone:<zone id>.",
+                        "message": "A label overrides a widget message, zone:<id> or option:<id>.",
                         "params": {"locale": locale, "key": key},
                     }
                 )

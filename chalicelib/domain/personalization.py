@@ -17,7 +17,13 @@ from chalicelib.domain import placement
 from chalicelib.domain.charsets import charset_issue, resolve_charset
 from chalicelib.domain.color import canonical as canonical_color
 from chalicelib.domain.features import ChoiceId, unknown_choices
-from chalicelib.domain.framing import Framing, framed_pixels, inside_image, outside_by
+from chalicelib.domain.framing import (
+    Framing,
+    ImageAdjust,
+    framed_pixels,
+    inside_image,
+    outside_by,
+)
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.monogram import MonogramLayout, layout_monogram, read_initials
@@ -86,6 +92,9 @@ class ZoneInput(StrictModel):
     asset_id: str | None = Field(default=None, max_length=64)
     framing: Framing | None = Field(
         default=None, description="image zones: quarter turns, fine angle and crop (0-1)"
+    )
+    adjust: ImageAdjust | None = Field(
+        default=None, description="image zones: greyscale, brightness, contrast (as allowed)"
     )
     features: list[ChoiceId] | None = Field(
         default=None, max_length=10, description="ids of the zone's feature_choices"
@@ -178,13 +187,13 @@ def validate_inputs(
             result.add(zone_id, "zone.unknown", "This product has no zone with this id.")
     for zone in product.zones:
         given = inputs.get(zone.id)
-        if not zone_visible(product, zone, chosen):
+        if not (visible(zone.visible_when, chosen) and product.side_of(zone).shown(chosen)):
             if given is not None and any(getattr(given, f) for f in given.model_fields_set):
                 result.add(
                     zone.id,
                     "zone.hidden",
                     "This zone is hidden by the chosen options; its input would not be made.",
-                    visible_when=zone.visible_when.model_dump() if zone.visible_when else None,
+                    visible_when=_condition_of(product, zone),
                 )
             continue
         if isinstance(zone, TextZone):
@@ -198,11 +207,10 @@ def validate_inputs(
     return result
 
 
-def zone_visible(product: ProductDoc, zone: AnyZone, chosen: Choices) -> bool:
-    """A zone shows when its own ``visible_when`` and its side's (once sides declare one) hold
-    for the resolved choices."""
-    side_condition = getattr(product.side_of(zone), "visible_when", None)
-    return visible(zone.visible_when, chosen) and visible(side_condition, chosen)
+def _condition_of(product: ProductDoc, zone: AnyZone) -> dict[str, Any] | None:
+    """The condition that hides ``zone``: its own, else its side's."""
+    condition = zone.visible_when or product.side_of(zone).visible_when
+    return condition.model_dump() if condition else None
 
 
 def _unexpected(zone_id: str, given: ZoneInput, allowed: set[str], result: Result) -> None:
@@ -449,7 +457,7 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
         if zone.required:
             result.add(zone.id, "zone.required", "This zone needs an image.")
         return
-    _unexpected(zone.id, given, {"asset_id", "framing"}, result)
+    _unexpected(zone.id, given, {"asset_id", "framing", "adjust"}, result)
     try:
         image = catalog.image(given.asset_id)
     except AtelierError:
@@ -498,7 +506,28 @@ def _image(zone: ImageZone, given: ZoneInput | None, catalog: Catalog, result: R
     result.normalized_inputs[zone.id] = {"asset_id": given.asset_id, "effective_dpi": dpi}
     if framing is not None:
         result.normalized_inputs[zone.id]["framing"] = framing.model_dump()
+    adjust = _adjust(zone, given, result)
+    if adjust is not None:
+        result.normalized_inputs[zone.id]["adjust"] = adjust.model_dump()
     result.images[zone.id] = image
+
+
+def _adjust(zone: ImageZone, given: ZoneInput, result: Result) -> ImageAdjust | None:
+    """The shopper's adjustments when the zone allows each (None when they change nothing)."""
+    adjust = given.adjust
+    if adjust is None or not adjust.used():
+        return None
+    refused = [name for name in adjust.used() if name not in (zone.adjustments or [])]
+    if refused or result.spec_version < 2:
+        result.add(
+            zone.id,
+            "image.adjustment_not_allowed",
+            "This zone does not offer these image adjustments.",
+            adjustments=refused or adjust.used(),
+            allowed=list(zone.adjustments or []),
+        )
+        return None
+    return adjust
 
 
 def _framing(zone: ImageZone, given: ZoneInput, image: ImageInfo, result: Result) -> Framing | None:

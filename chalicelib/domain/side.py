@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.dieline import DieLine
+from chalicelib.domain.options import Choices, Condition, condition_issues, visible
 
 if TYPE_CHECKING:
     from chalicelib.domain.zone import ProductDoc
@@ -55,6 +56,12 @@ class Side(BaseModel):
     mockup_asset_id: str | None = Field(default=None, max_length=64)
     mockup_corners: list[Corner] | None = Field(default=None, min_length=4, max_length=4)
     flip: Flip = "none"
+    # Shown only for some option choices (a back engraving the shopper pays for): a hidden
+    # side's zones take no input and the side makes no file.
+    visible_when: Condition | None = None
+
+    def shown(self, choices: Choices | None) -> bool:
+        return visible(self.visible_when, choices or {})
 
 
 def implicit_side(
@@ -69,6 +76,17 @@ def implicit_side(
         die_line=die_line,
         mockup_asset_id=mockup_asset_id,
     )
+
+
+def corners_in_order(corners: Sequence[Sequence[float]]) -> bool:
+    """Whether four photo points (y down) run clockwise on screen around a convex area, as the
+    artboard's TL, TR, BR, BL do: the perspective onto them is then one-to-one (no mirrored,
+    folded or flat artboard, which would fail or draw the design inside out)."""
+    turns = []
+    for k in range(4):
+        (ax, ay), (bx, by), (cx, cy) = corners[k], corners[(k + 1) % 4], corners[(k + 2) % 4]
+        turns.append((bx - ax) * (cy - by) - (by - ay) * (cx - bx))
+    return all(turn > 1.0 for turn in turns)  # > 1 px²: not flat either
 
 
 def _issue(field: str, code: str, message: str, **params: Any) -> dict[str, Any]:
@@ -91,6 +109,15 @@ def side_issues(doc: ProductDoc) -> list[dict[str, Any]]:
                 )
             )
         seen.add(side.id)
+        if side.id == "all":
+            issues.append(
+                _issue(
+                    f"sides[{i}].id",
+                    "side.reserved_id",
+                    'The side id "all" is reserved: it asks a preview for every side.',
+                    side_id=side.id,
+                )
+            )
     if declared and doc.die_line is not None:
         issues.append(
             _issue(
@@ -99,6 +126,18 @@ def side_issues(doc: ProductDoc) -> list[dict[str, Any]]:
                 "A product with sides gives each side its own die line; remove the product's.",
             )
         )
+    for i, side in enumerate(declared):
+        issues += condition_issues(f"sides[{i}].visible_when", side.visible_when, doc.options)
+        if side.mockup_corners is not None and not corners_in_order(side.mockup_corners):
+            issues.append(
+                _issue(
+                    f"sides[{i}].mockup_corners",
+                    "side.mockup_corners_invalid",
+                    "Mockup corners go top-left, top-right, bottom-right, bottom-left around a "
+                    "convex area of the photo.",
+                    side_id=side.id,
+                )
+            )
     known = {side.id for side in doc.all_sides}
     for i, zone in enumerate(doc.zones):
         if zone.side is not None and zone.side not in known:

@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
-from chalicelib.domain.framing import Framing
+from chalicelib.domain.framing import Framing, ImageAdjust
 from chalicelib.domain.layout import Layout
 from chalicelib.domain.lines import Shaping
 from chalicelib.domain.monogram import MonogramLayout
@@ -135,13 +135,15 @@ class ImageZoneSpec(StrictModel):
     sha256: Sha256
     effective_dpi: Annotated[float, Field(ge=0)]  # with the framing's crop, when there is one
     framing: Framing | None = None  # version 2: the shopper's turn, angle and crop
+    adjust: ImageAdjust | None = None  # version 2: brightness, contrast, greyscale
 
     @model_serializer(mode="wrap")
     def _omit_absent_framing(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Serialized exactly as stored: no ``framing: null`` on photos placed as uploaded."""
         data: dict[str, Any] = handler(self)
-        if data.get("framing", 0) is None:
-            del data["framing"]
+        for name in ("framing", "adjust"):
+            if data.get(name, 0) is None:
+                del data[name]
         return data
 
 
@@ -200,7 +202,8 @@ class DesignSpec(StrictModel):
                 )
             if isinstance(zone, TextZoneSpec) and zone.path is not None and self.spec_version < 2:
                 raise ValueError(f"zone {zone_id}: text on a path needs spec version 2")
-            if isinstance(zone, ImageZoneSpec) and zone.framing and self.spec_version < 2:
+            framed = isinstance(zone, ImageZoneSpec) and (zone.framing or zone.adjust)
+            if framed and self.spec_version < 2:
                 raise ValueError(f"zone {zone_id}: framing a photo needs spec version 2")
         if self.options is not None and self.spec_version < 2:
             raise ValueError("options need spec version 2")
@@ -250,8 +253,9 @@ def build_spec(
                 "sha256": result.images[zone_id].sha256,
                 "effective_dpi": given["effective_dpi"],
             }
-            if "framing" in given:
-                zones[zone_id]["framing"] = given["framing"]
+            for name in ("framing", "adjust"):
+                if name in given:
+                    zones[zone_id][name] = given[name]
         else:
             zones[zone_id] = {"kind": "color", "color": given["color"]}
     spec = {

@@ -103,7 +103,9 @@ class ZoneBase(StrictModel):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("side", "visible_when"), {"price_minor": 0})
+        return omit_when_none(
+            self, handler, ("side", "visible_when", "adjustments"), {"price_minor": 0}
+        )
 
 
 class RingOptions(StrictModel):
@@ -208,6 +210,9 @@ class TextZone(ZoneBase):
         return self.default_size_mm or self.max_size_mm
 
 
+Adjustment = Literal["greyscale", "brightness", "contrast"]
+
+
 class ImageZone(ZoneBase):
     kind: Literal["image"]
     formats: list[ImageFormat] = Field(default_factory=_all_formats, min_length=1)
@@ -215,6 +220,8 @@ class ImageZone(ZoneBase):
     max_pixels: int = Field(default=MAX_IMAGE_PIXELS, ge=1, le=MAX_IMAGE_PIXELS)
     min_dpi: float = Field(default=150.0, ge=0, le=2400)
     image_fit: Literal["cover", "contain"] = "cover"
+    # What the shopper may change on their photo (domain/framing.py ImageAdjust); None: nothing.
+    adjustments: list[Adjustment] | None = Field(default=None, max_length=3)
 
 
 class ColorZone(ZoneBase):

@@ -11,13 +11,19 @@ import time
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.domain.render_options import FinalOptions, ModelOptions, PreviewOptions
-from chalicelib.flows.design import load_design
+from chalicelib.domain.render_options import (
+    ALL_SIDES,
+    FinalOptions,
+    ModelOptions,
+    PreviewOptions,
+)
+from chalicelib.errors import NotFound
+from chalicelib.flows.design import Design, load_design
 from chalicelib.flows.renders import existing_outputs, expected_files, output_prefix
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.failures import is_retryable
 from chalicelib.resources import PREVIEW_EXPIRY
-from chalicelib.store import assets, renders
+from chalicelib.store import assets, profiles, renders
 from chalicelib.store.models import RenderModel
 
 TIME_LIMIT_S = {"preview": 20.0, "final": 100.0, "model": 100.0}
@@ -62,9 +68,7 @@ class BrandSceneResources:
         except Exception as exc:
             if is_retryable(exc):
                 raise
-            raise RenderError(
-                f"model {asset_id} is not available", code="render.no_model"
-            ) from exc
+            raise RenderError(f"model {asset_id} is not available", code="render.no_model") from exc
 
     def base_image(self, asset_id: str) -> bytes:
         return assets.image_bytes(self.brand_id, asset_id)
@@ -110,7 +114,13 @@ def _render(model: RenderModel) -> list[Any]:
     deadline = time.monotonic() + TIME_LIMIT_S[model.kind]
     design = load_design(model.brand_id, model.spec_hash)
     resources = BrandSceneResources(model.brand_id)
-    scene = build_scene(design.spec, design.product, resources, mockup=model.kind == "preview")
+    side = dict(model.options).get("side")
+    if model.kind == "preview" and side == ALL_SIDES:
+        return [_contact_sheet(design, resources, model, deadline)]
+    scene = build_scene(
+        design.spec, design.product, resources, mockup=model.kind == "preview", side=side
+    )
+    scene = _as_burnt(model, design.product, scene)
     renders.set_progress(model, 30)
     rasterizer = default_rasterizer()
     if model.kind == "model":
@@ -122,9 +132,54 @@ def _render(model: RenderModel) -> list[Any]:
     return list(render_final(scene, final, rasterizer, deadline=deadline))
 
 
+def _as_burnt(model: RenderModel, product: Any, scene: Any) -> Any:
+    """Engraved photos as the laser burns them, when the product's default profile engraves
+    photos (issue 21): the pack's very 1-bit raster, which a preview then draws as marks on the
+    product's material (scene/material_look.py), a final as it is."""
+    from chalicelib.scene.model import ImageItem
+
+    if not any(isinstance(i, ImageItem) and i.process == "engrave" for i in scene.items):
+        return scene
+    try:
+        settings = profiles.get_profile(
+            model.brand_id, product.manufacturing_profile_id or "laser-default"
+        ).doc.photo_engraving
+    except NotFound:  # the product names a profile since deleted: the pack would refuse it
+        return scene
+    if settings is None:
+        return scene
+    from chalicelib.scene.photo import engrave_photos
+
+    return engrave_photos(scene, settings, product.material)[0]
+
+
+def _contact_sheet(
+    design: Design, resources: BrandSceneResources, model: RenderModel, deadline: float
+) -> Any:
+    """Every side the design's choices show, each as its own preview, labelled, on one image."""
+    from chalicelib.scene.build import side_scenes
+    from chalicelib.scene.contact_sheet import contact_sheet
+    from chalicelib.scene.raster import default_rasterizer
+
+    scenes = [
+        _as_burnt(model, design.product, scene)
+        for scene in side_scenes(design.spec, design.product, resources, mockup=True)
+    ]
+    names = {side.id: side.name for side in design.product.all_sides}
+    renders.set_progress(model, 30)
+    options = PreviewOptions.model_validate(dict(model.options))
+    return contact_sheet(
+        scenes, [names[s.side_id] for s in scenes], options, default_rasterizer(), deadline=deadline
+    )
+
+
 def _render_model(
-    product: Any, scene: Any, resources: BrandSceneResources, model: RenderModel,
-    rasterizer: Any, deadline: float,
+    product: Any,
+    scene: Any,
+    resources: BrandSceneResources,
+    model: RenderModel,
+    rasterizer: Any,
+    deadline: float,
 ) -> list[Any]:
     from chalicelib.scene.model import RenderError
     from chalicelib.scene.model3d import render_model

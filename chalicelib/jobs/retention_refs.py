@@ -257,12 +257,13 @@ def product_assets(brand_id: str, policy: Policy, summary: Summary) -> set[str]:
 
 
 def product_document_refs(document: dict[str, Any]) -> set[str]:
-    """Every upload a stored product document names: the base image, the 3D model a model
-    render retextures, and per option value its swatch image and mockup. Read from the raw
-    stored JSON (old versions included, whatever fields they had); a new place a product names
-    an asset (sides' mockups…) is added here."""
+    """Every upload a stored product document names: the base image, each side's mockup, the
+    3D model a model render retextures, and per option value its swatch image and mockup. Read
+    from the raw stored JSON (old versions included, whatever fields they had); a new place a
+    product names an asset is added here."""
     model = document.get("model") or {}
     found: list[Any] = [document.get("base_image_asset_id"), model.get("asset_id")]
+    found += [side.get("mockup_asset_id") for side in document.get("sides") or []]
     for option in document.get("options") or []:
         for value in option.get("values") or []:
             found += [value.get("swatch_asset_id"), value.get("mockup_asset_id")]

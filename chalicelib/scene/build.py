@@ -29,7 +29,6 @@ from chalicelib.domain.spec import (
     FontRef,
     ImageZoneSpec,
     MonogramZoneSpec,
-    SpecLayout,
     TextZoneSpec,
     shaping_record,
 )
@@ -45,6 +44,12 @@ from chalicelib.domain.zone import (
 from chalicelib.domain.zone_layout import zone_layout_options
 from chalicelib.errors import AtelierError, field_errors
 from chalicelib.fonts import LoadedFont
+from chalicelib.scene.layout_checks import (
+    LAYOUT_TOLERANCE_MM,
+    check_layout,
+    check_path,
+    check_runs,
+)
 from chalicelib.scene.model import (
     Affine,
     ColorItem,
@@ -67,8 +72,13 @@ from chalicelib.scene.outline import (
 )
 from chalicelib.scene.placed import clear_verified_cache, placed, verified_png
 
-__all__ = ["build_scene", "clear_verified_cache", "side_scenes", "text_item"]
-LAYOUT_TOLERANCE_MM = 1e-3
+__all__ = [
+    "LAYOUT_TOLERANCE_MM",
+    "build_scene",
+    "clear_verified_cache",
+    "side_scenes",
+    "text_item",
+]
 T = TypeVar("T")
 
 
@@ -138,8 +148,9 @@ def build_scene(
             continue
         items.append(_item(zone, given, resources, parsed.spec_version))
     base = None
-    if mockup and board.mockup_asset_id:
-        base = _base_image(board, resources, board.mockup_asset_id)
+    photo = _mockup_asset(product, parsed, board) if mockup else None
+    if photo:
+        base = _base_image(board, resources, photo)
     die = None
     if board.die_line is not None:
         die = tuple(Segment(s.op, s.points) for s in die_segments(board.die_line))
@@ -162,6 +173,20 @@ def build_scene(
     )
 
 
+def _mockup_asset(product: ProductDoc, spec: DesignSpec, board: Side) -> str | None:
+    """The side's mockup photo, or on the first side (the product's main view) the photo of a
+    chosen option value (gold vs silver chain): the first option, in product order, whose
+    chosen value has one. The side's ``mockup_corners`` apply to it as well: a brand shoots
+    its variants from the same place."""
+    if board.id == product.all_sides[0].id:
+        for option in product.options:
+            chosen = (spec.options or {}).get(option.id)
+            value = option.value(chosen) if chosen is not None else None
+            if value is not None and value.mockup_asset_id:
+                return value.mockup_asset_id
+    return board.mockup_asset_id
+
+
 def side_scenes(
     spec: DesignSpec | Mapping[str, object],
     product: ProductDoc,
@@ -170,11 +195,14 @@ def side_scenes(
     mockup: bool,
     content_only: bool = False,
 ) -> list[Scene]:
-    """The scene of every side, in product order; ``content_only`` keeps the sides that give a
-    file (a zone the spec fills, or a die line): a blank back gets no files in a pack."""
+    """The scene of every side the spec's option choices show, in product order;
+    ``content_only`` keeps the sides that give a file (a zone the spec fills, or a die line):
+    a blank back gets no files in a pack."""
     parsed = spec if isinstance(spec, DesignSpec) else parse_design(spec)
     scenes = [
-        build_scene(parsed, product, resources, mockup=mockup, side=s.id) for s in product.all_sides
+        build_scene(parsed, product, resources, mockup=mockup, side=side.id)
+        for side in product.all_sides
+        if side.shown(parsed.options)
     ]
     return [s for s in scenes if s.has_content] if content_only else scenes
 
@@ -266,7 +294,7 @@ def _text_item(
         else None
     )
     options = zone_layout_options(zone, shaping)
-    _check_path(zone, given)
+    check_path(zone, given)
     try:
         layout = layout_text(given.text, font, given.layout.font_size_mm, options)
     except LayoutInvalid as exc:
@@ -275,9 +303,9 @@ def _text_item(
             code="render.layout_mismatch",
             details={"zone_id": zone.id},
         ) from exc
-    _check_layout(zone.id, layout, given.layout)
+    check_layout(zone.id, layout, given.layout)
     if shaping is not None and given.shaping is not None:
-        _check_runs(zone.id, shaping_record(layout, shaping), given.shaping.model_dump())
+        check_runs(zone.id, shaping_record(layout, shaping), given.shaping.model_dump())
     return text_item(zone, layout, font, given.color)
 
 
@@ -347,58 +375,9 @@ def _fallbacks(
     return tuple(_font(zone.id, ref, resources) for ref in ordered)
 
 
-def _check_layout(zone_id: str, layout: Layout, recorded: SpecLayout) -> None:
-    """The fresh layout must match the recorded lines within :data:`LAYOUT_TOLERANCE_MM`."""
-    fresh = [(line.text, line.x_mm, line.baseline_mm) for line in layout.lines]
-    spec = [(line.text, line.x_mm, line.baseline_mm) for line in recorded.lines]
-    same = len(fresh) == len(spec) and all(
-        a[0] == b[0]
-        and abs(a[1] - b[1]) <= LAYOUT_TOLERANCE_MM
-        and abs(a[2] - b[2]) <= LAYOUT_TOLERANCE_MM
-        for a, b in zip(fresh, spec, strict=False)
-    )
-    same = (
-        same
-        and abs(layout.width_mm - recorded.width_mm) <= LAYOUT_TOLERANCE_MM
-        and abs(layout.height_mm - recorded.height_mm) <= LAYOUT_TOLERANCE_MM
-    )
-    if not same:
-        raise RenderError(
-            "Laying the text out again does not give the layout the spec recorded.",
-            code="render.layout_mismatch",
-            details={
-                "zone_id": zone_id,
-                "recorded": [list(line) for line in spec],
-                "fresh": [list(line) for line in fresh],
-            },
-        )
-
-
 def _monogram_item(zone: MonogramZone, given: MonogramZoneSpec, resources: SceneResources) -> Item:
     font = _font(zone.id, given.font, resources)
     return rebuilt_monogram(zone, given, font, _zone_frame(zone), LAYOUT_TOLERANCE_MM)
-
-
-def _check_path(zone: TextZone, given: TextZoneSpec) -> None:
-    """The arc the spec's text was laid out on must be the product's arc (or neither has one)."""
-    recorded = given.path.model_dump() if given.path is not None else None
-    current = zone.path.model_dump() if zone.path is not None else None
-    if recorded != current:
-        raise RenderError(
-            "The spec's text path differs from the product zone's.",
-            code="render.layout_mismatch",
-            details={"zone_id": zone.id, "recorded": recorded, "fresh": current},
-        )
-
-
-def _check_runs(zone_id: str, fresh: dict[str, object], recorded: dict[str, object]) -> None:
-    """Version 2: shaping again must give the very runs (scripts, directions, fonts) recorded."""
-    if fresh["lines"] != recorded["lines"]:
-        raise RenderError(
-            "Shaping the text again does not give the runs the spec recorded.",
-            code="render.layout_mismatch",
-            details={"zone_id": zone_id, "recorded": recorded["lines"], "fresh": fresh["lines"]},
-        )
 
 
 def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources) -> ImageItem:
@@ -415,10 +394,14 @@ def _image_item(zone: ImageZone, given: ImageZoneSpec, resources: SceneResources
             details={"zone_id": zone.id, "reason": "sha256_mismatch"},
         )
     box = zone_rect(zone)
-    if given.framing is not None:  # the shopper's turn, angle and crop of the verified photo
-        from chalicelib.scene.framing import framed_png
+    if given.framing is not None or given.adjust is not None:
+        from chalicelib.scene.framing import adjusted_png, framed_png
 
-        data = framed_png(verified_png(zone.id, data)[0], given.framing)
+        data = verified_png(zone.id, data)[0]
+        if given.framing is not None:  # the shopper's turn, angle and crop of the photo
+            data = framed_png(data, given.framing)
+        if given.adjust is not None:  # then the adjustments the zone allows
+            data = adjusted_png(data, given.adjust)
     image = placed(zone.id, data, box, zone.image_fit, zone_rotation(zone))
     return ImageItem(zone.id, zone.process, image, given.effective_dpi)
 

@@ -1,26 +1,24 @@
 """Every side of a product in one image, labelled: the "all sides" preview and the job sheet's
 thumbnail of a product with several sides.
 
-Each side is the very preview :func:`chalicelib.scene.render.render_preview` draws for it (with
-whatever look the material gives it), at one common scale, so a small lid next to a large box
-looks small; the sides sit left to right in product order on white, each with its name under
-it in the bundled Lato. Pillow composes and labels; the labels are pixels of a picture, never
-part of a machine file.
+Each side is the very picture :func:`chalicelib.scene.render.render_preview` encodes for it
+(:func:`~chalicelib.scene.render.preview_picture`, with whatever look the material gives it),
+at one common scale, so a small lid next to a large box looks small; the sides sit left to right
+in product order on white, each with its name under it in the bundled Lato. Pillow composes and
+labels; the labels are pixels of a picture, never part of a machine file.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chalicelib import fonts
 from chalicelib.domain.render_options import PreviewOptions
-from chalicelib.scene.render import Output, check_deadline, check_pixels, render_preview
+from chalicelib.scene.render import Output, check_deadline, check_pixels, preview_picture
 
 if TYPE_CHECKING:
-    from PIL.Image import Image
     from PIL.ImageFont import FreeTypeFont
 
     from chalicelib.scene.model import Scene
@@ -52,13 +50,13 @@ def contact_sheet(
     for scene in scenes:
         long_side = max(MIN_SIDE_PX, round(max(scene.width_mm, scene.height_mm) * px_per_mm))
         check_deadline(deadline, "raster")
-        rendered = render_preview(
+        tile = preview_picture(
             scene,
             PreviewOptions(long_side_px=min(long_side, 2048), format="png"),
             rasterizer,
             deadline=deadline,
         )
-        tiles.append(_decoded(rendered.data))
+        tiles.append(tile.convert("RGB"))
     width = sum(t.width for t in tiles) + gap * (len(tiles) + 1)
     height = max(t.height for t in tiles) + 3 * gap + label_px
     check_pixels(width, height)
@@ -83,13 +81,6 @@ def contact_sheet(
     extension = "jpg" if options.format == "jpeg" else options.format
     digest = hashlib.sha256(data).hexdigest()
     return Output(data, CONTENT_TYPES[options.format], width, height, digest, extension)
-
-
-def _decoded(png: bytes) -> Image:
-    from PIL import Image as PILImage
-
-    with PILImage.open(io.BytesIO(png), formats=["PNG"]) as opened:
-        return opened.convert("RGB")
 
 
 def _label_font(size_px: int) -> FreeTypeFont:

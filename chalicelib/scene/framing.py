@@ -2,7 +2,8 @@
 
 One resampling (an affine transform, bicubic) draws the window straight from the turned photo
 at its own pixel size, so framing costs no sharpness before the zone's fit and the output's
-resolution resample it once more. The geometry (and its validation) is
+resolution resample it once more. The adjustments a zone allows (greyscale, brightness,
+contrast) then apply to the framed picture. The geometry (and its validation) is
 :mod:`chalicelib.domain.framing`; this module only draws it. Recent results are kept: a
 shopper's photo recurs across previews while they edit other zones.
 """
@@ -14,7 +15,7 @@ import io
 import math
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.framing import Framing, framed_pixels, window_px
+from chalicelib.domain.framing import Framing, ImageAdjust, framed_pixels, window_px
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -63,4 +64,35 @@ def _framed(png: bytes, framing_json: str) -> bytes:
     )
     out = io.BytesIO()
     framed.save(out, format="PNG", compress_level=1, optimize=False)
+    return out.getvalue()
+
+
+def adjusted_png(png: bytes, adjust: ImageAdjust) -> bytes:
+    """``png`` with the shopper's greyscale, brightness and contrast (brightness blends
+    towards black or white, contrast is Pillow's, about the image's mean grey)."""
+    return _adjusted(png, adjust.model_dump_json())
+
+
+@functools.lru_cache(maxsize=4)
+def _adjusted(png: bytes, adjust_json: str) -> bytes:
+    from PIL import Image as PILImage
+    from PIL import ImageEnhance, ImageOps
+
+    adjust = ImageAdjust.model_validate_json(adjust_json)
+    with PILImage.open(io.BytesIO(png), formats=["PNG"]) as source:
+        source.load()
+        image: Image = source.convert("RGBA" if "A" in source.getbands() else "RGB")
+    alpha = image.getchannel("A") if image.mode == "RGBA" else None
+    rgb = image.convert("RGB")
+    if adjust.greyscale:
+        rgb = ImageOps.grayscale(rgb).convert("RGB")
+    if adjust.brightness:
+        end = PILImage.new("RGB", rgb.size, "white" if adjust.brightness > 0 else "black")
+        rgb = PILImage.blend(rgb, end, abs(adjust.brightness))
+    if adjust.contrast != 1.0:
+        rgb = ImageEnhance.Contrast(rgb).enhance(adjust.contrast)
+    if alpha is not None:
+        rgb.putalpha(alpha)
+    out = io.BytesIO()
+    rgb.save(out, format="PNG", compress_level=1, optimize=False)
     return out.getvalue()

@@ -32,7 +32,6 @@ import io
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, TypeVar
 
-import numpy as np
 from PIL import Image, ImageChops
 
 from chalicelib.scene import material_texture as tex
@@ -47,7 +46,6 @@ from chalicelib.scene.material_marks import (
     finish,
     substrate,
 )
-from chalicelib.scene.material_texture import F32
 from chalicelib.scene.model import ColorItem, ImageItem, Item, PlacedImage, Scene, TextItem
 from chalicelib.scene.outline import GlyphOutline, TextOutline
 
@@ -117,7 +115,7 @@ def engraved_image(
 ) -> Image.Image:
     """Any engraved raster on a surface: ``marks`` (mode L, 255 = full laser power, e.g. a
     dithered photo inverted) on ``surface`` (RGB, same size), as it looks on ``material``."""
-    base = substrate(tex.to_linear(np.asarray(surface.convert("RGB"))))
+    base = substrate(surface)
     out, _ = engrave(
         base.image, marks.convert("L"), material, px_per_mm, finish(base, material, px_per_mm)
     )
@@ -165,17 +163,20 @@ def _silhouette(
 ) -> Substrate:
     """White with the product in its material: inside the die line, or the whole artboard
     unless the design is cut pieces (then the pieces are the product), with a soft shadow."""
-    width, height = size_px
     body = clip if clip is not None else Image.new("L", size_px, 0 if pieces_only else 255)
+    white = Image.new("RGB", size_px, (255, 255, 255))
     if scene.material is None:
-        return substrate(np.ones((height, width, 3), dtype=F32), body)
-    inside = np.asarray(body, dtype=F32)[:, :, None] / 255
-    face = tex.surface(scene.material, size_px, ppm)
+        return substrate(white, body)
     offset = max(1, round(0.8 * ppm))
-    shadow = np.zeros((height, width), dtype=F32)
-    shadow[offset:, offset:] = np.asarray(blur(body, 0.6 * ppm), dtype=F32)[:-offset, :-offset]
-    white = 1.0 - 0.3 * (shadow[:, :, None] / 255) * (1.0 - inside)
-    return substrate(white + (face - white) * inside, body)
+    shadow = ImageChops.offset(blur(body, 0.6 * ppm), offset, offset)
+    shadow.paste(0, (0, 0, size_px[0], offset))
+    shadow.paste(0, (0, 0, offset, size_px[1]))
+    shadow = ImageChops.multiply(shadow, ImageChops.invert(body)).point(
+        [round(v * 0.3) for v in range(256)]
+    )
+    table = Image.composite(Image.new("RGB", size_px, (0, 0, 0)), white, shadow)
+    face = tex.surface(scene.material, size_px, ppm)
+    return substrate(Image.composite(face, table, body), body)
 
 
 def _base_photo(scene: Scene, size_px: tuple[int, int], rasterizer: Rasterizer) -> Substrate:
@@ -184,7 +185,7 @@ def _base_photo(scene: Scene, size_px: tuple[int, int], rasterizer: Rasterizer) 
     rgba = rasterizer.render_scene(
         behind, size_px[0], size_px[1], bleed_mm=0.0, background="#FFFFFF"
     )
-    return substrate(tex.to_linear(np.asarray(rgba.convert("RGB"))))
+    return substrate(rgba)
 
 
 def _finish(key: Hashable, base: Substrate, material: str | None, ppm: float) -> Finish | None:
@@ -211,7 +212,7 @@ def _on_photo(
     width, height = size_px
     fx, fy = width / photo.width_px, height / photo.height_px
     quad = [(x * fx, y * fy) for x, y in corners]
-    art = art_size(quad, scene.width_mm, scene.height_mm)
+    art = art_size(quad, scene.width_mm, scene.height_mm, limit_px=2 * max(size_px))
     aw, ah = float(art[0]), float(art[1])
     frame = [(0.0, 0.0), (aw, 0.0), (aw, ah), (0.0, ah)]
     backdrop = _memo(("backdrop", photo.sha256, size_px), lambda: _photo_pixels(photo, size_px))
@@ -221,7 +222,7 @@ def _on_photo(
         under = backdrop.transform(
             art, Image.Transform.PERSPECTIVE, to_photo, Image.Resampling.BILINEAR
         )
-        return substrate(tex.to_linear(np.asarray(under)))
+        return substrate(under)
 
     key = ("warped", photo.sha256, corners, size_px)
     base = _memo(key, warped_in)

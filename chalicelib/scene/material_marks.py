@@ -29,20 +29,18 @@ REACH_MM = 2.5  # farthest a mark's blur or a piece's shadow reaches beyond it
 @dataclass(frozen=True)
 class Substrate:
     """What the marks go on (sRGB image), the alpha of a see-through preview (outside the
-    product), and its linear pixels and mean luminance (how deep a burn goes, how printed
-    ink takes the light)."""
+    product), and its mean grey level 0–255 (how deep a burn goes, how printed ink takes the
+    light)."""
 
     image: Image.Image
     alpha: Mask | None
-    linear: Pixels
-    mean_luminance: float
+    mean_level: float
 
 
-def substrate(linear: Pixels, alpha: Mask | None = None) -> Substrate:
-    pixels = np.ascontiguousarray(linear, dtype=F32)
-    pixels.setflags(write=False)
-    mean = max(float(tex.luminance(pixels).mean()), 1e-4)
-    return Substrate(Image.fromarray(tex.to_srgb8(pixels), mode="RGB"), alpha, pixels, mean)
+def substrate(image: Image.Image, alpha: Mask | None = None) -> Substrate:
+    rgb = image.convert("RGB")
+    mean = float(np.asarray(rgb.convert("L"), dtype=F32).mean())
+    return Substrate(rgb, alpha, max(mean, 1.0))
 
 
 @dataclass(frozen=True)
@@ -57,29 +55,40 @@ class Finish:
 
 
 def finish(base: Substrate, material: str, px_per_mm: float) -> Finish:
-    """Compute once per substrate and material (callers cache it)."""
-    s = base.linear
+    """Computed once per substrate and material (callers cache it), with Pillow table lookups
+    and blends: every factor is a function of one 8-bit map (the surface's grey level, or the
+    mark's grain), so it is a 256-entry table, not float maths per pixel. Factors are worked out
+    in linear light and applied to sRGB values as their sRGB encodings."""
     kind = look(material)
     tone = tex.linear_color(kind.tone)
-    lum = tex.luminance(s)
-    grain = tex.marking_noise((s.shape[1], s.shape[0]), px_per_mm, kind.texture)
-    if kind.engrave == "burn":  # deeper where the grain is darker: the mark follows it
-        depth = np.clip(0.85 + 0.5 * (base.mean_luminance - lum) / base.mean_luminance, 0.6, 1.0)
-        marked = s * (1.0 - depth[:, :, None] * (1.0 - tone))
+    size = base.image.size
+    level = base.image.convert("L")
+    ref = base.mean_level / 255
+    marked: Image.Image
+    if kind.engrave == "burn":  # deeper where the surface is darker: the mark follows the grain
+
+        def burnt(channel: int) -> list[int]:
+            def factor(x: Pixels) -> Pixels:
+                depth = np.clip(0.85 + 0.5 * (ref - x) / ref, 0.6, 1.0)
+                return np.asarray(1.0 - depth * (1.0 - tone[channel]), dtype=F32)
+
+            return tex.srgb_lut(factor)
+
+        factors = Image.merge("RGB", [level.point(burnt(c)) for c in range(3)])
+        marked = ImageChops.multiply(base.image, factors)
     elif kind.engrave in ("etch", "lighten"):  # screened with a light tone, brushed highlight
-        power = (0.35 + 0.45 * grain) if kind.engrave == "etch" else (0.75 + 0.25 * grain)
-        marked = 1.0 - (1.0 - s) * (1.0 - tone * power[:, :, None])
+        grain = tex.marking_grain(size, px_per_mm, kind.texture)
+        low, span = (0.35, 0.45) if kind.engrave == "etch" else (0.75, 0.25)
+        marked = ImageChops.screen(base.image, tex.tinted(grain, tone, lambda x: low + span * x))
     elif kind.engrave == "frost":
-        marked = s * 0.35 + tone * (0.58 + 0.1 * grain)[:, :, None]
-    else:  # deboss: the pressed surface (its edges are shaded per mark, see _deboss_edges)
-        marked = s * (0.55 + 0.25 * tone)
-    shade = np.clip(lum / base.mean_luminance, 0.6, 1.0)
-    face = tex.surface(material, (s.shape[1], s.shape[0]), px_per_mm)
-    return Finish(
-        Image.fromarray(tex.to_srgb8(marked), mode="RGB"),
-        Image.fromarray(tex.to_srgb8(shade), mode="L"),
-        Image.fromarray(tex.to_srgb8(face), mode="RGB"),
-    )
+        grain = tex.marking_grain(size, px_per_mm, kind.texture)
+        frost = tex.tinted(grain, tone, lambda x: (0.58 + 0.1 * x) / 0.65)
+        marked = Image.blend(base.image, frost, 0.65)
+    else:  # deboss: the pressed surface (its edges are shaded per mark, see engrave)
+        pressed = tuple(tex.to_srgb8(0.55 + 0.25 * tone).tolist())
+        marked = ImageChops.multiply(base.image, Image.new("RGB", size, pressed))
+    shade = level.point([round(255 * min(1.0, max(0.6, v / 255 / ref))) for v in range(256)])
+    return Finish(marked, shade, tex.surface(material, size, px_per_mm))
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,11 @@ def engrave(
     m = blur(strength, max(0.5, (0.09 if kind == "frost" else 0.05) * ppm))
     marked = done.marked if box is None else done.marked.crop(box)
     out = Image.composite(marked, surface, m)
+    if kind == "frost":  # scattered light greys the rim of a frosted mark on clear material
+        rim = ImageChops.subtract(blur(strength, max(1.5, 0.15 * ppm)), strength)
+        rim = rim.point(_scaled(0.5))
+        out = Image.composite(_black(out), out, rim)
+        m = ImageChops.lighter(m, rim)
     if kind == "deboss":  # light from the top left: shadow inside the upper edges, light below
         d = max(1, round(0.15 * ppm))
         upper = ImageChops.subtract(m, _shifted(m, d, d)).point(_scaled(0.5))

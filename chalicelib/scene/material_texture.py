@@ -15,6 +15,7 @@ Worker-only module: numpy and Pillow load here.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,6 @@ from chalicelib.domain.material import facts, look
 F32 = np.float32
 Pixels = npt.NDArray[np.floating[Any]]  # linear RGB or a 0–1 mask
 Bytes = npt.NDArray[np.uint8]
-_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=F32)
 _TO_LINEAR = np.array(
     [(v / 12.92) if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in np.arange(256) / 255],
     dtype=F32,
@@ -56,11 +56,6 @@ def to_srgb8(linear: Pixels) -> Bytes:
 def linear_color(color: str) -> Pixels:
     """``#RRGGBB`` as a linear-light RGB triple."""
     return to_linear(np.array(hex_rgb(color), dtype=np.uint8))
-
-
-def luminance(linear: Pixels) -> Pixels:
-    """Relative luminance (Rec. 709) of linear RGB pixels."""
-    return np.asarray(linear @ _LUMA, dtype=F32)
 
 
 def _lattice(columns: int, rows: int, seed: int) -> Pixels:
@@ -148,41 +143,68 @@ _TEXTURES = {
 }
 
 
+SHADE_LOW, SHADE_HIGH = 0.4, 1.6  # the range a texture's shade map is quantized over
+
+
+def srgb_lut(linear_of: Callable[[Pixels], Pixels]) -> list[int]:
+    """A 256-entry table for ``Image.point``: input byte i → sRGB byte of ``linear_of(i/255)``
+    (``linear_of`` maps a 0–1 array to linear light, clipped here)."""
+    return [int(v) for v in to_srgb8(linear_of(np.arange(256, dtype=F32) / 255))]
+
+
+def tinted(
+    levels: Image.Image, color: Pixels, linear_of: Callable[[Pixels], Pixels]
+) -> Image.Image:
+    """An RGB image whose channel c is ``color[c] · linear_of(level)`` (linear light), from an
+    8-bit ``levels`` map: three table lookups in C instead of float maths per pixel."""
+    x = np.arange(256, dtype=F32) / 255
+    ramp = linear_of(x)
+    bands = [levels.point([int(v) for v in to_srgb8(color[c] * ramp)]) for c in range(3)]
+    return Image.merge("RGB", bands)
+
+
+WORK_PX_PER_MM = 8.0  # textures are computed at most this fine, then scaled up (bilinear)
+
+
 @functools.lru_cache(maxsize=8)
-def _surface(material: str, width: int, height: int, ppm: float) -> Pixels:
-    shade = _TEXTURES[look(material).texture]((width, height), ppm)
-    pixels = linear_color(facts(material).surface)[None, None, :] * shade[:, :, None]
-    out = np.clip(pixels, 0.0, 1.0).astype(F32)
-    out.setflags(write=False)  # shared by every preview of this size: nobody may draw on it
-    return out
+def _surface(material: str, width: int, height: int, ppm: float) -> Image.Image:
+    work = min(ppm, WORK_PX_PER_MM)
+    size = (max(1, round(width * work / ppm)), max(1, round(height * work / ppm)))
+    shade = _TEXTURES[look(material).texture](size, work)
+    span = SHADE_HIGH - SHADE_LOW
+    levels = np.clip((shade - SHADE_LOW) / span * 255 + 0.5, 0, 255).astype(np.uint8)
+    level_map = Image.fromarray(levels, mode="L")
+    if size != (width, height):
+        level_map = level_map.resize((width, height), Image.Resampling.BILINEAR)
+    color = linear_color(facts(material).surface)
+    return tinted(level_map, color, lambda x: SHADE_LOW + span * x)
 
 
-def surface(material: str, size_px: tuple[int, int], px_per_mm: float) -> Pixels:
-    """The material's surface, linear RGB (height × width × 3, read-only), at this resolution.
-
-    Kept for the last few sizes: a shopper editing text asks for the same surface again.
-    """
+def surface(material: str, size_px: tuple[int, int], px_per_mm: float) -> Image.Image:
+    """The material's surface (sRGB, RGB) at this resolution: its colour times its texture's
+    shade in linear light. Callers must not draw on it: it is kept for the last few sizes (a
+    shopper editing text asks for the same surface again)."""
     return _surface(material, size_px[0], size_px[1], round(px_per_mm, 6))
 
 
-def marking_noise(size_px: tuple[int, int], px_per_mm: float, texture: str) -> Pixels:
-    """The fine structure a laser mark shows (brushed streaks for metal, speckle otherwise),
-    in [0, 1], read-only; on the artboard's frame, so it stays put under the design."""
-    return _marking_noise(size_px, round(px_per_mm, 6), texture)
+def marking_grain(size_px: tuple[int, int], px_per_mm: float, texture: str) -> Image.Image:
+    """The fine structure a laser mark shows (brushed streaks for metal, speckle otherwise) as
+    an 8-bit map (read-only by convention, cached); on the artboard's frame, so it stays put
+    under the design."""
+    return _marking_grain(size_px, round(px_per_mm, 6), texture)
 
 
 @functools.lru_cache(maxsize=8)
-def _marking_noise(size_px: tuple[int, int], px_per_mm: float, texture: str) -> Pixels:
+def _marking_grain(size_px: tuple[int, int], px_per_mm: float, texture: str) -> Image.Image:
     if texture == "brushed":
         n = noise(size_px, px_per_mm, (20.0, 0.03), 13)
     else:
         n = noise(size_px, px_per_mm, (0.25, 0.25), 14)
-    out = np.asarray(np.clip(0.5 + 0.5 * n, 0.0, 1.0), dtype=F32)
-    out.setflags(write=False)
-    return out
+    levels = np.clip(127.5 + 127.5 * n, 0, 255).astype(np.uint8)
+    return Image.fromarray(levels, mode="L")
 
 
 def clear_cache() -> None:
     """Forget cached surfaces and mark structure (the benchmark measures the cold path)."""
     _surface.cache_clear()
-    _marking_noise.cache_clear()
+    _marking_grain.cache_clear()

@@ -1,7 +1,8 @@
 """The ``model`` render: the design baked into a product model's texture, as GLB and USDZ.
 
-The texture is the same scene as the final (``mockup=False``), rasterized on the product's
-surface colour at :attr:`ModelOptions.texture_px` and placed in the material's UV rectangle
+The texture is the same scene as the final (``mockup=False``) on the product's material look
+(:func:`chalicelib.scene.material_look.look_image`: a burn on wood, a lighter mark on slate,
+flat ink without a material) at :attr:`ModelOptions.texture_px`, placed in the UV rectangle
 (glTF UV (0, 0) is the image's top-left corner, so the artboard is drawn upright, unflipped).
 The uploaded .glb is rewritten with :mod:`pygltflib`: one image, sampler and texture appended,
 the named material's ``baseColorTexture`` pointed at them and its base-colour factor set to
@@ -35,9 +36,9 @@ TEXTURE_FORMAT: ImageFormat = "jpeg"
 _DEFAULT_SURFACE = "#FFFFFF"
 
 
-def texture_size(width_mm: float, height_mm: float, rect: UvRect, long_side: int) -> tuple[
-    int, int
-]:
+def texture_size(
+    width_mm: float, height_mm: float, rect: UvRect, long_side: int
+) -> tuple[int, int]:
     """Texture pixels so the artboard keeps its aspect inside ``rect``; long side ``long_side``."""
     du, dv = rect[2] - rect[0], rect[3] - rect[1]
     ratio = (width_mm / height_mm) * dv / du  # texture width / height
@@ -56,17 +57,18 @@ def surface_colour(product: ProductDoc) -> str:
 def bake_texture(
     scene: Scene, product: ProductDoc, rect: UvRect, long_side: int, rasterizer: Rasterizer
 ) -> Image:
-    """The texture image: the surface everywhere, the artboard drawn into ``rect``."""
+    """The texture image: the material's surface colour, the artboard's look drawn into ``rect``."""
     from PIL import Image as PILImage
+
+    from chalicelib.scene.material_look import look_image
 
     width, height = texture_size(scene.width_mm, scene.height_mm, rect, long_side)
     check_pixels(width, height)
     surface = surface_colour(product)
     x0, y0 = round(rect[0] * width), round(rect[1] * height)
     x1, y1 = round(rect[2] * width), round(rect[3] * height)
-    art = rasterizer.render_scene(
-        scene, max(1, x1 - x0), max(1, y1 - y0), bleed_mm=0.0, background=surface
-    )
+    size = (max(1, x1 - x0), max(1, y1 - y0))
+    art = look_image(scene, size, rasterizer, material=product.material)
     texture = PILImage.new("RGB", (width, height), surface)
     texture.paste(art.convert("RGB"), (x0, y0))
     return texture
@@ -139,6 +141,3 @@ def render_model(
 
 def _output(data: bytes, content_type: str, w: int, h: int, extension: str) -> Output:
     return Output(data, content_type, w, h, hashlib.sha256(data).hexdigest(), extension)
-
-
-

@@ -35,11 +35,14 @@ def apply(data: Sequence[float], x: float, y: float) -> Point:
     return (a * x + b * y + c) / w, (d * x + e * y + f) / w
 
 
-def art_size(quad: Sequence[Point], width_mm: float, height_mm: float) -> tuple[int, int]:
+def art_size(
+    quad: Sequence[Point], width_mm: float, height_mm: float, limit_px: int
+) -> tuple[int, int]:
     """Pixels to draw the artboard at so that its longest edge on the photo is not upsampled:
-    the scale of the longer of each pair of opposite edges, the artboard's own proportions."""
+    the scale of the longer of each pair of opposite edges, the artboard's own proportions,
+    and never a long side over ``limit_px`` (corners far off the photo would ask for more)."""
     tl, tr, br, bl = quad
     across = max(math.dist(tl, tr), math.dist(bl, br)) / width_mm
     down = max(math.dist(tl, bl), math.dist(tr, br)) / height_mm
-    per_mm = max(across, down, 1e-6)
+    per_mm = min(max(across, down, 1e-6), limit_px / max(width_mm, height_mm))
     return max(1, round(width_mm * per_mm)), max(1, round(height_mm * per_mm))

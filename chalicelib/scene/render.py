@@ -40,6 +40,8 @@ from chalicelib.scene.raster import (
 )
 
 if TYPE_CHECKING:
+    from PIL.Image import Image
+
     from chalicelib.scene.model import Scene
 
 __all__ = [
@@ -108,9 +110,25 @@ def render_preview(
 ) -> Output:
     """The shopper's preview, on white unless a transparent PNG is asked for."""
     options = options or PreviewOptions()
+    image = preview_picture(scene, options, rasterizer, deadline=deadline)
+    data = encode(
+        image, options.format, transparent=options.transparent, compress_level=PREVIEW_PNG_LEVEL
+    )
+    return _output(data, options.format, image.width, image.height)
+
+
+def preview_picture(
+    scene: Scene,
+    options: PreviewOptions,
+    rasterizer: Rasterizer | None = None,
+    *,
+    deadline: float | None = None,
+) -> Image:
+    """The preview's pixels before encoding (RGB, or RGBA when transparent): what
+    :func:`render_preview` encodes, and what a contact sheet of every side lays out."""
     rasterizer = rasterizer or default_rasterizer()
     if scene.material is not None or (scene.base_image and scene.mockup_corners):
-        return _material_preview(scene, options, rasterizer, deadline)
+        return _material_picture(scene, options, rasterizer, deadline)
     width, height = preview_size(scene, options.long_side_px)
     check_pixels(width, height)
     check_deadline(deadline, "start")
@@ -119,15 +137,12 @@ def render_preview(
     if not options.transparent:  # drawn on a full white rect: alpha is 255 everywhere
         image = image.convert("RGB")
     check_deadline(deadline, "raster")
-    data = encode(
-        image, options.format, transparent=options.transparent, compress_level=PREVIEW_PNG_LEVEL
-    )
-    return _output(data, options.format, width, height)
+    return image
 
 
-def _material_preview(
+def _material_picture(
     scene: Scene, options: PreviewOptions, rasterizer: Rasterizer, deadline: float | None
-) -> Output:
+) -> Image:
     """The design as it looks on the product's material and/or its angled mockup photo."""
     from chalicelib.scene.material_look import preview_image, preview_pixels
 
@@ -136,10 +151,7 @@ def _material_preview(
     check_deadline(deadline, "start")
     image = preview_image(scene, (width, height), rasterizer, transparent=options.transparent)
     check_deadline(deadline, "raster")
-    data = encode(
-        image, options.format, transparent=options.transparent, compress_level=PREVIEW_PNG_LEVEL
-    )
-    return _output(data, options.format, width, height)
+    return image
 
 
 def render_final(

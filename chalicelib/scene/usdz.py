@@ -150,7 +150,7 @@ def _mesh_usda(doc: dict[str, Any], binary: bytes, mesh: int, indent: str) -> st
         ]
         if "NORMAL" in attrs:
             normals = read_accessor(doc, binary, int(attrs["NORMAL"]))
-            lines.append(f"normal3f[] normals = [{_fmt(normals, 3)}] (interpolation = \"vertex\")")
+            lines.append(f'normal3f[] normals = [{_fmt(normals, 3)}] (interpolation = "vertex")')
         if "TEXCOORD_0" in attrs:
             st = read_accessor(doc, binary, int(attrs["TEXCOORD_0"])).astype(np.float64)
             st[:, 1] = 1.0 - st[:, 1]  # glTF v grows down the image, USD t grows up
@@ -162,7 +162,7 @@ def _mesh_usda(doc: dict[str, Any], binary: bytes, mesh: int, indent: str) -> st
                 lines.append("uniform bool doubleSided = 1")
         body = "\n".join(f"{indent}    {line}" for line in lines)
         schema = f'(\n{indent}    prepend apiSchemas = ["MaterialBindingAPI"]\n{indent})'
-        out.append(f"{indent}def Mesh \"Prim{p}\" {schema}\n{indent}{{\n{body}\n{indent}}}\n")
+        out.append(f'{indent}def Mesh "Prim{p}" {schema}\n{indent}{{\n{body}\n{indent}}}\n')
     return "".join(out)
 
 
@@ -244,13 +244,39 @@ def stored_zip(files: list[tuple[str, bytes]]) -> bytes:
             pad += ALIGN  # an extra field is at least its 4-byte header
         extra = struct.pack("<HH", _PADDING_ID, pad - 4) + b"\x00" * (pad - 4) if pad else b""
         out += struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, time_, date, crc, len(data), len(data),
-            len(encoded), len(extra),
+            "<IHHHHHIIIHH",
+            0x04034B50,
+            20,
+            0,
+            0,
+            time_,
+            date,
+            crc,
+            len(data),
+            len(data),
+            len(encoded),
+            len(extra),
         )
         out += encoded + extra + data
         central += struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, time_, date, crc, len(data),
-            len(data), len(encoded), 0, 0, 0, 0, 0, offset,
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            20,
+            20,
+            0,
+            0,
+            time_,
+            date,
+            crc,
+            len(data),
+            len(data),
+            len(encoded),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
         )
         central += encoded
     start = len(out)

@@ -53,16 +53,39 @@ def script() -> Script:
     return Script.of(body.replace(CATALOG_MARK, packed, 1))
 
 
+VIEWER = HERE / "viewer" / "model-viewer.min.js"
+
+
+@lru_cache(maxsize=1)
+def viewer() -> Script | None:
+    """Google's <model-viewer> (UMD bundle) for the 3D view, fetched by ``make viewer`` from the
+    npm registry at an exact version and hash; None when it has not been fetched here."""
+    if not VIEWER.is_file():
+        return None
+    return Script.of(VIEWER.read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def _demo_template() -> Template:
     return Template((HERE / "demo.html").read_text(encoding="utf-8"))
 
 
-def demo_page(product_id: str, product_name: str, publishable_key: str) -> str:
-    """A plain shop page embedding the widget, as a brand would (every value HTML-escaped)."""
+def demo_page(
+    product_id: str,
+    product_name: str,
+    publishable_key: str,
+    *,
+    lang: str = DEFAULT_LOCALE,
+    locale: str | None = None,
+) -> str:
+    """A plain shop page embedding the widget, as a brand would (every value HTML-escaped):
+    ``lang`` is the page's language, ``locale`` the widget's own (data-atelier-locale)."""
+    locale_attr = f' data-atelier-locale="{html.escape(locale, quote=True)}"' if locale else ""
     return _demo_template().substitute(
         product_id=html.escape(product_id, quote=True),
         product_name=html.escape(product_name, quote=True),
         publishable_key=html.escape(publishable_key, quote=True),
         version=script().version,
+        lang=html.escape(lang, quote=True),
+        locale_attr=locale_attr,
     )

@@ -5,10 +5,17 @@
  *   <script src="https://api.example/widget.js" async></script>
  *
  * The API base is where this script came from (override with data-atelier-api on the div).
- * The widget draws one control per zone of the product, validates while the shopper types,
+ * The widget draws one control per option and per zone of the product, shows and hides zones
+ * as the options say (visible_when), shows the price, validates while the shopper types,
  * shows a rendered preview, and on "Add to cart" freezes the design into a snapshot and
  * dispatches `atelier:add-to-cart` (bubbling) with {snapshot_id, spec_hash, properties}.
+ * When the product asks for a proof, "Add to cart" first shows the exact preview image and
+ * records the shopper's confirmation on the snapshot.
  * The server stays the judge: every rule shown here is checked again by the API.
+ *
+ * Language: data-atelier-locale on the div, else the page's <html lang>, else English; the
+ * catalogs below (one per language, with its text direction) are filled in by the API, and a
+ * brand may reword any message, zone or option per product (its `labels`).
  */
 (function () {
   "use strict";
@@ -132,6 +139,100 @@
     return attempt(0);
   }
 
+
+  // --- messages -------------------------------------------------------------------------------
+
+  /** The shopper's language: data-atelier-locale, else the page's <html lang>, else English. */
+  function requestedLocale(root) {
+    var asked = root.getAttribute("data-atelier-locale") || document.documentElement.lang || "en";
+    return asked.trim().toLowerCase().replace(/_/g, "-") || "en";
+  }
+
+  /** The catalog for a locale: its own ("pt-br"), else its language's ("fr" for "fr-ca"), else en. */
+  function catalogLocale(requested) {
+    if (CATALOGS[requested]) return requested;
+    var lang = requested.split("-")[0];
+    return CATALOGS[lang] ? lang : "en";
+  }
+
+  /**
+   * Texts in one language. Lookup order: the brand's labels for the exact locale, then for its
+   * language, then the catalog, then English. `{name}` placeholders are filled from params;
+   * numbers are written the locale's way, lists joined by spaces.
+   */
+  function Messages(requested, labels) {
+    this.requested = requested;
+    this.locale = catalogLocale(requested);
+    var catalog = CATALOGS[this.locale] || {};
+    this.dir = catalog.dir === "rtl" ? "rtl" : "ltr";
+    labels = labels || {};
+    var lang = requested.split("-")[0];
+    this.sources = [labels[requested], labels[lang], catalog.messages, (CATALOGS.en || {}).messages];
+    try {
+      this.numbers = new Intl.NumberFormat([requested, this.locale], { maximumFractionDigits: 0 });
+    } catch (e) {
+      this.numbers = new Intl.NumberFormat(this.locale, { maximumFractionDigits: 0 });
+    }
+  }
+
+  Messages.prototype.lookup = function (key) {
+    for (var i = 0; i < this.sources.length; i++) {
+      var source = this.sources[i];
+      if (source && Object.prototype.hasOwnProperty.call(source, key) && typeof source[key] === "string") {
+        return source[key];
+      }
+    }
+    return null;
+  };
+
+  Messages.prototype.fill = function (text, params) {
+    var self = this;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return params && Object.prototype.hasOwnProperty.call(params, name) ? self.param(params[name]) : whole;
+    });
+  };
+
+  Messages.prototype.param = function (value) {
+    if (Array.isArray(value)) return value.map(this.param, this).join(" ");
+    if (typeof value === "number") return this.numbers.format(value);
+    return String(value);
+  };
+
+  Messages.prototype.t = function (key, params) {
+    var text = this.lookup(key);
+    return this.fill(text === null ? key : text, params);
+  };
+
+  /** An API error (code + params) in the shopper's language; the API's message when the
+   *  catalog has no text for the code. */
+  Messages.prototype.error = function (code, params, message) {
+    var text = code ? this.lookup("error." + code) : null;
+    if (text === null) return message || this.t("error.request.failed", { status: "?" });
+    return this.fill(text, params || {});
+  };
+
+  /** A zone's or option's name as the brand words it in this language, else as the product says. */
+  Messages.prototype.named = function (key, fallback) {
+    var text = this.lookup(key);
+    return text === null ? fallback : text;
+  };
+
+  /** Whether a visible_when ({"all"|"any": [{option, equals|in}]}) holds for these choices;
+   *  the server's reading (chalicelib/domain/options.py): a hidden option's rule is false. */
+  function visibleFor(condition, chosen) {
+    if (!condition) return true;
+    var rules = condition.all || condition.any || [];
+    var results = rules.map(function (rule) {
+      var values = rule.equals !== undefined && rule.equals !== null ? [rule.equals] : (rule["in"] || []);
+      return Object.prototype.hasOwnProperty.call(chosen, rule.option) && values.indexOf(chosen[rule.option]) >= 0;
+    });
+    return condition.all ? results.every(Boolean) : results.some(Boolean);
+  }
+
+  function hex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (x) { return (x + 256).toString(16).slice(1); }).join("");
+  }
+
   // --- the widget -----------------------------------------------------------------------------
 
   function Widget(root) {
@@ -140,13 +241,19 @@
     this.key = root.getAttribute("data-atelier-key");
     this.base = (root.getAttribute("data-atelier-api") || SCRIPT_BASE).replace(/\/+$/, "");
     this.uid = "atelier-" + (++counter);
+    this.m = new Messages(requestedLocale(root), null);
     this.fields = {};
+    this.optionFields = {};
     this.assets = {};        // zone id -> asset id of the uploaded image
     this.snapshots = {};     // spec hash -> snapshot id of a preview
     this.cycle = null;       // AbortController of the running validate → preview cycle
     this.timer = 0;
     this.signature = null;   // inputs of the last cycle started, to skip identical ones
+    this.shown = null;       // the preview on screen: {signature, renderId, url, sha256}
+    this.invalid = null;     // signature of the last design the server found invalid
   }
+
+  Widget.prototype.t = function (key, params) { return this.m.t(key, params); };
 
   Widget.prototype.api = function (method, path, body, opts) {
     return call(this.base, this.key, method, path, body, opts);
@@ -156,48 +263,202 @@
     this.root.dispatchEvent(new CustomEvent(name, { detail: detail, bubbles: true, composed: true }));
   };
 
+  /** An error as the shopper reads it: translated by its code, with its params. */
+  Widget.prototype.say = function (err) {
+    var params = (err.details && err.details.params) || { status: err.status };
+    return this.m.error(err.code, params, err.message);
+  };
+
+  Widget.prototype.localize = function () {
+    this.root.setAttribute("lang", this.m.requested);
+    this.root.setAttribute("dir", this.m.dir);   // the layout mirrors for Arabic and Hebrew
+  };
+
   Widget.prototype.start = function () {
     var self = this;
     this.root.classList.add("atelier-widget");
+    this.localize();
     this.statusLine = el("p", { "class": "atelier-status", role: "status", "aria-live": "polite",
-      text: "Loading…" });
+      text: this.t("status.loading") });
     this.root.replaceChildren(this.statusLine);
     if (!this.productId || !this.key) return this.fail(new ApiError(0, {
-      message: "The widget needs data-atelier-product and data-atelier-key." }));
+      code: "widget.needs_attributes", message: this.t("widget.needs_attributes") }));
     return this.api("GET", "/v1/widget/config/" + encodeURIComponent(this.productId)).then(
       function (config) {
         self.config = config;
+        self.m = new Messages(self.m.requested, config.labels);
+        self.localize();
         self.draw();
-        self.emit("atelier:ready", { product_id: config.product_id, version: config.version });
+        self.emit("atelier:ready", { product_id: config.product_id, version: config.version,
+          locale: self.m.locale, dir: self.m.dir });
       },
       function (err) { self.fail(err); }
     );
   };
 
   Widget.prototype.fail = function (err) {
-    this.statusLine.textContent = "Personalization is unavailable: " + err.message;
+    this.statusLine.textContent = this.t("status.unavailable", { message: this.say(err) });
     this.statusLine.classList.add("atelier-error");
     this.emit("atelier:error", { code: err.code, message: err.message });
   };
+
+  Widget.prototype.zoneName = function (zone) { return this.m.named("zone:" + zone.id, zone.name); };
 
   Widget.prototype.draw = function () {
     var self = this;
     var config = this.config;
     this.image = el("img", { "class": "atelier-image", alt: "", hidden: true });
-    this.setStatus("Fill in the fields to see a preview.");
+    this.setStatus(this.t("status.fill_in"));
     this.statusLine.classList.remove("atelier-error");
     var preview = el("figure", { "class": "atelier-preview" }, [
       this.image, el("figcaption", {}, [this.statusLine])
     ]);
+    this.priceBox = el("p", { "class": "atelier-price", "aria-live": "polite", hidden: true });
     this.formError = el("p", { "class": "atelier-error", id: this.uid + "-form-error", "aria-live": "assertive" });
-    this.button = el("button", { type: "submit", "class": "atelier-add", text: "Add to cart" });
-    var form = el("form", { "class": "atelier-form", novalidate: true, "aria-label": "Personalize " + config.name,
+    this.button = el("button", { type: "submit", "class": "atelier-add", text: this.t("cart.add") });
+    var form = el("form", { "class": "atelier-form", novalidate: true,
+      "aria-label": this.t("form.label", { product: config.name }),
       onsubmit: function (event) { event.preventDefault(); self.addToCart(); } });
+    (config.options || []).forEach(function (option) { form.appendChild(self.drawOption(option)); });
     config.zones.forEach(function (zone) { form.appendChild(self.drawZone(zone)); });
+    form.appendChild(this.priceBox);
     form.appendChild(this.formError);
     form.appendChild(this.button);
     this.root.replaceChildren(preview, form);
+    this.applyChoices();
   };
+
+  // --- options, conditions, prices --------------------------------------------------------------
+
+  Widget.prototype.money = function (minor) {
+    var currency = this.config.currency;
+    if (!currency) return null;
+    var format;
+    try {
+      format = new Intl.NumberFormat([this.m.requested, this.m.locale], { style: "currency", currency: currency });
+    } catch (e) {
+      format = new Intl.NumberFormat(this.m.locale, { style: "currency", currency: currency });
+    }
+    var digits = format.resolvedOptions().maximumFractionDigits;
+    return format.format(minor / Math.pow(10, digits));
+  };
+
+  Widget.prototype.valueLabel = function (option, value) {
+    var name = this.m.named("option:" + option.id + ":" + value.id, value.name);
+    var amount = value.price_minor ? this.money(value.price_minor) : null;
+    return amount ? name + " (" + this.t("price.addon", { amount: amount }) + ")" : name;
+  };
+
+  /** Select: a list; swatch: radio buttons with the colour and the name; toggle: a checkbox
+   *  (values[0] is off, values[1] on). */
+  Widget.prototype.drawOption = function (option) {
+    var self = this;
+    var id = this.uid + "-option-" + option.id;
+    var field = { option: option, error: el("p", { "class": "atelier-error", id: id + "-error", "aria-live": "polite" }) };
+    this.optionFields[option.id] = field;
+    var name = this.m.named("option:" + option.id, option.name);
+    var chosen = option["default"] || option.values[0].id;
+    var changed = function () { self.applyChoices(); self.schedule(0); };
+    var parts;
+    if (option.kind === "toggle" && option.values.length > 1) {
+      var off = option.values[0], on = option.values[1];
+      field.control = el("input", { type: "checkbox", id: id, checked: chosen === on.id, onchange: changed,
+        "aria-describedby": field.error.id });
+      var amount = on.price_minor ? this.money(on.price_minor) : null;
+      parts = [el("label", { "for": id, "class": "atelier-toggle" }, [field.control,
+        document.createTextNode(" " + name + (amount ? " (" + this.t("price.addon", { amount: amount }) + ")" : ""))])];
+      field.value = function () { return field.control.checked ? on.id : off.id; };
+    } else if (option.kind === "swatch") {
+      field.radios = option.values.map(function (value, i) {
+        return el("input", { type: "radio", name: id, id: id + "-" + i, value: value.id,
+          checked: value.id === chosen, onchange: changed });
+      });
+      parts = [el("fieldset", { "class": "atelier-colors", "aria-describedby": field.error.id },
+        [el("legend", { text: name })].concat(option.values.map(function (value, i) {
+          return el("label", { "for": id + "-" + i, "class": "atelier-swatch" }, [
+            field.radios[i],
+            value.swatch_color ? el("span", { "class": "atelier-chip", style: "background:" + value.swatch_color,
+              "aria-hidden": "true" }) : null,
+            el("span", { text: self.valueLabel(option, value) })
+          ]);
+        })))];
+      field.value = function () {
+        var on = field.radios.filter(function (r) { return r.checked; })[0];
+        return on ? on.value : chosen;
+      };
+    } else {
+      field.control = el("select", { id: id, onchange: changed, "aria-describedby": field.error.id },
+        option.values.map(function (value) {
+          return el("option", { value: value.id, selected: value.id === chosen, text: self.valueLabel(option, value) });
+        }));
+      parts = [el("label", { "for": id, text: name }), field.control];
+      field.value = function () { return field.control.value; };
+    }
+    field.node = el("div", { "class": "atelier-field atelier-option", "data-option": option.id },
+      parts.concat([field.error]));
+    return field.node;
+  };
+
+  /** The shopper's choices as the server resolves them: in product order, hidden options left out. */
+  Widget.prototype.choices = function () {
+    var chosen = {};
+    (this.config.options || []).forEach(function (option) {
+      if (visibleFor(option.visible_when, chosen)) chosen[option.id] = this.optionFields[option.id].value();
+    }, this);
+    return chosen;
+  };
+
+  /** Show and hide options and zones for the current choices, and the price they make. */
+  Widget.prototype.applyChoices = function () {
+    var chosen = {};
+    (this.config.options || []).forEach(function (option) {
+      var field = this.optionFields[option.id];
+      field.node.hidden = !visibleFor(option.visible_when, chosen);
+      if (!field.node.hidden) chosen[option.id] = field.value();
+    }, this);
+    this.config.zones.forEach(function (zone) {
+      var field = this.fields[zone.id];
+      field.node.hidden = !visibleFor(zone.visible_when, chosen);
+      field.node.setAttribute("aria-hidden", field.node.hidden ? "true" : "false");
+    }, this);
+    this.showPrice(this.localPrice(chosen));
+  };
+
+  /** Base + chosen values' add-ons + add-ons of visible zones with content (domain/options.py
+   *  price_of), shown at once; the server's price replaces it after each validation. */
+  Widget.prototype.localPrice = function (chosen) {
+    var config = this.config;
+    if (config.base_price_minor === null || config.base_price_minor === undefined) return null;
+    var total = config.base_price_minor;
+    (config.options || []).forEach(function (option) {
+      var value = option.values.filter(function (v) { return v.id === chosen[option.id]; })[0];
+      if (value) total += value.price_minor || 0;
+    });
+    var inputs = this.collect();
+    config.zones.forEach(function (zone) { if (inputs[zone.id]) total += zone.price_minor || 0; });
+    return { currency: config.currency, includes_tax: config.prices_include_tax, total_minor: total, lines: [] };
+  };
+
+  Widget.prototype.showPrice = function (price) {
+    if (!price || !price.currency) { this.priceBox.hidden = true; return; }
+    var self = this;
+    var lines = (price.lines || []).map(function (line) {
+      return (line.value_name ? line.name + ": " + line.value_name : line.name) + " " +
+        self.t("price.addon", { amount: self.money(line.amount_minor) });
+    });
+    var parts = [
+      el("span", { "class": "atelier-price-label", text: this.t("price.label") + " " }),
+      el("strong", { "class": "atelier-price-total", "data-total-minor": String(price.total_minor),
+        text: this.money(price.total_minor) }),
+      el("span", { "class": "atelier-tax", text: " · " + this.t(price.includes_tax ? "price.tax_included" : "price.tax_excluded") }),
+      lines.length ? el("span", { "class": "atelier-price-lines", text: " (" + this.t("price.base") + " " +
+        this.money(price.base_minor) + ", " + lines.join(", ") + ")" }) : null
+    ];
+    this.priceBox.replaceChildren.apply(this.priceBox, parts.filter(Boolean));
+    this.priceBox.hidden = false;
+  };
+
+  // --- zones ------------------------------------------------------------------------------------
 
   /** Zones the shopper types into: text (straight or on an arc) and monogram initials. */
   function isTyped(zone) { return zone.kind === "text" || zone.kind === "monogram"; }
@@ -207,13 +468,15 @@
     var field = { zone: zone, error: el("p", { "class": "atelier-error", id: id + "-error", "aria-live": "polite" }) };
     this.fields[zone.id] = field;
     var parts = isTyped(zone) ? this.textControls(zone, id, field)
-      : zone.kind === "color" ? [this.colorChoice(zone, id, field, zone.name)]
+      : zone.kind === "color" ? [this.colorChoice(zone, id, field, this.zoneName(zone))]
         : this.imageControls(zone, id, field);
-    return el("div", { "class": "atelier-field", "data-zone": zone.id }, parts.concat([field.error]));
+    field.node = el("div", { "class": "atelier-field", "data-zone": zone.id }, parts.concat([field.error]));
+    return field.node;
   };
 
   Widget.prototype.label = function (zone, forId) {
-    return el("label", { "for": forId, text: zone.name + (zone.required ? " (required)" : "") });
+    var name = this.zoneName(zone);
+    return el("label", { "for": forId, text: zone.required ? this.t("field.required", { name: name }) : name });
   };
 
   Widget.prototype.textControls = function (zone, id, field) {
@@ -234,16 +497,19 @@
     });
     var parts = [this.label(zone, id), field.input, field.counter];
     var offered = this.config.fonts.filter(function (f) { return zone.fonts.indexOf(f.font_id) >= 0; });
+    var name = this.zoneName(zone);
     if (offered.length > 1) {
-      field.font = el("select", { id: id + "-font", "aria-label": zone.name + ": font",
+      field.font = el("select", { id: id + "-font", "aria-label": this.t("field.font_of", { name: name }),
         onchange: function () { self.schedule(0); } },
         offered.map(function (f) {
           return el("option", { value: f.font_id, selected: f.font_id === (zone.default_font || zone.fonts[0]),
             text: (f.family + " " + f.style).trim() });
         }));
-      parts.push(el("label", { "for": id + "-font", "class": "atelier-sub", text: "Font" }), field.font);
+      parts.push(el("label", { "for": id + "-font", "class": "atelier-sub", text: this.t("field.font") }), field.font);
     }
-    if (zone.colors.length > 1) parts.push(this.colorChoice(zone, id + "-color", field, zone.name + ": colour"));
+    if (zone.colors.length > 1) {
+      parts.push(this.colorChoice(zone, id + "-color", field, this.t("field.colour_of", { name: name })));
+    }
     field.features = (zone.feature_choices || []).map(function (choice) {
       var box = el("input", { type: "checkbox", id: id + "-feature-" + choice.id, value: choice.id,
         onchange: function () { self.schedule(0); } });
@@ -260,8 +526,8 @@
     var count = graphemes(value);
     var lines = value ? value.split("\n").length : 0;
     var max = zone.kind === "monogram" ? 3 : zone.max_chars;  // initials: at most three
-    var text = count + " / " + max + " characters";
-    if (zone.max_lines > 1) text += " · " + lines + " / " + zone.max_lines + " lines";
+    var text = this.t("counter.characters", { count: count, max: max });
+    if (zone.max_lines > 1) text += " · " + this.t("counter.lines", { count: lines, max: zone.max_lines });
     field.counter.textContent = text;
     field.counter.classList.toggle("atelier-over", count > max || lines > (zone.max_lines || 1));
   };
@@ -291,7 +557,12 @@
     field.file = el("input", { id: id, type: "file", accept: zone.formats.map(function (f) { return types[f]; }).join(","),
       "aria-describedby": id + "-note " + id + "-error",
       onchange: function () { if (field.file.files[0]) self.upload(zone, field, field.file.files[0]); } });
-    return [this.label(zone, id), field.file, field.note];
+    field.frameBox = el("div", { "class": "atelier-framing", hidden: true });
+    var parts = [this.label(zone, id), field.file, field.note, field.frameBox];
+    if ((this.config.burn_preview_zones || []).indexOf(zone.id) >= 0) {  // issue 21: say what is shown
+      parts.push(el("p", { "class": "atelier-note atelier-burn-note", text: this.t("upload.burn_note") }));
+    }
+    return parts;
   };
 
   /** The asset flow: create (a presigned POST policy bound to this zone's limits) → POST the
@@ -299,7 +570,7 @@
   Widget.prototype.upload = function (zone, field, file) {
     var self = this;
     var token = field.upload = {};  // a later pick of the shopper wins over this one
-    field.note.textContent = "Uploading " + file.name + "…";
+    field.note.textContent = this.t("upload.uploading", { file: file.name });
     delete this.assets[zone.id];
     return this.api("POST", "/v1/assets", { kind: "image", content_type: file.type || "application/octet-stream",
       filename: file.name.slice(0, 255), size_bytes: file.size, product_id: this.productId, zone_id: zone.id },
@@ -310,21 +581,22 @@
         form.append("file", file);  // S3 wants the file last
         return fetch(created.upload.url, { method: "POST", body: form })
           .then(function (sent) {
-            if (!sent.ok) throw new ApiError(sent.status, { message: "The upload was refused (" + sent.status + ")." });
+            if (!sent.ok) throw new ApiError(sent.status, { code: "upload.refused", message: self.t("upload.refused", { status: sent.status }) });
             return self.api("POST", "/v1/assets/" + encodeURIComponent(created.asset.asset_id) + "/complete");
           });
       })
       .then(function (asset) {
         if (field.upload !== token) return;
-        if (asset.status !== "ready") throw new ApiError(422, asset.error || { message: "The image was not accepted." });
+        if (asset.status !== "ready") throw new ApiError(422, asset.error || { code: "upload.not_accepted", message: self.t("upload.not_accepted") });
         self.assets[zone.id] = asset.asset_id;
         field.note.textContent = self.dpiNote(zone, asset.facts);
+        self.startFraming(zone, field, file, asset.facts);
         self.schedule(0);
       })
       .catch(function (err) {
         if (field.upload !== token) return;
         field.note.textContent = "";
-        self.showFieldErrors(zone.id, [err.message]);
+        self.showFieldErrors(zone.id, [self.say(err)]);
       });
   };
 
@@ -332,18 +604,17 @@
   Widget.prototype.dpiNote = function (zone, facts) {
     var w = facts.width_px / zone.width_mm, h = facts.height_px / zone.height_mm;
     var dpi = Math.round((zone.image_fit === "contain" ? Math.max(w, h) : Math.min(w, h)) * 25.4);
-    if (dpi < zone.min_dpi) {
-      return "Warning: this image prints at about " + dpi + " DPI here; " + Math.round(zone.min_dpi) +
-        " DPI is needed for a sharp result. Choose a larger image.";
-    }
-    return "Image ready (" + dpi + " DPI at print size).";
+    if (dpi < zone.min_dpi) return this.t("dpi.low", { dpi: dpi, min: Math.round(zone.min_dpi) });
+    return this.t("dpi.ok", { dpi: dpi });
   };
 
+  /** The inputs of the visible zones (a hidden zone's input would be refused: it is not made). */
   Widget.prototype.collect = function () {
     var inputs = {};
     var self = this;
     this.config.zones.forEach(function (zone) {
       var field = self.fields[zone.id];
+      if (field.node && field.node.hidden) return;
       var color = field.colors && field.colors.filter(function (r) { return r.checked; })[0];
       if (isTyped(zone) && field.input.value) {
         var given = { text: field.input.value };
@@ -356,9 +627,18 @@
         inputs[zone.id] = { color: color.value };
       } else if (zone.kind === "image" && self.assets[zone.id]) {
         inputs[zone.id] = { asset_id: self.assets[zone.id] };
+        var framing = field.framer && field.framer.value();
+        if (framing) inputs[zone.id].framing = framing;
       }
     });
     return inputs;
+  };
+
+  /** The design as the API takes it: inputs, and the choices when the product has options. */
+  Widget.prototype.design = function () {
+    var body = { product_id: this.productId, inputs: this.collect() };
+    if ((this.config.options || []).length) body.options = this.choices();
+    return body;
   };
 
   Widget.prototype.schedule = function (delay) {
@@ -366,15 +646,17 @@
     clearTimeout(this.timer);
     // The design just changed: a preview still on its way shows what the shopper no longer has.
     if (this.cycle) { this.cycle.abort(); this.cycle = null; this.signature = null; }
-    if (this.statusLine.textContent !== "Updating preview…") this.setStatus("Updating preview…", true);
+    var updating = this.t("status.updating");
+    if (this.statusLine.textContent !== updating) this.setStatus(updating, true);
     this.timer = setTimeout(function () { self.refresh(); }, delay === undefined ? DEBOUNCE_MS : delay);
   };
 
   /** Validate, then (when valid) spec → snapshot → preview; a newer change aborts this one. */
   Widget.prototype.refresh = function () {
     var self = this;
-    var inputs = this.collect();
-    var signature = JSON.stringify(inputs);
+    var design = this.design();
+    var signature = JSON.stringify(design);
+    this.showPrice(this.localPrice(design.options || {}));
     if (signature === this.signature) {  // already shown, or on its way
       if (!this.cycle) this.setStatus(this.settled);
       return Promise.resolve();
@@ -383,30 +665,36 @@
     if (this.cycle) this.cycle.abort();
     var cycle = this.cycle = new AbortController();
     var signal = cycle.signal;
-    var body = { product_id: this.productId, inputs: inputs };
-    return this.api("POST", "/v1/personalization/validate", body, { signal: signal })
+    return this.api("POST", "/v1/personalization/validate", design, { signal: signal })
       .then(function (result) {
         self.showIssues(result.errors, result.warnings);
+        if (result.price) self.showPrice(result.price);  // the server's word on the price
         if (!result.valid) {
-          self.setStatus("Fix the highlighted fields to see a preview.");
+          self.invalid = signature;
+          self.setStatus(self.t("status.fix_fields"));
           return null;
         }
-        self.setStatus("Updating preview…", true);
-        return self.specFor(inputs, signal)
+        self.invalid = null;
+        self.setStatus(self.t("status.updating"), true);
+        return self.specFor(design, signal)
           .then(function (spec) { return self.snapshotFor(spec.spec_hash, signal); })
-          .then(function (snapshotId) { return self.preview(snapshotId, signal); })
-          .then(function (url) { return self.showImage(url, signal); });
+          .then(function (snapshotId) {
+            return self.preview(snapshotId, signal)
+              .then(function (shown) { return self.showImage(shown, signature, signal); })
+              .then(function () { self.show3d(snapshotId, signal); });  // not awaited: 2D first
+          });
       })
       .catch(function (err) {
         if (signal.aborted || err.name === "AbortError") return;
         self.signature = null;  // the same inputs may be tried again
-        self.setStatus("The preview is unavailable: " + err.message);
+        self.setStatus(self.t("status.preview_unavailable", { message: self.say(err) }));
       })
       .then(function () { if (self.cycle === cycle) self.cycle = null; });
   };
 
-  Widget.prototype.specFor = function (inputs, signal) {
-    var body = { product_id: this.productId, inputs: inputs, metadata: { source: "atelier-widget" } };
+  Widget.prototype.specFor = function (design, signal) {
+    var body = { product_id: design.product_id, inputs: design.inputs, metadata: { source: "atelier-widget" } };
+    if (design.options) body.options = design.options;
     return this.api("POST", "/v1/specs", body, { signal: signal, idempotencyKey: uuid() });
   };
 
@@ -418,6 +706,7 @@
       .then(function (snap) { self.snapshots[specHash] = snap.snapshot_id; return snap.snapshot_id; });
   };
 
+  /** Queue a preview and poll it; resolves to {renderId, url, sha256} of the image. */
   Widget.prototype.preview = function (snapshotId, signal) {
     var self = this;
     var deadline = Date.now() + PREVIEW_TIMEOUT_MS;
@@ -428,28 +717,30 @@
           return self.api("GET", path, undefined, { signal: signal }).then(function (render) {
             if (render.status === "succeeded") return self.api("GET", path + "/result", undefined, { signal: signal });
             if (render.status === "failed") throw new ApiError(422, render.error);
-            if (Date.now() > deadline) throw new ApiError(504, { message: "The preview took too long." });
+            if (Date.now() > deadline) throw new ApiError(504, { code: "preview.too_long", message: self.t("preview.too_long") });
             return sleep(delay, signal).then(function () { return poll(Math.min(delay * 1.6, 2000)); });
           });
         }
-        return poll(150);
-      })
-      .then(function (result) { return result.url; });
+        return poll(150).then(function (result) {
+          return { renderId: started.render_id, url: result.url, sha256: result.sha256 };
+        });
+      });
   };
 
-  Widget.prototype.showImage = function (url, signal) {
+  Widget.prototype.showImage = function (shown, signature, signal) {
     var self = this;
     return new Promise(function (resolve, reject) {
       var img = new Image();
       img.onload = resolve;
-      img.onerror = function () { reject(new ApiError(0, { message: "The preview image did not load." })); };
-      img.src = url;
+      img.onerror = function () { reject(new ApiError(0, { code: "preview.image_failed", message: self.t("preview.image_failed") })); };
+      img.src = shown.url;
     }).then(function () {
       if (signal.aborted) return;
-      self.image.src = url;
-      self.image.alt = "Preview of your " + self.config.name;
+      self.image.src = shown.url;
+      self.image.alt = self.t("preview.alt", { product: self.config.name });
       self.image.hidden = false;
-      self.setStatus("Preview updated.");
+      self.shown = { signature: signature, renderId: shown.renderId, url: shown.url, sha256: shown.sha256 };
+      self.setStatus(self.t("status.updated"));
     });
   };
 
@@ -459,19 +750,28 @@
     this.root.setAttribute("aria-busy", busy ? "true" : "false");
   };
 
+  /** Errors and warnings next to their zone or option, the rest under the form; each in the
+   *  shopper's language (by code and params), or as the API wrote it for an unknown code. */
   Widget.prototype.showIssues = function (errors, warnings) {
-    var byZone = {};
+    var byZone = {}, byOption = {};
     var general = [];
+    var m = this.m;
     (errors || []).forEach(function (e) {
-      if (this.fields[e.zone_id]) (byZone[e.zone_id] = byZone[e.zone_id] || []).push(e.message);
-      else general.push(e.message);
+      var text = m.error(e.code, e.params, e.message);
+      if (this.fields[e.zone_id]) (byZone[e.zone_id] = byZone[e.zone_id] || []).push(text);
+      else if (this.optionFields[e.option_id]) (byOption[e.option_id] = byOption[e.option_id] || []).push(text);
+      else general.push(text);
     }, this);
     (warnings || []).forEach(function (w) {
-      if (this.fields[w.zone_id]) (byZone[w.zone_id] = byZone[w.zone_id] || []).push("Note: " + w.message);
+      var text = m.t("note", { message: m.error(w.code, w.params, w.message) });
+      if (this.fields[w.zone_id]) (byZone[w.zone_id] = byZone[w.zone_id] || []).push(text);
     }, this);
     Object.keys(this.fields).forEach(function (zoneId) {
       var hasError = (errors || []).some(function (e) { return e.zone_id === zoneId; });
       this.showFieldErrors(zoneId, byZone[zoneId] || [], hasError);
+    }, this);
+    Object.keys(this.optionFields).forEach(function (optionId) {
+      this.optionFields[optionId].error.textContent = (byOption[optionId] || []).join(" ");
     }, this);
     this.formError.textContent = general.join(" ");
   };
@@ -484,58 +784,451 @@
     if (control) control.setAttribute("aria-invalid", invalid === false || !messages.length ? "false" : "true");
   };
 
-  /** Freeze the design (spec → snapshot, each with its own key) and tell the shop. */
+  // --- add to cart, with the proof when the brand asks for it ------------------------------------
+
   Widget.prototype.addToCart = function () {
-    var self = this;
     if (this.adding) return Promise.resolve();
-    this.adding = true;
-    this.button.disabled = true;
+    if (this.config.require_proof) return this.openProof();
+    return this.commit(null);
+  };
+
+  Widget.prototype.busy = function (on) {
+    this.adding = on;
+    this.button.disabled = on;
+  };
+
+  /** The proof is the preview on screen, of exactly the current design: its bytes are fetched
+   *  again (a fresh URL), hashed, and shown from those very bytes; the hash is what the
+   *  shopper confirms and what the server checks against its stored preview. */
+  Widget.prototype.openProof = function () {
+    var self = this;
+    var signature = JSON.stringify(this.design());
     this.formError.textContent = "";
+    if (this.invalid === signature) {
+      this.formError.textContent = this.t("cart.fix_first");
+      var bad = this.root.querySelector("[aria-invalid=true]");
+      if (bad) bad.focus();
+      return Promise.resolve();
+    }
+    if (!this.shown || this.shown.signature !== signature || this.cycle) {
+      this.formError.textContent = this.t("proof.wait");
+      return Promise.resolve();
+    }
+    var shown = this.shown;
+    this.busy(true);
+    return this.api("GET", "/v1/renders/" + encodeURIComponent(shown.renderId) + "/result")
+      .then(function (result) {
+        if (!(window.crypto && crypto.subtle)) {  // not a secure context: the server's digest
+          return { url: result.url, sha256: result.sha256 };
+        }
+        return fetch(result.url, { credentials: "omit" })
+          .then(function (response) {
+            if (!response.ok) throw new ApiError(response.status, { code: "preview.image_failed", message: self.t("preview.image_failed") });
+            return response.blob();
+          })
+          .then(function (blob) {
+            return blob.arrayBuffer().then(function (bytes) { return crypto.subtle.digest("SHA-256", bytes); })
+              .then(function (digest) { return { url: URL.createObjectURL(blob), sha256: hex(digest), local: true }; });
+          });
+      })
+      .then(function (proof) { self.showProof(shown, proof, signature); })
+      .catch(function (err) {
+        self.formError.textContent = self.t("cart.failed", { message: self.say(err) });
+        self.busy(false);
+      });
+  };
+
+  Widget.prototype.showProof = function (shown, proof, signature) {
+    var self = this;
+    var id = this.uid + "-proof";
     var inputs = this.collect();
-    return this.specFor(inputs)
+    var texts = this.config.zones.filter(function (zone) { return isTyped(zone) && inputs[zone.id]; });
+    var check = el("input", { type: "checkbox", id: id + "-check" });
+    var confirm = el("button", { type: "button", "class": "atelier-add atelier-confirm", disabled: true, text: this.t("proof.confirm") });
+    var back = el("button", { type: "button", "class": "atelier-back", text: this.t("proof.back") });
+    var error = el("p", { "class": "atelier-error", "aria-live": "assertive" });
+    var dialog = el("div", { "class": "atelier-proof", role: "dialog", "aria-modal": "true",
+      "aria-labelledby": id + "-title", "data-sha256": proof.sha256 }, [
+      el("div", { "class": "atelier-proof-box" }, [
+        el("h2", { id: id + "-title", text: this.t("proof.title") }),
+        el("img", { "class": "atelier-proof-image", src: proof.url, alt: this.t("proof.image_alt", { product: this.config.name }) }),
+        el("p", { text: this.t("proof.intro") }),
+        texts.length ? el("dl", { "class": "atelier-proof-text" }, texts.reduce(function (all, zone) {
+          return all.concat([el("dt", { text: self.zoneName(zone) }),
+            el("dd", { dir: "auto", text: inputs[zone.id].text })]);
+        }, [])) : null,
+        el("label", { "for": check.id, "class": "atelier-proof-check" }, [check, document.createTextNode(" " + this.t("proof.check"))]),
+        error,
+        el("div", { "class": "atelier-proof-actions" }, [back, confirm])
+      ])
+    ]);
+    function close() {
+      dialog.remove();
+      if (proof.local) URL.revokeObjectURL(proof.url);
+      self.busy(false);
+      self.button.focus();
+    }
+    check.addEventListener("change", function () { confirm.disabled = !check.checked; });
+    back.addEventListener("click", close);
+    dialog.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+    confirm.addEventListener("click", function () {
+      confirm.disabled = back.disabled = true;
+      error.textContent = "";
+      self.commit({ sha256: proof.sha256, renderId: shown.renderId }).then(function (ok) {
+        if (ok) { close(); return; }
+        error.textContent = self.formError.textContent;
+        confirm.disabled = !check.checked;
+        back.disabled = false;
+      });
+    });
+    this.root.appendChild(dialog);
+    check.focus();
+  };
+
+  /** Freeze the design (spec → snapshot, each with its own key), record the proof when there
+   *  is one, and tell the shop. Resolves to whether the item was added. */
+  Widget.prototype.commit = function (proof) {
+    var self = this;
+    this.busy(true);
+    this.formError.textContent = "";
+    return this.specFor(this.design())
       .then(function (spec) {
         return self.api("POST", "/v1/snapshots", { spec_hash: spec.spec_hash }, { idempotencyKey: uuid() })
           .then(function (snap) {
+            if (!proof) return snap;
+            return self.api("POST", "/v1/snapshots/" + encodeURIComponent(snap.snapshot_id) + "/proof",
+              { preview_sha256: proof.sha256, render_id: proof.renderId, locale: self.m.requested });
+          })
+          .then(function (snap) {
+            var properties = {
+              _atelier_snapshot_id: snap.snapshot_id,
+              _atelier_spec_hash: snap.spec_hash
+            };
+            if (snap.proof) properties._atelier_proof_sha256 = snap.proof.preview_sha256;
+            (spec.choices || []).forEach(function (c) { properties[c.option] = c.value; });
+            properties.Personalization = self.summary(spec);
             var detail = {
               snapshot_id: snap.snapshot_id,
               spec_hash: snap.spec_hash,
               product_id: self.productId,
-              properties: {
-                _atelier_snapshot_id: snap.snapshot_id,
-                _atelier_spec_hash: snap.spec_hash,
-                Personalization: self.summary(spec.spec)
-              }
+              options: spec.spec.options || {},
+              price: spec.price || null,
+              shop_variant_id: spec.shop_variant_id || null,
+              proof: snap.proof || null,
+              properties: properties
             };
-            self.setStatus("Added to cart.");
+            self.setStatus(self.t("status.added"));
             self.emit("atelier:add-to-cart", detail);
+            return true;
           });
       })
       .catch(function (err) {
         if (err.code === "spec.invalid_inputs" && err.details) {
           self.showIssues(err.details.errors, err.details.warnings);
-          self.formError.textContent = "Please fix the highlighted fields first.";
+          self.formError.textContent = self.t("cart.fix_first");
           var bad = self.root.querySelector("[aria-invalid=true]");
           if (bad) bad.focus();
         } else {
-          self.formError.textContent = "Could not add to cart: " + err.message;
+          self.formError.textContent = self.t("cart.failed", { message: self.say(err) });
         }
         self.emit("atelier:error", { code: err.code, message: err.message });
+        return false;
       })
-      .then(function () { self.adding = false; self.button.disabled = false; });
+      .then(function (ok) { self.busy(false); return ok; });
   };
 
-  /** "Name: Léa (Lato Regular, #000000); Chain colour: #D4AF37" from the stored spec. */
+  /** "Name: Léa (Lato Regular, #000000); Chain colour: #D4AF37; Chain: Gold" from the stored
+   *  spec, in the brand's own words (the workshop reads it). */
   Widget.prototype.summary = function (spec) {
     var fonts = {};
+    var zones = spec.spec.zones;
     this.config.fonts.forEach(function (f) { fonts[f.font_id] = (f.family + " " + f.style).trim(); });
-    return this.config.zones.filter(function (zone) { return spec.zones[zone.id]; }).map(function (zone) {
-      var z = spec.zones[zone.id];
+    var parts = this.config.zones.filter(function (zone) { return zones[zone.id]; }).map(function (zone) {
+      var z = zones[zone.id];
       if (z.kind === "text" || z.kind === "monogram") {
         return zone.name + ": " + z.text.replace(/\n/g, " / ") + " (" + (fonts[z.font.id] || z.font.id) + ", " + z.color + ")";
       }
       if (z.kind === "color") return zone.name + ": " + z.color;
       return zone.name + ": uploaded image";
-    }).join("; ");
+    });
+    (spec.choices || []).forEach(function (c) { parts.push(c.option + ": " + c.value); });
+    return parts.join("; ");
+  };
+
+  // --- 3D view (issue 24): the design on the product's model, orbit, "View in your room" ------
+  // Self-contained: after each 2D preview, a product with a model (config.model_viewer) also
+  // gets a `model` render; <model-viewer> (served by the API, pinned from npm) shows its GLB.
+  // The AR link names the API's redirect route, which signs a fresh URL at click time (result
+  // URLs expire after minutes). Any failure leaves the 2D preview as it is: the fallback.
+
+  var MODEL_TIMEOUT_MS = 90000;
+  var viewerLoading = null;
+
+  function loadViewer(src) {
+    if (window.customElements && customElements.get("model-viewer")) return Promise.resolve();
+    if (!viewerLoading) {
+      viewerLoading = new Promise(function (resolve, reject) {
+        var tag = el("script", { src: src, async: true });
+        tag.onload = function () { resolve(); };
+        tag.onerror = function () { viewerLoading = null; reject(new ApiError(0, { code: "model.viewer_failed", message: "The 3D viewer did not load." })); };
+        document.head.appendChild(tag);
+      });
+    }
+    return viewerLoading;
+  }
+
+  function arPlatform() {
+    var ua = navigator.userAgent || "";
+    var a = document.createElement("a");
+    if (a.relList && a.relList.supports && a.relList.supports("ar")) return "ios";
+    if (/android/i.test(ua)) return "android";
+    return "";
+  }
+
+  Widget.prototype.arUrl = function (renderId, name) {
+    return this.base + "/v1/renders/" + encodeURIComponent(renderId) + "/ar/" + name +
+      "?key=" + encodeURIComponent(this.key);
+  };
+
+  Widget.prototype.modelRender = function (snapshotId, signal) {
+    var self = this;
+    var deadline = Date.now() + MODEL_TIMEOUT_MS;
+    return this.api("POST", "/v1/renders/model", { snapshot_id: snapshotId }, { signal: signal, idempotencyKey: uuid() })
+      .then(function (started) {
+        var path = "/v1/renders/" + encodeURIComponent(started.render_id);
+        function poll(delay) {
+          return self.api("GET", path, undefined, { signal: signal }).then(function (render) {
+            if (render.status === "succeeded") {
+              return self.api("GET", path + "/result", undefined, { signal: signal }).then(function (result) {
+                return { renderId: started.render_id, result: result };
+              });
+            }
+            if (render.status === "failed") throw new ApiError(422, render.error);
+            if (Date.now() > deadline) throw new ApiError(504, { code: "model.too_long", message: self.t("model.too_long") });
+            return sleep(delay, signal).then(function () { return poll(Math.min(delay * 1.6, 2000)); });
+          });
+        }
+        return poll(300);
+      });
+  };
+
+  Widget.prototype.arLink = function (renderId) {
+    var platform = arPlatform();
+    var label = this.t("model.ar");
+    if (platform === "ios") {  // AR Quick Look: a rel="ar" link whose first child is an image
+      return el("a", { "class": "atelier-ar", rel: "ar", href: this.arUrl(renderId, "model.usdz"), "data-platform": "ios" },
+        [el("img", { src: this.image.src, alt: label, width: 1, height: 1 }), document.createTextNode(label)]);
+    }
+    var glb = this.arUrl(renderId, "model.glb");
+    var href = platform === "android"
+      ? "intent://arvr.google.com/scene-viewer/1.2?file=" + encodeURIComponent(glb) + "&mode=ar_preferred" +
+        "#Intent;scheme=https;package=com.google.android.googlequicksearchbox;" +
+        "action=android.intent.action.VIEW;S.browser_fallback_url=" + encodeURIComponent(glb) + ";end;"
+      : null;
+    return el("a", { "class": "atelier-ar", href: href, "data-platform": platform || "none",
+      "data-usdz": this.arUrl(renderId, "model.usdz"), "data-glb": glb, hidden: !platform, text: label });
+  };
+
+  /** The 3D view of the design just previewed; never fails the 2D preview. */
+  Widget.prototype.show3d = function (snapshotId, signal) {
+    var self = this;
+    if (!this.config.model_viewer) return Promise.resolve();
+    return Promise.all([loadViewer(this.base + this.config.model_viewer), this.modelRender(snapshotId, signal)])
+      .then(function (done) {
+        if (signal.aborted) return;
+        var found = done[1];
+        var viewer = el("model-viewer", { "class": "atelier-model", src: found.result.files[0].url,
+          alt: self.t("model.alt", { product: self.config.name }), "camera-controls": true, "touch-action": "pan-y", "camera-orbit": "0deg 40deg auto",
+          "interaction-prompt": "when-focused",
+          "shadow-intensity": "1", "data-render": found.renderId });
+        viewer.addEventListener("load", function () {
+          viewer.setAttribute("data-loaded", "true");
+          self.emit("atelier:3d-ready", { render_id: found.renderId });
+        });
+        viewer.addEventListener("error", function () { self.drop3d(); });
+        var view = el("div", { "class": "atelier-3d" }, [viewer, self.arLink(found.renderId)]);
+        self.drop3d();
+        self.view3d = view;
+        self.image.parentNode.insertBefore(view, self.image.nextSibling);
+      })
+      .catch(function (err) {
+        if (signal.aborted || err.name === "AbortError") return;
+        self.drop3d();
+        self.emit("atelier:3d-unavailable", { code: err.code, message: err.message });
+      });
+  };
+
+  Widget.prototype.drop3d = function () {
+    if (this.view3d && this.view3d.parentNode) this.view3d.parentNode.removeChild(this.view3d);
+    this.view3d = null;
+  };
+
+  // --- photo framing (issue 21): drag, pinch, wheel and keys move the photo in the zone -------
+  //
+  // The spec records framing as data (domain/framing.py): quarter turns clockwise, a crop window
+  // normalized to the turned photo (its aspect the zone's), and a fine angle turning the photo
+  // clockwise under the window about its centre. The window is kept on the photo (its turned
+  // bounding box inside), so the server's edge check passes; the preview then follows.
+
+  function Framer(zone, file, facts, onChange, m, name) {
+    var self = this;
+    this.zone = zone;
+    this.w0 = facts.width_px;
+    this.h0 = facts.height_px;
+    this.turns = 0;
+    this.angle = 0;
+    this.onChange = onChange;
+    this.pointers = {};
+    this.url = URL.createObjectURL(file);
+    this.img = el("img", { "class": "atelier-framing-photo", alt: "", draggable: "false", src: this.url });
+    this.img.style.width = this.w0 + "px";
+    this.img.style.height = this.h0 + "px";
+    this.frame = el("div", {
+      "class": "atelier-frame", tabindex: "0", role: "group",
+      "aria-label": m.t("framing.label", { name: name }),
+      onpointerdown: function (e) { self.down(e); }, onpointermove: function (e) { self.move(e); },
+      onpointerup: function (e) { self.up(e); }, onpointercancel: function (e) { self.up(e); },
+      onwheel: function (e) { e.preventDefault(); self.zoomBy(Math.exp(-e.deltaY / 500)); self.changed(); },
+      onkeydown: function (e) { self.key(e); }
+    }, [this.img]);
+    this.frame.style.aspectRatio = zone.width_mm + " / " + zone.height_mm;
+    this.straighten = el("input", { type: "range", min: "-45", max: "45", step: "0.5", value: "0",
+      "aria-label": m.t("framing.straighten", { name: name }),
+      oninput: function () { self.angle = Number(self.straighten.value); self.fit(); self.changed(); } });
+    this.turnButton = el("button", { type: "button", "class": "atelier-turn", text: m.t("framing.turn"),
+      onclick: function () { self.turn(); } });
+    this.node = el("div", { "class": "atelier-framing-box" }, [this.frame,
+      el("div", { "class": "atelier-framing-tools" }, [this.turnButton, this.straighten]),
+      el("p", { "class": "atelier-note", text: m.t("framing.hint") })]);
+    this.reset();
+    if (window.ResizeObserver) new ResizeObserver(function () { self.draw(); }).observe(this.frame);
+  }
+
+  Framer.prototype.turned = function () {
+    return this.turns % 2 ? [this.h0, this.w0] : [this.w0, this.h0];
+  };
+
+  /** The window at zoom 1: the largest of the zone's aspect on the turned photo. */
+  Framer.prototype.base = function () {
+    var t = this.turned(), aspect = this.zone.width_mm / this.zone.height_mm;
+    return t[0] / t[1] > aspect ? [t[1] * aspect, t[1]] : [t[0], t[0] / aspect];
+  };
+
+  Framer.prototype.reset = function () {
+    var t = this.turned();
+    this.zoom = 1;
+    this.cx = t[0] / 2;
+    this.cy = t[1] / 2;
+    this.pristine = true;
+    this.fit();
+  };
+
+  /** Zoom in as far as the fine angle needs and keep the turned window on the photo. */
+  Framer.prototype.fit = function () {
+    var t = this.turned(), b = this.base(), r = this.angle * Math.PI / 180;
+    var c = Math.abs(Math.cos(r)), s = Math.abs(Math.sin(r));
+    var need = Math.max(1, (c * b[0] + s * b[1]) / t[0], (s * b[0] + c * b[1]) / t[1]) * (1 + 1e-6);
+    this.zoom = Math.min(Math.max(this.zoom, need), 20);
+    var w = b[0] / this.zoom, h = b[1] / this.zoom;
+    var hx = (c * w + s * h) / 2, hy = (s * w + c * h) / 2;
+    this.cx = Math.min(Math.max(this.cx, hx), t[0] - hx);
+    this.cy = Math.min(Math.max(this.cy, hy), t[1] - hy);
+    this.draw();
+  };
+
+  Framer.prototype.draw = function () {
+    var fw = this.frame.clientWidth, fh = this.frame.clientHeight;
+    if (!fw || !fh) return;
+    var w = this.base()[0] / this.zoom, scale = fw / w;
+    var quarter = ["", "translate(" + this.h0 + "px,0) rotate(90deg)",
+      "translate(" + this.w0 + "px," + this.h0 + "px) rotate(180deg)", "translate(0," + this.w0 + "px) rotate(270deg)"];
+    // Applied right to left: turn the upload, centre the window, straighten, scale, centre on the frame.
+    this.img.style.transform = "translate(" + fw / 2 + "px," + fh / 2 + "px) scale(" + scale + ") rotate(" +
+      this.angle + "deg) translate(" + -this.cx + "px," + -this.cy + "px) " + quarter[this.turns];
+  };
+
+  Framer.prototype.value = function () {
+    if (this.pristine) return null;
+    var t = this.turned(), b = this.base(), w = b[0] / this.zoom, h = b[1] / this.zoom;
+    function r6(v) { return Math.round(v * 1e6) / 1e6; }
+    return { crop: { x: r6((this.cx - w / 2) / t[0]), y: r6((this.cy - h / 2) / t[1]),
+      width: r6(w / t[0]), height: r6(h / t[1]) }, quarter_turns: this.turns, angle_deg: this.angle };
+  };
+
+  Framer.prototype.changed = function () {
+    this.pristine = false;
+    this.onChange();
+  };
+
+  /** The photo follows the finger: the window moves the other way, in turned-photo pixels. */
+  Framer.prototype.pan = function (dx, dy) {
+    var scale = this.frame.clientWidth / (this.base()[0] / this.zoom), r = this.angle * Math.PI / 180;
+    this.cx -= (Math.cos(r) * dx + Math.sin(r) * dy) / scale;
+    this.cy -= (-Math.sin(r) * dx + Math.cos(r) * dy) / scale;
+    this.fit();
+  };
+
+  Framer.prototype.zoomBy = function (factor) {
+    this.zoom *= factor;
+    this.fit();
+  };
+
+  Framer.prototype.turn = function () {
+    this.turns = (this.turns + 1) % 4;
+    this.reset();
+    this.changed();
+  };
+
+  Framer.prototype.down = function (e) {
+    this.frame.setPointerCapture(e.pointerId);
+    this.pointers[e.pointerId] = { x: e.clientX, y: e.clientY };
+  };
+
+  Framer.prototype.move = function (e) {
+    var last = this.pointers[e.pointerId];
+    if (!last) return;
+    var ids = Object.keys(this.pointers);
+    if (ids.length === 1) {
+      this.pan(e.clientX - last.x, e.clientY - last.y);
+    } else if (ids.length === 2) {  // pinch: the distance between the two fingers sets the zoom
+      var other = this.pointers[ids[0] === String(e.pointerId) ? ids[1] : ids[0]];
+      var before = Math.hypot(last.x - other.x, last.y - other.y);
+      var after = Math.hypot(e.clientX - other.x, e.clientY - other.y);
+      if (before > 0) this.zoomBy(after / before);
+    }
+    this.pointers[e.pointerId] = { x: e.clientX, y: e.clientY };
+    this.pristine = false;
+  };
+
+  Framer.prototype.up = function (e) {
+    if (!this.pointers[e.pointerId]) return;
+    delete this.pointers[e.pointerId];
+    if (!this.pristine) this.onChange();
+  };
+
+  Framer.prototype.key = function (e) {
+    var step = this.frame.clientWidth * 0.05;
+    var moves = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    if (moves[e.key]) this.pan(moves[e.key][0], moves[e.key][1]);
+    else if (e.key === "+" || e.key === "=") this.zoomBy(1.1);
+    else if (e.key === "-") this.zoomBy(1 / 1.1);
+    else if (e.key === "r" || e.key === "R") return this.turn();
+    else if (e.key === "[" || e.key === "]") {
+      this.angle = Math.max(-45, Math.min(45, this.angle + (e.key === "]" ? 1 : -1)));
+      this.straighten.value = String(this.angle);
+      this.fit();
+    } else return;
+    e.preventDefault();
+    this.changed();
+  };
+
+  Widget.prototype.startFraming = function (zone, field, file, facts) {
+    var self = this;
+    if (field.framer) URL.revokeObjectURL(field.framer.url);
+    field.framer = new Framer(zone, file, facts, function () { self.schedule(); }, this.m, this.zoneName(zone));
+    field.frameBox.replaceChildren(field.framer.node);
+    field.frameBox.hidden = false;
+    field.framer.draw();
   };
 
   // --- styles and start-up --------------------------------------------------------------------
@@ -543,23 +1236,41 @@
   var CSS = [
     ".atelier-widget{display:flex;flex-wrap:wrap;gap:1rem;font:inherit;max-width:100%}",
     ".atelier-preview{flex:1 1 14rem;margin:0;min-width:0}",
+    ".atelier-3d model-viewer{display:block;width:100%;height:18rem;background:#f4f4f4}",
     ".atelier-image{display:block;width:100%;height:auto;border:1px solid #ccc;border-radius:4px;background:#fff}",
     ".atelier-image[hidden]{display:none}",
     ".atelier-form{flex:1 1 16rem;min-width:0;display:flex;flex-direction:column;gap:.75rem}",
-    ".atelier-field{display:flex;flex-direction:column;gap:.25rem}",
+    ".atelier-field{display:flex;flex-direction:column;gap:.25rem}.atelier-field[hidden]{display:none}",
     ".atelier-field input[type=text],.atelier-field textarea,.atelier-field select{font:inherit;padding:.5rem;",
     "border:1px solid #767676;border-radius:4px;width:100%;box-sizing:border-box}",
     ".atelier-field [aria-invalid=true]{border-color:#b00020;outline-color:#b00020}",
-    ".atelier-counter,.atelier-note,.atelier-sub{font-size:.85em;color:#444}",
+    ".atelier-counter,.atelier-note,.atelier-sub,.atelier-tax,.atelier-price-lines{font-size:.85em;color:#444}",
     ".atelier-counter.atelier-over{color:#b00020;font-weight:bold}",
     ".atelier-error{color:#b00020;margin:0;font-size:.9em}.atelier-error:empty{display:none}",
     ".atelier-colors{border:0;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.5rem}",
     ".atelier-colors legend{padding:0;margin-bottom:.25rem}",
-    ".atelier-swatch{display:inline-flex;align-items:center;gap:.3rem;cursor:pointer}",
+    ".atelier-swatch,.atelier-toggle{display:inline-flex;align-items:center;gap:.3rem;cursor:pointer}",
     ".atelier-chip{width:1.2rem;height:1.2rem;border-radius:50%;border:1px solid #555}",
-    ".atelier-add{font:inherit;padding:.75rem 1rem;border:0;border-radius:4px;background:#111;color:#fff;cursor:pointer}",
-    ".atelier-add:disabled{opacity:.6}",
-    ".atelier-add:focus-visible,.atelier-widget :focus-visible{outline:3px solid #1a73e8;outline-offset:2px}"
+    ".atelier-price{margin:0;font-size:1.05em}.atelier-price[hidden]{display:none}",
+    ".atelier-add,.atelier-back{font:inherit;padding:.75rem 1rem;border:0;border-radius:4px;background:#111;color:#fff;cursor:pointer}",
+    ".atelier-back{background:#fff;color:#111;border:1px solid #111}",
+    ".atelier-add:disabled,.atelier-back:disabled{opacity:.6}",
+    ".atelier-add:focus-visible,.atelier-widget :focus-visible{outline:3px solid #1a73e8;outline-offset:2px}",
+    ".atelier-framing[hidden]{display:none}.atelier-frame{position:relative;overflow:hidden;width:100%;",
+    "background:#eee;border:1px solid #767676;border-radius:4px;touch-action:none;cursor:grab}",
+    ".atelier-framing-photo{position:absolute;left:0;top:0;max-width:none;transform-origin:0 0;",
+    "user-select:none;pointer-events:none}.atelier-framing-tools{display:flex;gap:.5rem;align-items:center}",
+    ".atelier-proof{position:fixed;inset:0;background:rgba(0,0,0,.55);display:flex;align-items:center;",
+    "justify-content:center;padding:1rem;z-index:2147483000}",
+    ".atelier-proof-box{background:#fff;color:#111;border-radius:6px;width:100%;max-width:32rem;max-height:100%;",
+    "overflow:auto;box-sizing:border-box;padding:1rem;display:flex;flex-direction:column;gap:.75rem}",
+    ".atelier-proof h2{margin:0;font-size:1.2em}.atelier-proof p{margin:0}",
+    ".atelier-proof-image{display:block;box-sizing:border-box;max-width:100%;max-height:45vh;width:auto;height:auto;",
+    "margin:0 auto;border:1px solid #ccc;border-radius:4px}",
+    ".atelier-proof-text{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;margin:0;font-size:1.1em}",
+    ".atelier-proof-text dt{font-weight:600}.atelier-proof-text dd{margin:0;overflow-wrap:anywhere}",
+    ".atelier-proof-check{display:flex;gap:.4rem;align-items:center;font-weight:600}",
+    ".atelier-proof-actions{display:flex;gap:.5rem;justify-content:flex-end;flex-wrap:wrap}"
   ].join("");
 
   function installStyles() {
@@ -576,7 +1287,7 @@
     });
   }
 
-  window.AtelierWidget = { scan: scan, version: 1 };
+  window.AtelierWidget = { scan: scan, version: 2, locales: Object.keys(CATALOGS) };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
   else scan();
 })();

@@ -55,6 +55,22 @@ def test_demo_product_is_seeded_and_served_to_the_widget(stack: Stack) -> None:
     assert r.status_code == 200 and r.json()["valid"] is True
 
 
+def test_the_slate_coaster_is_seeded_beside_the_pendant(stack: Stack) -> None:
+    demo = stack.demo
+    config = stack.get(
+        f"/v1/widget/config/{demo['coaster_product_id']}",
+        demo["publishable_key"],
+        Origin=stack.api_url,
+    )
+    assert config.status_code == 200
+    body = config.json()
+    assert body["die_line"]["shape"] == "circle" and body["width_mm"] == 100
+    assert [z["id"] for z in body["zones"]] == ["family", "since"]
+    assert demo["coaster_demo_url"].endswith(
+        f"/demo/{demo['coaster_product_id']}?key=" + demo["publishable_key"]
+    )
+
+
 def test_auth_and_error_conventions_over_http(stack: Stack) -> None:
     pk, sk = stack.demo["publishable_key"], stack.demo["secret_key"]
     assert stack.get("/v1/brand").status_code == 401

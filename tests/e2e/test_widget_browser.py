@@ -9,6 +9,7 @@ Two more: a photo upload with its effective-DPI check, and retries that reuse th
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
@@ -387,3 +388,255 @@ def test_add_to_cart_retries_with_the_same_key_and_creates_one_snapshot(
     assert _snapshot_count(stack) == before + 1
     detail = browser.execute_script("return window.__cart[0]")
     assert detail["snapshot_id"].startswith("snp_")
+
+
+# --- languages, options, prices, the proof (issue 19 items 1-3, 7) ------------------------------
+
+SCREENSHOT_DIR_ENV = "ATELIER_SCREENSHOT_DIR"  # e.g. docs/ to refresh the widget pictures
+
+MERCH_PRODUCT = {
+    "name": "Heart pendant",
+    "sku": "DEMO-HEART-MERCH",
+    "status": "active",
+    "width_mm": 40,
+    "height_mm": 36,
+    "currency": "EUR",
+    "prices_include_tax": True,
+    "base_price_minor": 4900,
+    "require_proof": True,
+    "labels": {"fr": {"zone:name": "Prénom gravé"}, "ar": {"option:chain:gold": "ذهبي"}},
+    "options": [
+        {
+            "id": "chain",
+            "name": "Chain",
+            "kind": "swatch",
+            "values": [
+                {"id": "silver", "name": "Silver", "swatch_color": "#C0C0C0"},
+                {"id": "gold", "name": "Gold", "swatch_color": "#D4AF37", "price_minor": 1000},
+            ],
+        },
+        {
+            "id": "back",
+            "name": "Back engraving",
+            "kind": "toggle",
+            "values": [
+                {"id": "no", "name": "No"},
+                {"id": "yes", "name": "Yes", "price_minor": 500},
+            ],
+        },
+    ],
+    "zones": [
+        {
+            "id": "name",
+            "name": "Name",
+            "kind": "text",
+            "process": "engrave",
+            "x_mm": 6,
+            "y_mm": 12,
+            "width_mm": 28,
+            "height_mm": 10,
+            "required": True,
+            "max_chars": 14,
+            "min_size_mm": 2,
+            "max_size_mm": 7,
+            "fonts": ["lato-regular"],
+            "colors": ["#000000"],
+        },
+        {
+            "id": "back_text",
+            "name": "Back text",
+            "kind": "text",
+            "process": "engrave",
+            "x_mm": 6,
+            "y_mm": 24,
+            "width_mm": 28,
+            "height_mm": 8,
+            "max_chars": 20,
+            "min_size_mm": 2,
+            "max_size_mm": 6,
+            "fonts": ["lato-regular"],
+            "colors": ["#000000"],
+            "visible_when": {"all": [{"option": "back", "equals": "yes"}]},
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def merch(stack: Stack) -> str:
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=MERCH_PRODUCT,
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["product_id"])
+
+
+def _merch_page(stack: Stack, product_id: str, query: str) -> str:
+    return f"{stack.api_url}/demo/{product_id}?key={stack.demo['publishable_key']}&{query}"
+
+
+def _css(driver: Any, selector: str) -> Any:
+    return driver.find_element("css selector", selector)
+
+
+def _save(browser: Any, tmp_path: Path, name: str) -> None:
+    shot = tmp_path / name
+    assert browser.save_screenshot(str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    target = os.environ.get(SCREENSHOT_DIR_ENV)
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, Path(target) / name)
+
+
+def _wait_preview_fr(driver: Any, previous_src: str | None) -> str:
+    image = _css(driver, ".atelier-image")
+    _wait(
+        driver,
+        lambda d: _status(d) == "Aperçu mis à jour." and image.get_attribute("src") != previous_src,
+        timeout=60,  # the first preview of a fresh stack waits for a cold worker
+    )
+    return str(image.get_attribute("src"))
+
+
+def _total_minor(driver: Any) -> int:
+    return int(_css(driver, ".atelier-price-total").get_attribute("data-total-minor"))
+
+
+def test_french_widget_options_prices_conditions_and_proof(
+    stack: Stack, browser: Any, merch: str, tmp_path: Path
+) -> None:
+    """data-atelier-locale=fr on an English page: French labels and errors, the brand's own zone
+    name; the chain switch changes the price and the spec's options; the back-engraving toggle
+    shows and hides its zone; the proof records the SHA-256 of the preview the server stored."""
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(_merch_page(stack, merch, "locale=fr"))
+    browser.execute_script(
+        "window.__cart = []; document.addEventListener('atelier:add-to-cart',"
+        " function (e) { window.__cart.push(e.detail); });"
+    )
+    name = _wait(browser, lambda d: _css(d, "[data-zone=name] input"))
+    root = _css(browser, "#atelier")
+    assert (root.get_attribute("lang"), root.get_attribute("dir")) == ("fr", "ltr")
+    assert _css(browser, f"label[for='{name.get_attribute('id')}']").text == (
+        "Prénom gravé (obligatoire)"
+    )
+    assert _css(browser, ".atelier-add").text == "Ajouter au panier"
+    assert _css(browser, "[data-zone=name] .atelier-counter").text == "0 / 14 caractères"
+
+    # Prices in French, from the product at once: 49,00 € (tax included).
+    price = _css(browser, ".atelier-price")
+    assert _total_minor(browser) == 4900 and "49,00" in price.text and "€" in price.text
+    assert "TVA incluse" in price.text
+    gold = _css(browser, "[data-option=chain] input[value=gold]")
+    assert "Gold (+10,00" in _css(browser, f"label[for='{gold.get_attribute('id')}']").text
+
+    # The back zone shows only with the toggle on.
+    back_zone = _css(browser, "[data-zone=back_text]")
+    toggle = _css(browser, "[data-option=back] input[type=checkbox]")
+    assert not back_zone.is_displayed()
+    toggle.click()
+    _wait(browser, lambda d: back_zone.is_displayed())
+    assert _total_minor(browser) == 5400
+    toggle.click()
+    _wait(browser, lambda d: not back_zone.is_displayed())
+
+    # A validation error in French: a Cyrillic letter is outside the zone's charset.
+    name.send_keys("Zoé Ж")
+    _wait(
+        browser,
+        lambda d: "Certains caractères ne sont pas autorisés ici : Ж" in _field_error(d),
+    )
+    assert "Corrigez les champs signalés" in _status(browser)
+
+    # Gold: the price follows at once and the server agrees (its price replaces the local one).
+    _replace_text(name, "Zoé")
+    silver_src = _wait_preview_fr(browser, None)
+    gold.click()
+    _wait(browser, lambda d: _total_minor(d) == 5900 and "59,00" in price.text)
+    _wait_preview_fr(browser, silver_src)
+
+    # Add to cart: the proof first, from the preview's very bytes.
+    _css(browser, ".atelier-add").click()
+    dialog = _wait(browser, lambda d: _css(d, ".atelier-proof"))
+    assert dialog.get_attribute("role") == "dialog"
+    assert _css(browser, ".atelier-proof h2").text == "Vérifiez votre création"
+    assert "Zoé" in _css(browser, ".atelier-proof-text").text
+    _wait(
+        browser,
+        lambda d: d.execute_script(
+            "var i = document.querySelector('.atelier-proof-image');"
+            " return i.complete && i.naturalWidth > 0;"
+        ),
+    )
+    confirm = _css(browser, ".atelier-confirm")
+    assert not confirm.is_enabled()  # not before "I checked the spelling"
+    hashed_in_browser = dialog.get_attribute("data-sha256")
+    _save(browser, tmp_path, "widget-proof-fr.png")
+    _css(browser, ".atelier-proof-check input").click()
+    confirm.click()
+    _wait(browser, lambda d: d.execute_script("return window.__cart.length") == 1, timeout=40)
+    assert not browser.find_elements("css selector", ".atelier-proof")
+    detail = browser.execute_script("return window.__cart[0]")
+    assert detail["options"] == {"chain": "gold", "back": "no"}
+    assert detail["properties"]["Chain"] == "Gold"
+    assert "Chain: Gold" in detail["properties"]["Personalization"]
+    assert detail["price"]["total_minor"] == 5900
+
+    # The snapshot records the proof; its digest is the stored preview's, hashed here.
+    sk = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
+    snap = requests.get(
+        f"{stack.api_url}/v1/snapshots/{detail['snapshot_id']}", headers=sk, timeout=10
+    ).json()
+    assert snap["spec"]["options"] == {"chain": "gold", "back": "no"}
+    proof = snap["proof"]
+    result = requests.get(
+        f"{stack.api_url}/v1/renders/{proof['render_id']}/result", headers=sk, timeout=10
+    ).json()
+    shown = hashlib.sha256(requests.get(result["url"], timeout=10).content).hexdigest()
+    assert proof["preview_sha256"] == shown == hashed_in_browser
+    assert detail["properties"]["_atelier_proof_sha256"] == shown
+    assert proof["locale"] == "fr" and proof["confirmed_at"].endswith("Z")
+    spec = requests.get(
+        f"{stack.api_url}/v1/specs/{snap['spec_hash']}", headers=sk, timeout=10
+    ).json()
+    assert spec["price"]["total_minor"] == 5900
+
+
+def test_arabic_widget_is_right_to_left_with_arabic_errors(
+    stack: Stack, browser: Any, merch: str, tmp_path: Path
+) -> None:
+    """The page's <html lang="ar">: Arabic labels, dir="rtl" (the preview sits on the right),
+    the brand's Arabic value name, and a validation error in Arabic."""
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(_merch_page(stack, merch, "lang=ar"))
+    name = _wait(browser, lambda d: _css(d, "[data-zone=name] input"))
+    root = _css(browser, "#atelier")
+    assert (root.get_attribute("lang"), root.get_attribute("dir")) == ("ar", "rtl")
+    assert _css(browser, ".atelier-add").text == "أضف إلى السلة"
+    assert _css(browser, f"label[for='{name.get_attribute('id')}']").text == "Name (مطلوب)"
+    gold = _css(browser, "[data-option=chain] input[value=gold]")
+    assert _css(browser, f"label[for='{gold.get_attribute('id')}']").text.startswith("ذهبي")
+    preview, form = _css(browser, ".atelier-preview"), _css(browser, ".atelier-form")
+    assert preview.rect["x"] > form.rect["x"]  # mirrored: the first box is on the right
+    price = _css(browser, ".atelier-price").text
+    assert "شامل الضريبة" in price and "null" not in price and _total_minor(browser) == 4900
+    assert (
+        browser.execute_script(
+            "return getComputedStyle(document.getElementById('atelier')).direction"
+        )
+        == "rtl"
+    )
+
+    name.send_keys("Layla Ahmad Bakr")  # 16 > 14 characters
+    _wait(browser, lambda d: "حرفًا على الأكثر." in _field_error(d))
+    error = _field_error(browser)
+    assert any(n in error for n in ("14", "١٤")), error
+    assert "صحّح الحقول المميّزة" in _status(browser)
+    _save(browser, tmp_path, "widget-ar.png")

@@ -289,3 +289,24 @@ def test_option_value_mockups_and_swatch_images_are_kept(client: Client) -> None
     summary = expire(brand, now=datetime.now(UTC) + timedelta(days=40))
     assert summary["uploads"] == 1
     assert {a.asset_id for a in AssetModel.query(brand)} == {gold_mockup, gold_swatch}
+
+
+def test_each_sides_mockup_is_kept(client: Client) -> None:
+    from tests.support.sides import pendant_doc as two_sided
+
+    owner = new_brand("Side mockups")
+    brand, sk = owner["brand_id"], owner["secret_key"]
+    front, back, unused = (
+        upload(client, sk, png(c)) for c in ((190, 190, 195), (120, 120, 125), (1, 2, 3))
+    )
+    for asset_id in (front, back, unused):
+        assert complete(client, sk, asset_id).status_code == 200
+    doc = two_sided()
+    doc["sides"][0]["mockup_asset_id"] = front
+    doc["sides"][1]["mockup_asset_id"] = back
+    r = client.http.post("/v1/products", headers=idem(sk), body=json.dumps(doc))
+    assert r.status_code == 201, r.body
+
+    summary = expire(brand, now=datetime.now(UTC) + timedelta(days=40))
+    assert summary["uploads"] == 1
+    assert {a.asset_id for a in AssetModel.query(brand)} == {front, back}

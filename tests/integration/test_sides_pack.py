@@ -100,6 +100,16 @@ def test_two_sided_pendant_pack_has_files_for_both_sides(
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
         assert "Pages:           2" in info.stdout
 
+        # the job sheet's picture is both sides side by side (a square pendant drawn twice)
+        sheet = tmp_path / "jobsheet.pdf"
+        sheet.write_bytes(archive.read(f"{folder}/{order}-jobsheet.pdf"))
+        listed = subprocess.run(
+            ["pdfimages", "-list", str(sheet)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
+        (image,) = [line.split() for line in listed if line.split()[2] == "image"]
+        width, height = int(image[3]), int(image[4])
+        assert width / height > 1.6
+
     front_dxf = archive.read(f"{folder}/{order}-front.dxf")
     doc = ezdxf.read(io.StringIO(front_dxf.decode("utf-8")))
     cut = list(doc.modelspace().query('LWPOLYLINE[layer=="SNIJDEN"]'))

@@ -94,6 +94,17 @@ def test_demo_page_embeds_the_widget_in_dev(client: Client) -> None:
     assert f'data-atelier-key="{brand["publishable_key"]}"' in page
     assert f'src="../widget.js?v={script().version}"' in page
     assert "Pendant &lt;b&gt;&amp;" in page and "<b>" not in page
+    assert '<html lang="en">' in page and "data-atelier-locale" not in page
+
+
+def test_demo_page_takes_the_page_language_and_the_widget_locale(client: Client) -> None:
+    brand = new_brand("Demo", ["https://shop.example"])
+    product_id = _product(brand["brand_id"])
+    url = f"/demo/{product_id}?key={brand['publishable_key']}"
+    page = client.http.get(url + "&lang=ar&locale=fr-CA").body.decode("utf-8")
+    assert '<html lang="ar">' in page and 'data-atelier-locale="fr-CA"' in page
+    bad = client.http.get(url + "&lang=%22%3E%3Cscript%3E")
+    assert bad.status_code in (400, 422) and b"<script>" not in bad.body
 
 
 def test_demo_page_refuses_a_secret_key(client: Client) -> None:

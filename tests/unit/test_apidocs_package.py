@@ -30,3 +30,15 @@ def test_a_zip_without_the_bundle_or_with_other_bytes_fails(tmp_path: Path) -> N
     assert missing.startswith(f"{BUNDLE}: missing")
     (changed,) = _check_data_files(_zip(tmp_path, {BUNDLE: b"//"}), apidocs_members())
     assert changed == f"{BUNDLE}: sha256 differs from the pinned one"
+
+
+VIEWER = "chalicelib/widget/viewer/model-viewer.min.js"
+
+
+def test_the_3d_viewer_bundle_is_checked_in_the_zip_the_same_way(tmp_path: Path) -> None:
+    from deploy.package import viewer_members
+
+    archive = _zip(tmp_path, {VIEWER: (ROOT / VIEWER).read_bytes()})
+    assert _check_data_files(archive, viewer_members()) == []
+    (missing,) = _check_data_files(_zip(tmp_path, {"app.py": b""}), viewer_members())
+    assert missing.startswith(f"{VIEWER}: missing")

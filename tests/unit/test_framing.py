@@ -158,3 +158,69 @@ def test_the_framed_photo_lands_in_the_zone_as_framed() -> None:
     at = lambda x_mm, y_mm: out[round(y_mm * 10), round(x_mm * 10)]  # noqa: E731 — 10 px/mm
     assert near(at(11, 11), BLUE) and near(at(29, 11), RED)  # the zone's top corners
     assert near(at(20, 20), WHITE) and near(at(11, 29), WHITE) and near(at(29, 29), WHITE)
+
+
+def _adjusted(adjust: dict[str, Any], allowed: list[str] | None) -> Any:
+    return _validate_input({"asset_id": "img", "adjust": adjust}, {"adjustments": allowed})
+
+
+def _validate_input(given: dict[str, Any], zone: dict[str, Any]) -> Any:
+    doc = product({**PHOTO_ZONE, "width_mm": 50, "height_mm": 25, **zone})
+    catalog = FakeCatalog(images={"img": ImageInfo("png", 1000, 500, 1234, "a" * 64)})
+    return doc, validate_inputs(doc, {"photo": ZoneInput.model_validate(given)}, catalog)
+
+
+def test_adjustments_are_only_what_the_zone_allows() -> None:
+    _, refused = _adjusted({"greyscale": True, "contrast": 1.5}, ["greyscale"])
+    (error,) = refused.errors
+    assert error["code"] == "image.adjustment_not_allowed"
+    assert error["params"] == {"adjustments": ["contrast"], "allowed": ["greyscale"]}
+    _, none_offered = _adjusted({"brightness": 0.2}, None)
+    assert [e["code"] for e in none_offered.errors] == ["image.adjustment_not_allowed"]
+    doc, ok = _adjusted({"greyscale": True, "contrast": 1.5}, ["greyscale", "contrast"])
+    spec = build_spec("prd_x", 1, doc, ok)
+    assert spec["zones"]["photo"]["adjust"] == {
+        "greyscale": True,
+        "brightness": 0.0,
+        "contrast": 1.5,
+    }
+    doc, neutral = _adjusted({"brightness": 0.0}, None)  # nothing changed: nothing recorded
+    assert neutral.valid and "adjust" not in build_spec("prd_x", 1, doc, neutral)["zones"]["photo"]
+
+
+def test_zones_without_adjustments_keep_their_documents() -> None:
+    assert "adjustments" not in product(PHOTO_ZONE).model_dump()["zones"][0]
+    offered = product({**PHOTO_ZONE, "adjustments": ["greyscale"]}).model_dump()["zones"][0]
+    assert offered["adjustments"] == ["greyscale"]
+
+
+def test_adjusted_pixels() -> None:
+    from chalicelib.domain.framing import ImageAdjust
+    from chalicelib.scene.framing import adjusted_png
+
+    photo = corners_photo()
+    grey = rgb(adjusted_png(photo, ImageAdjust(greyscale=True)))
+    assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all()
+    assert near(grey[5, 5], (76, 76, 76), 2)  # red's luma (Rec. 601)
+    lighter = rgb(adjusted_png(photo, ImageAdjust(brightness=0.5)))
+    assert near(lighter[95, 195], (128, 128, 128), 2)  # black half way to white
+    darker = rgb(adjusted_png(photo, ImageAdjust(brightness=-0.5)))
+    assert near(darker[50, 100], (128, 128, 128), 2)  # white half way to black
+    flat = rgb(adjusted_png(photo, ImageAdjust(contrast=0.0)))
+    assert np.ptp(flat) <= 1  # no contrast left: one grey
+
+
+def test_the_scene_draws_the_adjusted_photo() -> None:
+    png = corners_photo()
+    doc = product({**PHOTO_ZONE, "width_mm": 40, "height_mm": 20, "adjustments": ["greyscale"]})
+    facts, _ = verify_image_bytes(png)
+    info = ImageInfo("png", facts.width_px, facts.height_px, len(png), facts.sha256)
+    given = ZoneInput.model_validate({"asset_id": "img_photo", "adjust": {"greyscale": True}})
+    result = validate_inputs(doc, {"photo": given}, FakeCatalog(images={"img_photo": info}))
+    assert result.valid, result.errors
+    scene = build_scene(
+        build_spec("prd_x", 1, doc, result), doc, FakeResources({"img_photo": png}), mockup=False
+    )
+    (item,) = scene.items
+    drawn = rgb(item.image.png)  # type: ignore[union-attr]
+    assert (drawn[..., 0] == drawn[..., 2]).all() and not near(drawn[5, 5], RED)

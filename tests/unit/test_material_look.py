@@ -8,6 +8,8 @@ surface under them looks like unmarked.
 from __future__ import annotations
 
 import dataclasses
+import io
+import struct
 from typing import Any
 
 import numpy as np
@@ -15,13 +17,19 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from chalicelib.domain.color import hex_rgb
+from chalicelib.domain.imaging import verify_image_bytes
 from chalicelib.domain.material import LOOKS, MATERIALS, facts
-from chalicelib.domain.personalization import ZoneInput
+from chalicelib.domain.personalization import ZoneInput, validate_inputs
+from chalicelib.domain.side import corners_in_order
+from chalicelib.domain.spec import build_spec
+from chalicelib.domain.zone import ProductDoc, product_issues
 from chalicelib.scene import material_look
+from chalicelib.scene.build import build_scene
 from chalicelib.scene.model import Scene
-from chalicelib.scene.raster import CairoRasterizer, encode
+from chalicelib.scene.raster import CairoRasterizer, ResvgRasterizer, encode
 from chalicelib.scene.render import FinalOptions, PreviewOptions, render_final, render_preview
-from tests.support.scene import TEXT_ZONE, decode, scene_for
+from tests.support.personalization import FakeCatalog
+from tests.support.scene import TEXT_ZONE, FakeResources, decode, scene_for
 
 ENGRAVED = {**TEXT_ZONE, "process": "engrave", "colors": ["#000000"], "x_mm": 4, "y_mm": 14,
             "width_mm": 72, "height_mm": 26, "max_size_mm": 22}  # fmt: skip
@@ -230,3 +238,148 @@ def test_engraved_image_marks_by_its_darkness_for_photo_previews() -> None:
 
 def test_every_material_has_a_look() -> None:
     assert set(LOOKS) == set(MATERIALS)
+
+
+def _solid_png(color: tuple[int, int, int], size: tuple[int, int] = (600, 420)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return verify_image_bytes(out.getvalue())[1]
+
+
+SILVER, GOLD = (186, 190, 196), (212, 175, 55)
+CHAIN = {"id": "chain", "name": "Chain", "kind": "swatch", "default": "silver", "values": [
+    {"id": "silver", "name": "Silver", "mockup_asset_id": "img_silver"},
+    {"id": "gold", "name": "Gold", "mockup_asset_id": "img_gold"}]}  # fmt: skip
+
+
+def _built(doc: dict[str, Any], images: dict[str, bytes], **choices: str) -> Scene:
+    product = ProductDoc.model_validate(doc)
+    result = validate_inputs(product, WORD, FakeCatalog(), options=choices or None)
+    assert result.valid, result.errors
+    spec = build_spec("prd_test", 1, product, result)
+    return build_scene(spec, product, FakeResources(images), mockup=True)
+
+
+def test_an_option_value_switches_the_mockup_photo() -> None:
+    doc = {"name": "Pendant", "sku": "P-1", "width_mm": 80, "height_mm": 56, "zones": [ENGRAVED],
+           "material": "brushed_metal", "options": [CHAIN]}  # fmt: skip
+    images = {"img_silver": _solid_png(SILVER), "img_gold": _solid_png(GOLD)}
+    gold = preview(_built(doc, images, chain="gold"))
+    silver = preview(_built(doc, images, chain="silver"))
+    assert np.abs(np.array(gold.getpixel((5, 5))) - GOLD).max() <= 3
+    assert np.abs(np.array(silver.getpixel((5, 5))) - SILVER).max() <= 3
+    # the default choice is silver: the same preview, byte for byte
+    assert (
+        render_preview(_built(doc, images), PNG).data
+        == render_preview(_built(doc, images, chain="silver"), PNG).data
+    )
+    scene = _built(doc, images, chain="gold")
+    marked, core = luminance(gold), glyph_core(scene)
+    assert marked[core].mean() > luminance(unmarked(scene))[core].mean() + 15  # etched lighter
+
+
+def test_a_sides_mockup_corners_reach_the_preview() -> None:
+    """Through the product document: the side's photo and corners, built and previewed."""
+    side = {"id": "front", "name": "Front", "width_mm": 80, "height_mm": 56,
+            "mockup_asset_id": "img_board", "mockup_corners": CORNERS}  # fmt: skip
+    doc = {"name": "Board", "sku": "B-1", "width_mm": 80, "height_mm": 56, "zones": [ENGRAVED],
+           "material": "wood_light", "sides": [side]}  # fmt: skip
+    scene = _built(doc, {"img_board": _wood_photo()})
+    assert scene.mockup_corners == tuple((x, y) for x, y in CORNERS)
+    image = preview(scene)
+    assert image.size == (1000, 667)
+    changed = np.abs(luminance(image) - luminance(unmarked(scene))) > 6
+    quad = [(x * 1000 / 1200, y * 1000 / 1200) for x, y in CORNERS]
+    assert changed.sum() > 3000
+    assert not (changed & ~_quad_mask(image.size, quad, grow=2)).any()
+
+
+def test_resvg_draws_the_same_material_preview_as_cairo() -> None:
+    """The Lambda runtime has no cairo: the look must not depend on the rasterizer."""
+    scene = engraved("wood_light", die_line=HEART)
+    options = PreviewOptions(format="png", long_side_px=500)
+    cairo = decode(render_preview(scene, options, CairoRasterizer()).data)
+    resvg = decode(render_preview(scene, options, ResvgRasterizer()).data)
+    diff = np.abs(luminance(cairo) - luminance(resvg))
+    assert diff.mean() < 0.5 and np.percentile(diff, 99.5) < 8
+
+
+def test_look_image_bakes_a_final_scene_on_the_whole_material_for_3d_textures() -> None:
+    """The 3D texture hook: a final's scene (no mockup, no silhouette) on the material, edge to
+    edge, with the marks in it."""
+    final = scene_for(ENGRAVED, inputs=WORD, mockup=False, material="wood_light", die_line=HEART)
+    assert final.material is None and not final.silhouette
+    image = material_look.look_image(final, (400, 280), CairoRasterizer(), material="wood_light")
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
+    wood = np.array(hex_rgb(facts("wood_light").surface), dtype=np.float64)
+    assert np.abs(rgb[2, 2] - wood).max() < 60  # wood in the corner too: a texture, no white
+    lum = luminance(image)
+    assert lum.min() < 0.6 * np.median(lum)  # the burn is there
+
+
+def _s15(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def _xyz(x: float, y: float, z: float) -> bytes:
+    return b"XYZ " + b"\0" * 4 + _s15(x) + _s15(y) + _s15(z)
+
+
+def _swapped_profile() -> bytes:
+    """An ICC v2 RGB display profile (gamma 2.2, D50) whose red and green primaries are
+    swapped: read through it, (200, 60, 40) is a green. Built byte by byte after ICC.1:2001-04
+    (header, tag table, XYZType / curveType / textDescriptionType tags); littleCMS reads it."""
+    r, g, b = (0.4361, 0.2225, 0.0139), (0.3851, 0.7169, 0.0971), (0.1431, 0.0606, 0.7141)
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
+    name = b"red-green swapped\0"
+    desc = (b"desc" + b"\0" * 4 + struct.pack(">I", len(name)) + name
+            + struct.pack(">IIHB", 0, 0, 0, 0) + b"\0" * 67)  # fmt: skip
+    tags = [(b"desc", desc), (b"wtpt", _xyz(0.9642, 1.0, 0.8249)), (b"rXYZ", _xyz(*g)),
+            (b"gXYZ", _xyz(*r)), (b"bXYZ", _xyz(*b)), (b"rTRC", curve), (b"gTRC", curve),
+            (b"bTRC", curve), (b"cprt", b"text" + b"\0" * 4 + b"none\0\0\0\0")]  # fmt: skip
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        body += b"\0" * (-len(body) % 4)
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    header = (struct.pack(">I", offset + len(data)) + b"\0" * 4 + struct.pack(">I", 0x02100000)
+              + b"mntrRGB XYZ " + struct.pack(">6H", 2026, 1, 1, 0, 0, 0) + b"acsp"
+              + b"\0" * 28 + _s15(0.9642) + _s15(1.0) + _s15(0.8249) + b"\0" * 48)  # fmt: skip
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def test_an_angled_mockup_with_a_colour_profile_is_read_through_it() -> None:
+    """Uploads are converted to sRGB when stored; a PNG that still carries a profile is
+    converted before blending, so the preview shows the colours the photographer saw."""
+    raw = io.BytesIO()
+    Image.new("RGB", (1200, 800), (200, 60, 40)).save(
+        raw, format="PNG", icc_profile=_swapped_profile()
+    )
+    scene = scene_for(
+        ENGRAVED, inputs=WORD, mockup=True, base=raw.getvalue(), material="wood_light"
+    )
+    angled = dataclasses.replace(scene, mockup_corners=tuple((x, y) for x, y in CORNERS))
+    red, green, _ = preview(angled).getpixel((5, 5))
+    assert green > 180 and red < 80  # through the profile: green, not the raw red
+
+
+def test_mockup_corners_must_run_clockwise_around_a_convex_area() -> None:
+    assert corners_in_order(CORNERS)
+    tl, tr, br, bl = CORNERS
+    assert not corners_in_order([tl, bl, br, tr])  # mirrored
+    assert not corners_in_order([tl, tr, bl, br])  # folded (a bow tie)
+    assert not corners_in_order([[0, 0], [10, 0], [20, 0], [30, 0]])  # flat
+    side = {"id": "front", "name": "Front", "width_mm": 80, "height_mm": 56,
+            "mockup_corners": [tl, bl, br, tr]}  # fmt: skip
+    doc = ProductDoc.model_validate({"name": "B", "sku": "B-1", "width_mm": 80, "height_mm": 56,
+                                     "sides": [side]})  # fmt: skip
+    codes = {(i["field"], i["code"]) for i in product_issues(doc, set())}
+    assert ("sides[0].mockup_corners", "side.mockup_corners_invalid") in codes
+
+
+def test_corners_far_off_the_photo_do_not_ask_for_a_huge_artboard() -> None:
+    far = ((-90000.0, -60000.0), (95000.0, -50000.0), (90000.0, 70000.0), (-80000.0, 60000.0))
+    scene = _on_angled_photo(ENGRAVED, WORD, material="wood_light")
+    image = preview(dataclasses.replace(scene, mockup_corners=far), PreviewOptions(format="png"))
+    assert image.size == (1000, 667)

@@ -16,10 +16,12 @@ def test_banner_names_the_docs_the_demo_shop_and_every_export_line() -> None:
         "publishable_key": "pk_x",
         "secret_key": "sk_x",
         "demo_url": "http://127.0.0.1:8123/demo/prd_1?key=pk_x",
+        "coaster_demo_url": "http://127.0.0.1:8123/demo/prd_2?key=pk_x",
     }
     lines = banner(cfg, demo, ["atelier-dev-render-preview"]).splitlines()
     assert "  API reference:     http://127.0.0.1:8123/docs" in lines
     assert "  widget demo shop:  http://127.0.0.1:8123/demo/prd_1?key=pk_x" in lines
+    assert "  demo coaster shop: http://127.0.0.1:8123/demo/prd_2?key=pk_x" in lines
     assert "export AWS_ENDPOINT_URL=http://127.0.0.1:5123" in lines
     exports = [line for line in lines if line.startswith("export ")]
     assert exports == export_lines(cfg)

@@ -150,3 +150,51 @@ def test_mockup_corners_are_four_points() -> None:
 def test_no_sides_list_may_be_empty() -> None:
     with pytest.raises(ValidationError):
         ProductDoc.model_validate(pendant_doc(sides=[]))
+
+
+BACK_OPTION = {
+    "id": "engrave-back",
+    "name": "Back engraving",
+    "kind": "toggle",
+    "values": [{"id": "no", "name": "No"}, {"id": "yes", "name": "Yes"}],
+}
+SHOWN_WITH_YES = {"all": [{"option": "engrave-back", "equals": "yes"}]}
+
+
+def _optional_back(**side_over: Any) -> dict[str, Any]:
+    raw = pendant_doc(options=[BACK_OPTION])
+    raw["sides"][1].update(visible_when=SHOWN_WITH_YES, **side_over)
+    return raw
+
+
+def test_a_hidden_sides_zones_take_no_input_and_the_side_makes_no_scene() -> None:
+    from chalicelib.domain.personalization import ZoneInput, validate_inputs
+    from chalicelib.domain.spec import build_spec
+    from chalicelib.scene.build import side_scenes
+    from tests.support.personalization import FakeCatalog
+    from tests.support.scene import FakeResources
+
+    doc = ProductDoc.model_validate(_optional_back(die_line=copy.deepcopy(HEART)))
+    inputs = {"name": ZoneInput(text="Ana"), "date": ZoneInput(text="2026")}
+    hidden = validate_inputs(doc, inputs, FakeCatalog(), options={"engrave-back": "no"})
+    assert [(e["zone_id"], e["code"]) for e in hidden.errors] == [("date", "zone.hidden")]
+    assert hidden.errors[0]["params"]["visible_when"] == SHOWN_WITH_YES
+    shown = validate_inputs(doc, inputs, FakeCatalog(), options={"engrave-back": "yes"})
+    assert shown.valid, shown.errors
+    front_only = validate_inputs(
+        doc, {"name": ZoneInput(text="Ana")}, FakeCatalog(), options={"engrave-back": "no"}
+    )
+    spec = build_spec("prd_test", 1, doc, front_only)
+    # the back has a die line (content), but the shopper did not choose it: no scene, no files
+    scenes = side_scenes(spec, doc, FakeResources(), mockup=False, content_only=True)
+    assert [s.side_id for s in scenes] == ["front"]
+    spec_yes = build_spec("prd_test", 1, doc, shown)
+    scenes = side_scenes(spec_yes, doc, FakeResources(), mockup=False, content_only=True)
+    assert [s.side_id for s in scenes] == ["front", "back"]
+
+
+def test_a_sides_condition_may_only_name_the_products_options() -> None:
+    raw = _optional_back()
+    raw["sides"][1]["visible_when"] = {"all": [{"option": "lid", "equals": "yes"}]}
+    found = issues(raw)
+    assert [i["field"] for i in found] == ["sides[1].visible_when"]

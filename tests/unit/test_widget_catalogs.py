@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from chalicelib.domain.labels import label_issues
+from chalicelib.domain.labels import label_issues, product_label_keys
 from chalicelib.widget import catalogs, message_keys, script
 from tests.conftest import ROOT
 
@@ -62,7 +62,15 @@ def test_the_served_script_parses_and_holds_the_catalogs() -> None:
 
 
 def test_labels_accept_catalog_keys_and_zone_names_only() -> None:
+    from chalicelib.domain.options import Option
+
+    chain = Option.model_validate(
+        {"id": "chain", "name": "Chain", "values": [{"id": "gold", "name": "Gold"}]}
+    )
+    named = product_label_keys(["name"], [chain])
+    assert named == {"zone:name", "option:chain", "option:chain:gold"}
     labels = {"fr": {"cart.add": "Je le veux", "zone:name": "Prénom", "zone:nope": "x"}}
-    issues = label_issues(labels, message_keys(), ["name"])
-    assert [i["params"]["key"] for i in issues] == ["zone:nope"]
+    labels["fr"] |= {"option:chain": "Chaîne", "option:chain:gold": "Or", "option:chain:x": "?"}
+    issues = label_issues(labels, message_keys(), named)
+    assert [i["params"]["key"] for i in issues] == ["zone:nope", "option:chain:x"]
     assert issues[0]["code"] == "product.unknown_label"
