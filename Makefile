@@ -16,7 +16,7 @@ TEST_DEB_PACKAGES := chromium chromium-driver libharfbuzz-bin unicode-data fonts
   culmus fonts-lohit-deva fonts-dancingscript fonts-kaushanscript \
   inkscape python3-lxml python3-cssselect python3-numpy \
   curl jq unzip
-TEST_GOALS := $(filter test e2e,$(MAKECMDGOALS))
+TEST_GOALS := $(filter test test-slow e2e,$(MAKECMDGOALS))
 # `make bench` times Arabic and Devanagari shaping with these Debian fonts (bench/shaping_bench.py).
 BENCH_DEB_PACKAGES := fonts-hosny-amiri fonts-lohit-deva
 BENCH_GOALS := $(filter bench,$(MAKECMDGOALS))
@@ -36,16 +36,24 @@ MODEL_VIEWER_VERSION := 4.4.0
 MODEL_VIEWER_SHA256  := 8b621bd58da86cfa9908aaedf5a263d49770d08fc9e04ca661e3019616565f02
 VIEWER_DIR           := chalicelib/widget/viewer
 
-.PHONY: run test bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts apidocs viewer npm-cli
+.PHONY: run test test-slow bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts apidocs viewer npm-cli
 
+# The data is kept in $(ATELIER_STATE_DIR) (.local/) across restarts; FRESH=1 starts empty.
 run: system-deps $(STAMP) fonts apidocs viewer
-	$(PY) -m local.stack
+	$(PY) -m local.stack $(if $(filter-out 0,$(FRESH)),--fresh)
 
+# The everyday suite on every core (pytest-xdist, one file per worker so a module's fixtures are
+# built once); `make test-slow` runs the suites marked slow (big migrations, load, fuzzing, full
+# conformance files) and CI runs both (.ci/run). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: system-deps $(STAMP) fonts apidocs viewer
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory package STAGE=prod
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile
+
+test-slow: system-deps $(STAMP) fonts apidocs viewer
+	$(PY) -m pytest -m slow -n $(TEST_WORKERS) --dist loadfile
 
 # Figures, not adjectives: one table, each figure next to its naive counterpart or floor, measured
 # in the same run (local stack on free loopback ports; bounded load of 200 widget flows included).

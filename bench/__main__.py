@@ -26,6 +26,7 @@ from bench import (
     geometry_bench,
     load,
     look_bench,
+    model_bench,
     pack_bench,
     render_bench,
     shaping_bench,
@@ -40,6 +41,7 @@ FULL = {
     "render": 7,
     "look": 7,
     "sides": 7,
+    "model": 7,
     "pack": 2,
     "dxf": 3,
     "dither": 5,
@@ -56,6 +58,7 @@ QUICK = {
     "render": 3,
     "look": 3,
     "sides": 3,
+    "model": 3,
     "pack": 1,
     "dxf": 1,
     "dither": 2,
@@ -81,6 +84,8 @@ def in_process(n: dict[str, int]) -> list[Row]:
     rows += look_bench.rows(n["look"])
     _say("side previews")
     rows += sides_bench.rows(n["sides"])
+    _say("3D / AR model render")
+    rows += model_bench.rows(n["model"])
     _say("final render + pack")
     rows += pack_bench.rows(n["pack"])
     _say("DXF")

@@ -135,8 +135,7 @@ def verify_model_bytes(data: bytes, *, max_bytes: int = MAX_MODEL_BYTES) -> Mode
     try:
         return _check(doc, glb.binary, data)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, struct.error) as exc:
-        if isinstance(exc, ModelInvalid):
-            raise
+        # ModelInvalid is none of these: only a document of the wrong shape lands here.
         raise _fail("model.invalid_glb", f"The glTF document is malformed ({exc!r}).") from exc
 
 

@@ -120,8 +120,10 @@ class TextZoneSpec(StrictModel):
     path: SpecPath | None = None  # version 2 only: text along an arc
 
     @model_serializer(mode="wrap")
-    def _omit_absent_shaping(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A zone serializes exactly as it was stored: no ``shaping: null``, no ``path: null``."""
+    def _omit_absent_shaping(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A zone serializes exactly as it was stored: no ``shaping: null``, no ``path: null``.
+        (Annotated ``Any``: a ``dict`` return type would make the zone's documented response
+        schema a bare object, and the spec's ``oneOf`` of zone kinds ambiguous.)"""
         data: dict[str, Any] = handler(self)
         for optional in ("shaping", "path"):
             if getattr(self, optional) is None:
@@ -138,7 +140,7 @@ class ImageZoneSpec(StrictModel):
     adjust: ImageAdjust | None = None  # version 2: brightness, contrast, greyscale
 
     @model_serializer(mode="wrap")
-    def _omit_absent_framing(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _omit_absent_framing(self, handler: SerializerFunctionWrapHandler) -> Any:
         """Serialized exactly as stored: no ``framing: null`` on photos placed as uploaded."""
         data: dict[str, Any] = handler(self)
         for name in ("framing", "adjust"):

@@ -138,11 +138,11 @@ def offset(a: Region, distance_mm: float, *, round_joins: bool = False) -> Regio
 def _canonical(paths: Iterable[Sequence[Sequence[int]]]) -> Region:
     """Paths as tuples starting at their lowest-leftmost vertex, sorted: a fixed form."""
     out = []
-    for raw in paths:
-        path = [(int(x), int(y)) for x, y in raw]
-        if len(path) < 3 or pyclipper.Area(path) == 0:
+    for raw in paths:  # Clipper's own output: lists of [x, y] Python ints
+        if len(raw) < 3 or pyclipper.Area(raw) == 0:
             continue
-        start = min(range(len(path)), key=path.__getitem__)
+        path = list(map(tuple, raw))
+        start = path.index(min(path))
         out.append(tuple(path[start:] + path[:start]))
     return tuple(sorted(out))
 

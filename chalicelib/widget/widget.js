@@ -629,6 +629,8 @@
         inputs[zone.id] = { asset_id: self.assets[zone.id] };
         var framing = field.framer && field.framer.value();
         if (framing) inputs[zone.id].framing = framing;
+        var adjust = field.framer && field.framer.adjust();
+        if (adjust) inputs[zone.id].adjust = adjust;
       }
     });
     return inputs;
@@ -1100,9 +1102,37 @@
     this.node = el("div", { "class": "atelier-framing-box" }, [this.frame,
       el("div", { "class": "atelier-framing-tools" }, [this.turnButton, this.straighten]),
       el("p", { "class": "atelier-note", text: m.t("framing.hint") })]);
+    this.adjustments = {};
+    this.drawAdjustments(zone.adjustments || [], m, name);
     this.reset();
     if (window.ResizeObserver) new ResizeObserver(function () { self.draw(); }).observe(this.frame);
   }
+
+  /** The adjustments the brand allows in this zone: black and white, brightness, contrast. */
+  Framer.prototype.drawAdjustments = function (allowed, m, name) {
+    var self = this;
+    var specs = {
+      greyscale: { label: m.t("adjust.greyscale"), type: "checkbox" },
+      brightness: { label: m.t("adjust.brightness"), type: "range", min: "-1", max: "1", value: "0" },
+      contrast: { label: m.t("adjust.contrast"), type: "range", min: "0", max: "3", value: "1" }
+    };
+    allowed.forEach(function (kind) {
+      var spec = specs[kind];
+      var input = el("input", { type: spec.type, min: spec.min, max: spec.max, step: "0.05",
+        value: spec.value, "data-adjust": kind, "aria-label": name + ": " + spec.label,
+        onchange: function () { self.onChange(); }, oninput: function () { self.onChange(); } });
+      self.adjustments[kind] = input;
+      self.node.appendChild(el("label", { "class": "atelier-adjust" }, [input, el("span", { text: " " + spec.label })]));
+    });
+  };
+
+  Framer.prototype.adjust = function () {
+    var a = this.adjustments, out = {}, moved = false;
+    if (a.greyscale && a.greyscale.checked) { out.greyscale = true; moved = true; }
+    if (a.brightness && Number(a.brightness.value) !== 0) { out.brightness = Number(a.brightness.value); moved = true; }
+    if (a.contrast && Number(a.contrast.value) !== 1) { out.contrast = Number(a.contrast.value); moved = true; }
+    return moved ? out : null;
+  };
 
   Framer.prototype.turned = function () {
     return this.turns % 2 ? [this.h0, this.w0] : [this.w0, this.h0];

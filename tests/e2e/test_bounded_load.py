@@ -13,7 +13,7 @@ from bench import load
 from bench.flow import Client
 from tests.e2e.conftest import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # minutes: `make test-slow` (CI)
 FLOWS = 50
 
 

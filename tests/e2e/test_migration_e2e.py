@@ -17,7 +17,7 @@ import requests
 from tests.conftest import ROOT
 from tests.e2e.conftest import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # minutes: `make test-slow` (CI)
 LEGACY_ORDERS = 10_000
 KILLED_ORDERS = 3_000
 

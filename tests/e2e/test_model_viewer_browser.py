@@ -37,9 +37,19 @@ SCREENSHOT_ENV = "ATELIER_MODEL_SCREENSHOT_PATH"
 # WebGL without a GPU: SwiftShader (Chromium refuses it unless told it may).
 WEBGL_FLAGS = ("--enable-unsafe-swiftshader", "--use-angle=swiftshader", "--ignore-gpu-blocklist")
 ZONE = {
-    "id": "name", "name": "Name", "kind": "text", "x_mm": 8, "y_mm": 10, "width_mm": 104,
-    "height_mm": 20, "max_chars": 20, "min_size_mm": 3, "max_size_mm": 16,
-    "fonts": ["lato-regular"], "colors": ["#000000"],
+    "id": "name",
+    "name": "Name",
+    "kind": "text",
+    "process": "engrave",
+    "x_mm": 8,
+    "y_mm": 10,
+    "width_mm": 104,
+    "height_mm": 20,
+    "max_chars": 20,
+    "min_size_mm": 3,
+    "max_size_mm": 16,
+    "fonts": ["lato-regular"],
+    "colors": ["#000000"],
 }
 
 
@@ -49,8 +59,15 @@ def call(stack: Stack, method: str, path: str, key: str, payload: Any = None) ->
 
 
 def _product(stack: Stack, **extra: Any) -> str:
-    doc = {"name": "Desk plaque", "sku": "PLQ-3D", "status": "active", "width_mm": 120,
-           "height_mm": 40, "zones": [ZONE], **extra}
+    doc = {
+        "name": "Desk plaque",
+        "sku": "PLQ-3D",
+        "status": "active",
+        "width_mm": 120,
+        "height_mm": 40,
+        "zones": [ZONE],
+        **extra,
+    }
     r = call(stack, "POST", "/v1/products", stack.demo["secret_key"], doc)
     assert r.status_code == 201, r.text
     return str(r.json()["product_id"])
@@ -61,19 +78,28 @@ def plaque(stack: Stack) -> str:
     """An active product whose model is the test's plaque, uploaded as a brand would."""
     data = plaque_glb()
     key = stack.demo["secret_key"]
-    created = call(stack, "POST", "/v1/assets", key, {
-        "kind": "model", "content_type": "model/gltf-binary", "filename": "plaque.glb",
-        "size_bytes": len(data),
-    })
+    created = call(
+        stack,
+        "POST",
+        "/v1/assets",
+        key,
+        {
+            "kind": "model",
+            "content_type": "model/gltf-binary",
+            "filename": "plaque.glb",
+            "size_bytes": len(data),
+        },
+    )
     assert created.status_code == 201, created.text
     upload = created.json()["upload"]
-    sent = requests.post(upload["url"], data=upload["fields"], files={"file": ("plaque.glb", data)},
-                         timeout=30)
+    sent = requests.post(
+        upload["url"], data=upload["fields"], files={"file": ("plaque.glb", data)}, timeout=30
+    )
     assert sent.status_code in (200, 204), sent.text
     asset_id = created.json()["asset"]["asset_id"]
     done = call(stack, "POST", f"/v1/assets/{asset_id}/complete", key)
     assert done.status_code == 200 and done.json()["status"] == "ready", done.text
-    return _product(stack, model={"asset_id": asset_id, "material": "Face"})
+    return _product(stack, material="wood_light", model={"asset_id": asset_id, "material": "Face"})
 
 
 @pytest.fixture
@@ -155,8 +181,9 @@ def test_a_product_without_a_model_keeps_the_2d_preview_alone(
 ) -> None:
     browser = webgl_browser
     flat = _product(stack)
-    config = stack.get(f"/v1/widget/config/{flat}", stack.demo["publishable_key"],
-                       Origin=stack.api_url)
+    config = stack.get(
+        f"/v1/widget/config/{flat}", stack.demo["publishable_key"], Origin=stack.api_url
+    )
     assert config.json()["model_viewer"] is None
     browser.get(_demo(stack, flat))
     name = _wait(browser, lambda d: d.find_element("css selector", "[data-zone=name] input"))

@@ -27,7 +27,7 @@ import requests
 
 from tests.e2e.conftest import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # minutes: `make test-slow` (CI)
 
 CHECKS = ",".join(
     [

@@ -3,7 +3,8 @@
 A shopper uploads a photo (left half black, right half white) into a 2:1 zone: the preview shows
 both halves. They zoom in with the keyboard and drag the photo to the right with the mouse
 (pointer events): the frame shows the black half only, the preview follows (the zone turns
-black), and "Add to cart" records that framing in the snapshot's spec.
+black), and "Add to cart" records that framing, and the black-and-white the brand allows, in the
+snapshot's spec.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ PRODUCT = {
             "height_mm": 20,
             "min_dpi": 0,
             "formats": ["png"],
+            "adjustments": ["greyscale"],
         }
     ],
 }
@@ -117,6 +119,11 @@ def test_shopper_drags_to_reframe_the_preview_follows_and_the_cart_records_it(
 
     _wait(browser, black_all_over, timeout=60)
 
+    # The brand allows black and white here: the shopper ticks it.
+    grey = browser.find_element("css selector", "[data-zone=photo] [data-adjust=greyscale]")
+    assert grey.get_attribute("aria-label") == "Photo: Black and white"
+    assert not browser.find_elements("css selector", "[data-adjust=contrast]")  # not offered
+    grey.click()
     browser.find_element("css selector", ".atelier-add").click()
     _wait(browser, lambda d: d.execute_script("return window.__cart.length") == 1)
     detail = browser.execute_script("return window.__cart[0]")
@@ -124,7 +131,9 @@ def test_shopper_drags_to_reframe_the_preview_follows_and_the_cart_records_it(
         f"{stack.api_url}/v1/snapshots/{detail['snapshot_id']}", headers=secret, timeout=10
     )
     assert snap.status_code == 200, snap.text
-    framing = snap.json()["spec"]["zones"]["photo"]["framing"]
+    recorded = snap.json()["spec"]["zones"]["photo"]
+    assert recorded["adjust"] == {"greyscale": True, "brightness": 0.0, "contrast": 1.0}
+    framing = recorded["framing"]
     assert framing["quarter_turns"] == 0 and framing["angle_deg"] == 0
     crop = framing["crop"]
     assert crop["x"] == 0 and crop["width"] == pytest.approx(1 / 1.1**8, rel=1e-3)

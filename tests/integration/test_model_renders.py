@@ -51,7 +51,11 @@ def shop(client: Client) -> dict[str, Any]:
     assert done.status_code == 200, done.body
     owner["model_id"] = asset_id
     product = create(
-        client, owner["secret_key"], width_mm=120, height_mm=40, zones=[ZONE],
+        client,
+        owner["secret_key"],
+        width_mm=120,
+        height_mm=40,
+        zones=[ZONE],
         model={"asset_id": asset_id, "material": "Face"},
     )
     assert product.status_code == 201, product.body
@@ -124,18 +128,32 @@ def test_a_compressed_model_is_422_at_complete(client: Client, shop: dict[str, A
 
 
 def test_an_oversize_model_is_refused_before_upload(client: Client, shop: dict[str, Any]) -> None:
-    r = post(client, "/v1/assets", shop["secret_key"], {
-        "kind": "model", "content_type": GLB, "filename": "big.glb", "size_bytes": 17 * 2**20,
-    })
+    r = post(
+        client,
+        "/v1/assets",
+        shop["secret_key"],
+        {
+            "kind": "model",
+            "content_type": GLB,
+            "filename": "big.glb",
+            "size_bytes": 17 * 2**20,
+        },
+    )
     assert r.status_code == 422 and body(r)["error"]["code"] == "asset.too_large"
 
 
-def test_models_are_uploaded_with_the_secret_key_only(
-    client: Client, shop: dict[str, Any]
-) -> None:
-    r = post(client, "/v1/assets", shop["publishable_key"], {
-        "kind": "model", "content_type": GLB, "filename": "a.glb", "size_bytes": 100,
-    })
+def test_models_are_uploaded_with_the_secret_key_only(client: Client, shop: dict[str, Any]) -> None:
+    r = post(
+        client,
+        "/v1/assets",
+        shop["publishable_key"],
+        {
+            "kind": "model",
+            "content_type": GLB,
+            "filename": "a.glb",
+            "size_bytes": 100,
+        },
+    )
     assert r.status_code == 403 and body(r)["error"]["code"] == "auth.secret_key_required"
 
 
@@ -157,7 +175,8 @@ def test_a_product_without_a_model_is_422_render_no_model(client: Client) -> Non
     )["product_id"]
     sid = snapshot(client, owner, "HELLO")
     r = client.http.post(
-        "/v1/renders/model", headers=idem(owner["publishable_key"]),
+        "/v1/renders/model",
+        headers=idem(owner["publishable_key"]),
         body=json.dumps({"snapshot_id": sid}),
     )
     assert r.status_code == 422 and body(r)["error"]["code"] == "render.no_model"
@@ -200,7 +219,7 @@ def _ink_on_the_plaque_mm(scene: Any) -> tuple[Any, Any]:
 
 
 def test_the_glb_loads_in_trimesh_with_the_design_where_the_zone_is(
-    rendered: dict[str, Any]
+    rendered: dict[str, Any],
 ) -> None:
     import numpy as np
     import trimesh
@@ -252,9 +271,11 @@ def test_usd_core_opens_the_usdz_and_finds_the_textured_plaque(
     assert UsdGeom.GetStageUpAxis(stage) == "Y" and UsdGeom.GetStageMetersPerUnit(stage) == 1
     meshes = [UsdGeom.Mesh(p) for p in stage.Traverse() if p.IsA(UsdGeom.Mesh)]
     assert len(meshes) == 2
-    box = UsdGeom.BBoxCache(Usd.TimeCode.Default(), ["default"]).ComputeWorldBound(
-        stage.GetPseudoRoot()
-    ).ComputeAlignedRange()
+    box = (
+        UsdGeom.BBoxCache(Usd.TimeCode.Default(), ["default"])
+        .ComputeWorldBound(stage.GetPseudoRoot())
+        .ComputeAlignedRange()
+    )
     assert [round(v, 4) for v in box.GetSize()] == [0.12, 0.01, 0.04]
     textures = []
     for mesh in meshes:

@@ -34,8 +34,13 @@ def glb(document: dict[str, Any], binary: bytes) -> bytes:
 
 
 def plaque_parts(
-    width: float = 0.12, height: float = 0.04, thickness: float = 0.01, *, uvs: bool = True,
-    extra_triangles: int = 0, body_texture: bool = False,
+    width: float = 0.12,
+    height: float = 0.04,
+    thickness: float = 0.01,
+    *,
+    uvs: bool = True,
+    extra_triangles: int = 0,
+    body_texture: bool = False,
 ) -> tuple[dict[str, Any], bytes]:
     """The plaque's glTF document and binary chunk (to tweak before :func:`glb`)."""
     w, h, t = width / 2, height / 2, thickness
@@ -57,26 +62,43 @@ def plaque_parts(
         flat = [x for v in values for x in (v if isinstance(v, tuple) else (v,))]
         data = struct.pack(f"<{len(flat)}{fmt}", *flat)
         binary += b"\x00" * (-len(binary) % 4)
-        views.append({"buffer": 0, "byteOffset": len(binary), "byteLength": len(data),
-                      "target": target})
+        views.append(
+            {"buffer": 0, "byteOffset": len(binary), "byteLength": len(data), "target": target}
+        )
         binary += data
-        accessors.append({"bufferView": len(views) - 1, "componentType": ctype,
-                          "count": len(values), "type": kind, **extra})
+        accessors.append(
+            {
+                "bufferView": len(views) - 1,
+                "componentType": ctype,
+                "count": len(values),
+                "type": kind,
+                **extra,
+            }
+        )
         return len(accessors) - 1
 
     def bounds(points: list[tuple[float, float, float]]) -> dict[str, Any]:
-        return {"min": [min(p[i] for p in points) for i in range(3)],
-                "max": [max(p[i] for p in points) for i in range(3)]}
+        return {
+            "min": [min(p[i] for p in points) for i in range(3)],
+            "max": [max(p[i] for p in points) for i in range(3)],
+        }
 
-    top_attrs = {"POSITION": add("f", top, 5126, "VEC3", 34962, **bounds(top)),
-                 "NORMAL": add("f", [(0.0, 1.0, 0.0)] * 4, 5126, "VEC3", 34962)}
+    top_attrs = {
+        "POSITION": add("f", top, 5126, "VEC3", 34962, **bounds(top)),
+        "NORMAL": add("f", [(0.0, 1.0, 0.0)] * 4, 5126, "VEC3", 34962),
+    }
     if uvs:
         top_attrs["TEXCOORD_0"] = add("f", top_uv, 5126, "VEC2", 34962)
-    top_prim = {"attributes": top_attrs, "indices": add("H", top_idx, 5123, "SCALAR", 34963),
-                "material": 0}
-    body_prim = {"attributes": {"POSITION": add("f", body_pos, 5126, "VEC3", 34962,
-                                                **bounds(body_pos))},
-                 "indices": add("I", body_idx, 5125, "SCALAR", 34963), "material": 1}
+    top_prim = {
+        "attributes": top_attrs,
+        "indices": add("H", top_idx, 5123, "SCALAR", 34963),
+        "material": 0,
+    }
+    body_prim = {
+        "attributes": {"POSITION": add("f", body_pos, 5126, "VEC3", 34962, **bounds(body_pos))},
+        "indices": add("I", body_idx, 5125, "SCALAR", 34963),
+        "material": 1,
+    }
     document: dict[str, Any] = {
         "asset": {"version": "2.0", "generator": "atelier tests"},
         "scene": 0,
@@ -84,10 +106,14 @@ def plaque_parts(
         "nodes": [{"mesh": 0, "name": "plaque"}],
         "meshes": [{"primitives": [top_prim, body_prim]}],
         "materials": [
-            {"name": "Face", "pbrMetallicRoughness": {"baseColorFactor": [1, 1, 1, 1],
-                                                      "metallicFactor": 0.0}},
-            {"name": "Body", "pbrMetallicRoughness": {"baseColorFactor": BODY_COLOR,
-                                                      "metallicFactor": 0.0}},
+            {
+                "name": "Face",
+                "pbrMetallicRoughness": {"baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0},
+            },
+            {
+                "name": "Body",
+                "pbrMetallicRoughness": {"baseColorFactor": BODY_COLOR, "metallicFactor": 0.0},
+            },
         ],
         "accessors": accessors,
         "bufferViews": views,

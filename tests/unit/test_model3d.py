@@ -59,8 +59,12 @@ def test_the_bake_puts_the_look_in_the_uv_rect_on_the_materials_surface() -> Non
 
 def _material(m: dict[str, Any]) -> dict[str, Any]:
     pbr = {"baseColorFactor": [1, 1, 1, 1], "metallicFactor": 1, "roughnessFactor": 1}
-    defaults = {"alphaMode": "OPAQUE", "alphaCutoff": 0.5, "doubleSided": False,
-                "emissiveFactor": [0, 0, 0]}
+    defaults = {
+        "alphaMode": "OPAQUE",
+        "alphaCutoff": 0.5,
+        "doubleSided": False,
+        "emissiveFactor": [0, 0, 0],
+    }
     out = {**defaults, **m, "pbrMetallicRoughness": {**pbr, **m.get("pbrMetallicRoughness", {})}}
     if out["alphaMode"] != "MASK":
         out.pop("alphaCutoff")
@@ -102,9 +106,11 @@ def test_the_usdz_places_nodes_where_trimesh_does(tmp_path: Path) -> None:
     path = tmp_path / "moved.usdz"
     path.write_bytes(usdz_from_glb(data))
     stage = Usd.Stage.Open(str(path))
-    box = UsdGeom.BBoxCache(Usd.TimeCode.Default(), ["default"]).ComputeWorldBound(
-        stage.GetPseudoRoot()
-    ).ComputeAlignedRange()
+    box = (
+        UsdGeom.BBoxCache(Usd.TimeCode.Default(), ["default"])
+        .ComputeWorldBound(stage.GetPseudoRoot())
+        .ComputeAlignedRange()
+    )
     got = np.array([list(box.GetMin()), list(box.GetMax())])
     assert np.allclose(got, expected, atol=1e-5), (got, expected)
 
