@@ -220,7 +220,6 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     assert detail["properties"]["_atelier_snapshot_id"] == detail["snapshot_id"]
     assert detail["properties"]["_atelier_spec_hash"] == detail["spec_hash"]
     assert detail["properties"]["Personalization"].startswith("Name: Léa (")
-    assert "Chain colour: #C0C0C0" in detail["properties"]["Personalization"]
 
     sk = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
     snap = requests.get(
@@ -229,6 +228,8 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     assert snap.status_code == 200, snap.text
     assert snap.json()["spec_hash"] == detail["spec_hash"]
     assert snap.json()["spec"]["zones"]["name"]["text"] == "Léa"
+    # The chain is a product option now (default Silver), recorded in the spec, not a zone.
+    assert snap.json()["spec"]["options"] == {"back_engraving": "no", "chain": "silver"}
     # Léa's preview ends up shown (Bob's may have been shown before Léa was typed), and stays:
     # a stale "Bob" answer arriving late would replace it now.
     key = _preview_key(detail["spec_hash"])
