@@ -13,6 +13,7 @@ normalized (:func:`normalize`), so the examples cannot drift from what the API a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import requests
@@ -29,31 +31,17 @@ from local.stack import ROOT
 
 OUTPUT = ROOT / "chalicelib" / "api" / "openapi_examples.json"
 
-PRODUCT = {
-    "name": "Oak keyring",
-    "sku": "KEY-OAK",
-    "status": "active",
-    "width_mm": 60,
-    "height_mm": 25,
-    "die_line": {"shape": "rectangle", "corner_radius_mm": 5, "width_mm": 60, "height_mm": 25},
-    "zones": [
-        {
-            "id": "name",
-            "name": "Name",
-            "kind": "text",
-            "process": "engrave",
-            "x_mm": 5,
-            "y_mm": 4,
-            "width_mm": 50,
-            "height_mm": 17,
-            "max_chars": 12,
-            "fonts": ["lato-regular", "amatic-sc-regular"],
-            "min_size_mm": 3,
-            "max_size_mm": 14,
-            "colors": ["#000000"],
-        }
-    ],
-}
+
+def _walkthrough() -> ModuleType:
+    """``examples/personalize.py`` (a script, not a package): its product is the one recorded."""
+    spec = importlib.util.spec_from_file_location("personalize", ROOT / "examples/personalize.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PRODUCT: dict[str, Any] = _walkthrough().PRODUCT
 NAME = {"text": "Chloé", "font": "amatic-sc-regular"}
 
 

@@ -219,39 +219,68 @@ def _write_demo(cfg: LocalConfig, brand: dict[str, Any]) -> dict[str, Any]:
     return demo
 
 
-DEMO_PRODUCT = {
+_NAME_ZONE: dict[str, Any] = {
+    "id": "name",
+    "name": "Name",
+    "kind": "text",
+    "process": "engrave",
+    "x_mm": 6,
+    "y_mm": 12,
+    "width_mm": 28,
+    "height_mm": 10,
+    "required": True,
+    "max_chars": 14,
+    "max_lines": 2,
+    "min_size_mm": 2,
+    "max_size_mm": 7,
+    "fonts": ["lato-regular", "caladea-regular", "amatic-sc-regular"],
+    "colors": ["#000000"],
+}
+# A two-sided pendant sold as merchandise: the chain is a product choice (an option with named
+# values and a price add-on), not artwork; the back is engraved only when the shopper pays for it.
+DEMO_PRODUCT: dict[str, Any] = {
     "name": "Engraved heart pendant",
     "sku": "DEMO-PENDANT",
     "status": "active",
     "width_mm": 40,
     "height_mm": 36,
-    "zones": [
-        {
-            "id": "name",
-            "name": "Name",
-            "kind": "text",
-            "process": "engrave",
-            "x_mm": 6,
-            "y_mm": 12,
-            "width_mm": 28,
-            "height_mm": 10,
-            "required": True,
-            "max_chars": 14,
-            "max_lines": 2,
-            "min_size_mm": 2,
-            "max_size_mm": 7,
-            "fonts": ["lato-regular", "caladea-regular", "amatic-sc-regular"],
-            "colors": ["#000000"],
-        },
+    "currency": "EUR",
+    "prices_include_tax": True,
+    "base_price_minor": 3900,
+    "sides": [
+        {"id": "front", "name": "Front", "width_mm": 40, "height_mm": 36},
+        {"id": "back", "name": "Back", "width_mm": 40, "height_mm": 36},
+    ],
+    "options": [
         {
             "id": "chain",
-            "name": "Chain colour",
-            "kind": "color",
-            "x_mm": 0,
-            "y_mm": 0,
-            "width_mm": 4,
-            "height_mm": 4,
-            "colors": ["#C0C0C0", "#D4AF37"],
+            "name": "Chain",
+            "kind": "swatch",
+            "values": [
+                {"id": "silver", "name": "Silver", "swatch_color": "#C0C0C0"},
+                {"id": "gold", "name": "Gold", "swatch_color": "#D4AF37", "price_minor": 1500},
+            ],
+            "default": "silver",
+        },
+        {
+            "id": "back_engraving",
+            "name": "Back engraving",
+            "kind": "toggle",
+            "values": [
+                {"id": "no", "name": "No"},
+                {"id": "yes", "name": "Yes", "price_minor": 500},
+            ],
+        },
+    ],
+    "zones": [
+        _NAME_ZONE,
+        {
+            **_NAME_ZONE,
+            "id": "back",
+            "name": "Back engraving",
+            "side": "back",
+            "max_chars": 20,
+            "visible_when": {"all": [{"option": "back_engraving", "equals": "yes"}]},
         },
     ],
 }

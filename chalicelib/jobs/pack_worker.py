@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import aws
+from chalicelib.domain.options import choice_summary
 from chalicelib.domain.pack import (
     GENERATOR_VERSION,
     PACK_FORMATS,
@@ -302,6 +303,9 @@ def _job_sheet(
         generator=f"atelier {GENERATOR_VERSION}",
         proof=_proof_line(model),
         notes=model_notes(product),
+        options=tuple(
+            f"{c['option']}: {c['value']}" for c in choice_summary(product, parsed.options or {})
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from chalicelib.domain.options import (
     Condition,
     choice_summary,
+    chosen_mockup,
     price_of,
     resolve_choices,
     shop_variant,
@@ -198,3 +199,42 @@ def test_prices_need_a_base_price_and_a_currency() -> None:
     assert codes(pendant(currency=None)) == ["product.currency_required"]
     with pytest.raises(ValidationError):
         pendant(currency="eur")
+
+
+def test_the_pack_manifest_and_job_sheet_name_the_chosen_options() -> None:
+    import io
+    from dataclasses import replace
+
+    import pypdf
+
+    from chalicelib.scene.jobsheet import job_sheet_pdf
+    from tests.unit.test_jobsheet import SHEET
+    from tests.unit.test_pack import DOC, SPEC, _files, _manifest
+
+    assert "options" not in _manifest(_files())  # a product without options: as before
+    product = DOC.model_copy(update={"options": pendant().options})
+    chosen = _manifest(
+        _files(), spec={**SPEC, "options": {"back": "no", "chain": "gold"}}, product=product
+    )
+    assert [(c["option"], c["value"]) for c in chosen["options"]] == [
+        ("Chain", "Gold"),
+        ("Back engraving", "No"),
+    ]
+
+    def ops(pdf: bytes) -> int:
+        contents = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].get_contents()
+        assert contents is not None
+        return len(contents.get_data())
+
+    plain = job_sheet_pdf(SHEET)
+    assert job_sheet_pdf(replace(SHEET, options=())) == plain  # no options: the same bytes
+    with_options = job_sheet_pdf(replace(SHEET, options=("Chain: Gold", "Back engraving: No")))
+    assert ops(with_options) > ops(plain) + 2000  # the row's words, drawn as outlines
+
+
+def test_an_option_value_can_switch_the_mockup_photo() -> None:
+    doc = pendant().model_dump(mode="json")
+    doc["options"][0]["values"][1]["mockup_asset_id"] = "ast_gold_photo"
+    product = ProductDoc.model_validate(doc, strict=False)
+    assert chosen_mockup(product, {"chain": "gold", "back": "no"}) == "ast_gold_photo"
+    assert chosen_mockup(product, {"chain": "silver", "back": "no"}) is None
