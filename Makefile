@@ -38,8 +38,9 @@ VIEWER_DIR           := chalicelib/widget/viewer
 
 .PHONY: run test test-slow bench lint typecheck unit integration e2e system-deps venv clean package deploy fonts apidocs viewer npm-cli
 
+# The data is kept in $(ATELIER_STATE_DIR) (.local/) across restarts; FRESH=1 starts empty.
 run: system-deps $(STAMP) fonts apidocs viewer
-	$(PY) -m local.stack
+	$(PY) -m local.stack $(if $(filter-out 0,$(FRESH)),--fresh)
 
 # The everyday suite on every core (pytest-xdist, one file per worker so a module's fixtures are
 # built once); `make test-slow` runs the suites marked slow (big migrations, load, fuzzing, full

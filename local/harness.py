@@ -83,8 +83,11 @@ def _wait_for_demo(proc: subprocess.Popen[bytes], state: Path, api_url: str, log
     )
 
 
-def start_stack(state: Path) -> Stack:
-    """``python -m local.stack`` (what ``make run`` runs) on free ports, healthy or an error."""
+def start_stack(state: Path, *, fresh: bool = False) -> Stack:
+    """``python -m local.stack`` (what ``make run`` runs) on free ports, healthy or an error.
+
+    ``state`` may hold an earlier run's data, which the stack restores (``fresh``: forgets).
+    """
     api_port, moto_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -96,7 +99,11 @@ def start_stack(state: Path) -> Stack:
     started = time.monotonic()
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "local.stack"], cwd=ROOT, env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "local.stack", *(["--fresh"] if fresh else [])],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
         )
     api_url = f"http://127.0.0.1:{api_port}"
     try:
@@ -114,6 +121,6 @@ def stop_stack(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=90)  # the local AWS saves its data last
         except subprocess.TimeoutExpired:
             proc.kill()

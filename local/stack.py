@@ -3,13 +3,19 @@
 Everything binds to 127.0.0.1. Ports and the state directory come from ``ATELIER_PORT`` (8000),
 ``ATELIER_MOTO_PORT`` (5055) and ``ATELIER_STATE_DIR`` (.local). The demo brand's keys are printed
 and written to ``<state dir>/demo.json``. Ctrl-C (or SIGTERM) stops every part.
+
+The local AWS's data is kept in ``<state dir>/aws`` across restarts (:mod:`local.aws_state`) and
+the demo brand of the last run is reused with its keys; ``--fresh`` (``make run FRESH=1``)
+forgets both.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,6 +44,16 @@ class LocalConfig:
             moto_port=int(os.environ.get("ATELIER_MOTO_PORT", "5055")),
             state_dir=state if state.is_absolute() else ROOT / state,
         )
+
+    @property
+    def aws_state_dir(self) -> Path:
+        """Where the local AWS keeps its data between runs (:mod:`local.aws_state`)."""
+        return self.state_dir / "aws"
+
+    def forget(self) -> None:
+        """An empty start (``make run FRESH=1``): drop the saved data and the demo keys."""
+        shutil.rmtree(self.aws_state_dir, ignore_errors=True)
+        (self.state_dir / "demo.json").unlink(missing_ok=True)
 
     @property
     def api_url(self) -> str:
@@ -87,13 +103,20 @@ def wait_http(url: str, timeout_s: float, *, want: int = 200) -> None:
 
 
 def start_moto(cfg: LocalConfig, log_file: Any) -> subprocess.Popen[bytes]:
+    """The local AWS, its data restored from (and saved to) ``<state dir>/aws``.
+
+    It runs in its own session, so a Ctrl-C in the terminal reaches only this process: the stack
+    stops the API and the poller first and the local AWS last, which then saves what they wrote.
+    """
+    command = [sys.executable, "-m", "local.aws_server", "-H", HOST, "-p", str(cfg.moto_port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "local.aws_server", "-H", HOST, "-p", str(cfg.moto_port)],
+        [*command, "--state-dir", str(cfg.aws_state_dir)],
         env={**os.environ, **cfg.aws_environment()},  # the secret that checks POST policies
         stdout=log_file,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
-    _healthy_or_stopped(proc, f"{cfg.aws_url}/moto-api/", 30)
+    _healthy_or_stopped(proc, f"{cfg.aws_url}/moto-api/", 60)
     return proc
 
 
@@ -130,16 +153,55 @@ def _healthy_or_stopped(proc: subprocess.Popen[bytes], url: str, timeout_s: floa
         raise
 
 
+def demo_origins(cfg: LocalConfig) -> list[str]:
+    """The API's own origins: the demo page (/demo/...) is served by the API, so the widget's
+    calls from it carry this Origin and the publishable key must allow it."""
+    return [cfg.api_url, f"http://localhost:{cfg.api_port}"]
+
+
 def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
     """The demo brand, its keys, and where to reach everything; written to demo.json."""
     from chalicelib.cli import create_brand_with_keys
 
-    # The API's own origins: the demo page (/demo/...) is served by the API, so the widget's
-    # calls from it carry this Origin and the publishable key must allow it.
-    origins = [cfg.api_url, f"http://localhost:{cfg.api_port}"]
-    brand = create_brand_with_keys("Demo Atelier", origins)
+    brand = create_brand_with_keys("Demo Atelier", demo_origins(cfg))
     product_id = seed_demo_product(brand["brand_id"])
     coaster_id = seed_demo_product(brand["brand_id"], DEMO_COASTER)
+    return _write_demo(cfg, {**brand, "product_id": product_id, "coaster_product_id": coaster_id})
+
+
+def reuse_demo(cfg: LocalConfig) -> dict[str, Any] | None:
+    """The demo brand of an earlier run, when the restored data still has it and its keys.
+
+    Its keys stay the same (a shop being integrated keeps working); the addresses are
+    rewritten, since the ports may differ from the last run, and the brand's origins follow.
+    ``None`` (seed a new demo) when there is no earlier run or its data is gone.
+    """
+    from chalicelib.errors import AtelierError
+    from chalicelib.store import brands, products
+
+    path = cfg.state_dir / "demo.json"
+    if not path.exists():
+        return None
+    earlier = json.loads(path.read_text())
+    try:
+        brand = brands.get_brand(earlier["brand_id"])
+        for key in (earlier["publishable_key"], earlier["secret_key"]):
+            brands.authenticate(f"Bearer {key}")
+        products.get_product(brand.brand_id, earlier["product_id"])
+    except (AtelierError, KeyError):
+        return None
+    earlier_port = int(str(earlier.get("api_url", ":0")).rsplit(":", 1)[1])
+    stale = demo_origins(LocalConfig(earlier_port, cfg.moto_port, cfg.state_dir))
+    kept = [o for o in brand.origins if o not in stale]  # the ones added by hand stay
+    origins = list(dict.fromkeys([*demo_origins(cfg), *kept]))
+    if origins != list(brand.origins):
+        brand = brands.set_origins(brand.brand_id, origins)
+    fields = ("brand_id", "name", "publishable_key", "secret_key", "product_id")
+    kept_fields = {f: earlier[f] for f in (*fields, "coaster_product_id") if f in earlier}
+    return _write_demo(cfg, {**kept_fields, "origins": list(brand.origins)})
+
+
+def _write_demo(cfg: LocalConfig, brand: dict[str, Any]) -> dict[str, Any]:
     demo = {
         "api_url": cfg.api_url,
         "aws_endpoint_url": cfg.aws_url,
@@ -147,49 +209,78 @@ def seed_demo(cfg: LocalConfig) -> dict[str, Any]:
         # it from here when no AWS settings are given.
         "aws_environment": cfg.aws_environment(),
         **brand,
-        "product_id": product_id,
-        "demo_url": f"{cfg.api_url}/demo/{product_id}?key={brand['publishable_key']}",
-        "coaster_product_id": coaster_id,
-        "coaster_demo_url": f"{cfg.api_url}/demo/{coaster_id}?key={brand['publishable_key']}",
+        "demo_url": f"{cfg.api_url}/demo/{brand['product_id']}?key={brand['publishable_key']}",
     }
+    if "coaster_product_id" in brand:
+        coaster = brand["coaster_product_id"]
+        demo["coaster_demo_url"] = f"{cfg.api_url}/demo/{coaster}?key={brand['publishable_key']}"
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     (cfg.state_dir / "demo.json").write_text(json.dumps(demo, indent=2) + "\n")
     return demo
 
 
-DEMO_PRODUCT = {
+_NAME_ZONE: dict[str, Any] = {
+    "id": "name",
+    "name": "Name",
+    "kind": "text",
+    "process": "engrave",
+    "x_mm": 6,
+    "y_mm": 12,
+    "width_mm": 28,
+    "height_mm": 10,
+    "required": True,
+    "max_chars": 14,
+    "max_lines": 2,
+    "min_size_mm": 2,
+    "max_size_mm": 7,
+    "fonts": ["lato-regular", "caladea-regular", "amatic-sc-regular"],
+    "colors": ["#000000"],
+}
+# A two-sided pendant sold as merchandise: the chain is a product choice (an option with named
+# values and a price add-on), not artwork; the back is engraved only when the shopper pays for it.
+DEMO_PRODUCT: dict[str, Any] = {
     "name": "Engraved heart pendant",
     "sku": "DEMO-PENDANT",
     "status": "active",
     "width_mm": 40,
     "height_mm": 36,
-    "zones": [
-        {
-            "id": "name",
-            "name": "Name",
-            "kind": "text",
-            "process": "engrave",
-            "x_mm": 6,
-            "y_mm": 12,
-            "width_mm": 28,
-            "height_mm": 10,
-            "required": True,
-            "max_chars": 14,
-            "max_lines": 2,
-            "min_size_mm": 2,
-            "max_size_mm": 7,
-            "fonts": ["lato-regular", "caladea-regular", "amatic-sc-regular"],
-            "colors": ["#000000"],
-        },
+    "currency": "EUR",
+    "prices_include_tax": True,
+    "base_price_minor": 3900,
+    "sides": [
+        {"id": "front", "name": "Front", "width_mm": 40, "height_mm": 36},
+        {"id": "back", "name": "Back", "width_mm": 40, "height_mm": 36},
+    ],
+    "options": [
         {
             "id": "chain",
-            "name": "Chain colour",
-            "kind": "color",
-            "x_mm": 0,
-            "y_mm": 0,
-            "width_mm": 4,
-            "height_mm": 4,
-            "colors": ["#C0C0C0", "#D4AF37"],
+            "name": "Chain",
+            "kind": "swatch",
+            "values": [
+                {"id": "silver", "name": "Silver", "swatch_color": "#C0C0C0"},
+                {"id": "gold", "name": "Gold", "swatch_color": "#D4AF37", "price_minor": 1500},
+            ],
+            "default": "silver",
+        },
+        {
+            "id": "back_engraving",
+            "name": "Back engraving",
+            "kind": "toggle",
+            "values": [
+                {"id": "no", "name": "No"},
+                {"id": "yes", "name": "Yes", "price_minor": 500},
+            ],
+        },
+    ],
+    "zones": [
+        _NAME_ZONE,
+        {
+            **_NAME_ZONE,
+            "id": "back",
+            "name": "Back engraving",
+            "side": "back",
+            "max_chars": 20,
+            "visible_when": {"all": [{"option": "back_engraving", "equals": "yes"}]},
         },
     ],
 }
@@ -254,20 +345,27 @@ def seed_demo_product(brand_id: str, document: dict[str, Any] | None = None) -> 
     return products.create_product(brand_id, doc).product_id
 
 
-def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+def _stop(proc: subprocess.Popen[bytes] | None, timeout_s: float = 5) -> None:
     if proc is None or proc.poll() is not None:
         return
     proc.terminate()
     try:
-        proc.wait(timeout=5)
+        proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--fresh", action="store_true", help="start empty: forget the saved data and demo keys"
+    )
+    args = parser.parse_args(argv)
     cfg = LocalConfig.from_env()
     os.environ.update(cfg.aws_environment())
+    if args.fresh:
+        cfg.forget()
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -280,7 +378,7 @@ def main() -> int:
             from chalicelib import resources
 
             resources.provision()
-            demo = seed_demo(cfg)
+            demo = reuse_demo(cfg) or seed_demo(cfg)
             api = start_api(cfg, None)
             sys.path.insert(0, str(ROOT))
             import app as app_module
@@ -298,7 +396,7 @@ def main() -> int:
             if poller is not None:
                 poller.stop()
             _stop(api)
-            _stop(moto)
+            _stop(moto, timeout_s=60)  # it saves what changed since its last snapshot
     print("atelier: stopped", flush=True)
     return 0
 
@@ -332,6 +430,7 @@ def banner(cfg: LocalConfig, demo: dict[str, Any], queues: list[str]) -> str:
             f"  secret key:        {demo['secret_key']}",
             f"  SQS poller queues: {', '.join(queues) or '(no workers registered yet)'}",
             f"  written to:        {cfg.state_dir / 'demo.json'}",
+            f"  data kept in:      {cfg.aws_state_dir}  (`make run FRESH=1` starts empty)",
             "Next: README.md's five-minute walkthrough (paste it in another shell, from the",
             "repository root); open the demo shop or the API reference in a browser.",
             "The ops CLI (python -m chalicelib.cli) finds this stack through demo.json when",

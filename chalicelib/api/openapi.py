@@ -5,13 +5,16 @@ pydantic emits JSON Schema 2020-12, which is what OpenAPI 3.1 uses, so schemas g
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from chalicelib.api import openapi_errors
 from chalicelib.api.http import ROUTES, RouteSpec
 
 _ERROR_STATUSES = {
@@ -29,6 +32,10 @@ _ERROR_STATUSES = {
 }
 # Answered before any key is read, or because of one: not on public routes unless declared.
 _KEYED_STATUSES = ("401", "403", "429")
+# Request and response bodies recorded from real calls (``local/openapi_examples.py`` writes it).
+_EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
+# Chalice's own 415 (a body that is not JSON), rewritten into our shape by api/middleware.py.
+_UNSUPPORTED_MEDIA = {"status": 415, "code": "request.unsupported_media_type"}
 
 
 class ErrorInfo(BaseModel):
@@ -98,6 +105,7 @@ def _operation(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
         "x-atelier-access": spec.access,
         "parameters": _parameters(spec),
         "responses": _responses(spec, refs),
+        "x-error-codes": error_codes(spec),
     }
     if spec.access != "public":
         op["security"] = [{"apiKey": []}]
@@ -106,7 +114,26 @@ def _operation(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
         }
+    _add_examples(op, _recorded().get(f"{spec.method} {spec.path}"))
     return op
+
+
+@lru_cache(maxsize=1)
+def _recorded() -> dict[str, Any]:
+    return dict(json.loads(_EXAMPLES_FILE.read_text()))
+
+
+def _add_examples(op: dict[str, Any], recorded: dict[str, Any] | None) -> None:
+    """Each recorded body as the ``recorded`` example of its request or response."""
+    if recorded is None:
+        return
+    if "request" in recorded and "requestBody" in op:
+        media = op["requestBody"]["content"]["application/json"]
+        media["examples"] = {"recorded": {"summary": "A real call", "value": recorded["request"]}}
+    for status, body in recorded["responses"].items():
+        content = op["responses"].get(status, {}).get("content", {}).get("application/json")
+        if content is not None:
+            content["examples"] = {"recorded": {"summary": "A real answer", "value": body}}
 
 
 def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
@@ -144,6 +171,34 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     return params
 
 
+def error_codes(spec: RouteSpec) -> list[dict[str, Any]]:
+    """``{"status", "code"}`` of every error this route can answer: its own (reachable from its
+    handler) and those of the shared request pipeline that apply to it."""
+    index = openapi_errors.error_index()  # read from the source once per process
+    own = [_row(e) for e in index["routes"].get(f"{spec.method} {spec.path}", [])]
+    shared = [e for e in map(_row, index["pipeline"]) if _shared_applies(spec, e["code"])]
+    if spec.body is not None:
+        shared.append(_UNSUPPORTED_MEDIA)
+    unique = {(e["status"], e["code"]): e for e in [*own, *shared]}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _row(entry: tuple[int, str]) -> dict[str, Any]:
+    return {"status": entry[0], "code": entry[1]}
+
+
+def _shared_applies(spec: RouteSpec, code: str) -> bool:
+    if code.startswith(("auth.", "rate_limit.")) or code == "brand.not_found":
+        return spec.access != "public"
+    if code.startswith("idempotency."):
+        return spec.idempotent
+    if code in ("request.malformed_json", "request.invalid_unicode", "request.too_large"):
+        return spec.body is not None
+    if code == "validation.failed":
+        return spec.body is not None or spec.query is not None
+    return True
+
+
 def _responses(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "Success"}
     if spec.response is not None:
@@ -156,13 +211,18 @@ def _responses(spec: RouteSpec, refs: Refs) -> dict[str, Any]:
         if 200 <= code < 300:
             responses[str(code)] = {**ok, "description": "Success: it already existed, unchanged"}
     declared = {str(code) for code in spec.other_statuses}
+    codes: dict[str, list[str]] = {}
+    for e in error_codes(spec):
+        codes.setdefault(str(e["status"]), []).append(e["code"])
     for status, text in _ERROR_STATUSES.items():
-        if status in _KEYED_STATUSES and spec.access == "public" and status not in declared:
-            continue
-        if status == "413" and spec.body is None:
-            continue
+        if status not in codes:
+            if status in _KEYED_STATUSES and spec.access == "public" and status not in declared:
+                continue
+            if status == "413" and spec.body is None:
+                continue
+        listed = ", ".join(f"`{c}`" for c in codes.get(status, []))
         responses[status] = {
-            "description": text,
+            "description": f"{text}. Codes: {listed}" if listed else text,
             "content": {"application/json": {"schema": error}},
         }
     return responses

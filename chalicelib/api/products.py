@@ -80,7 +80,9 @@ class ProductQuery(QueryModel):
 def check_product(brand_id: str, doc: ProductDoc) -> None:
     """422 listing every rule the product breaks (zones, sides, options, fonts, the images)."""
     issues = product_issues(doc, known_font_ids(brand_id))
-    named = product_label_keys((z.id for z in doc.zones), doc.options)
+    named = product_label_keys(
+        (z.id for z in doc.zones), doc.options, (s.id for s in doc.all_sides)
+    )
     issues += label_issues(doc.labels, message_keys(), named)
     images = [("base_image_asset_id", doc.base_image_asset_id)] + [
         (f"sides[{i}].mockup_asset_id", side.mockup_asset_id)

@@ -2,9 +2,9 @@
 
 ``{"fr": {"cart.add": "Je le veux", "zone:name": "Prénom gravé"}}``: a key is either a message
 of the widget's catalogs (the caller passes the known keys, so this module stays pure) or names
-something of the product: ``zone:<zone id>``, ``option:<option id>``, ``option:<option id>:<value
-id>`` (see :func:`product_label_keys`). The widget looks a label up in the shopper's exact locale,
-then its language (``fr`` for ``fr-CA``), then falls back to the catalog.
+something of the product: ``zone:<zone id>``, ``side:<side id>``, ``option:<option id>``,
+``option:<option id>:<value id>`` (see :func:`product_label_keys`). The widget looks a label up
+in the shopper's exact locale, then its language (``fr`` for ``fr-CA``), then the catalog.
 """
 
 from __future__ import annotations
@@ -27,10 +27,12 @@ Labels = Annotated[
 ]
 
 
-def product_label_keys(zone_ids: Iterable[str], options: Iterable[Any]) -> set[str]:
-    """The label keys naming a product's own things: its zones, options and option values
-    (``options`` are :class:`chalicelib.domain.options.Option`)."""
-    keys = {f"{ZONE_PREFIX}{z}" for z in zone_ids}
+def product_label_keys(
+    zone_ids: Iterable[str], options: Iterable[Any], side_ids: Iterable[str] = ()
+) -> set[str]:
+    """The label keys naming a product's own things: its zones, sides, options and option
+    values (``options`` are :class:`chalicelib.domain.options.Option`)."""
+    keys = {f"{ZONE_PREFIX}{z}" for z in zone_ids} | {f"side:{s}" for s in side_ids}
     for option in options:
         keys.add(f"option:{option.id}")
         keys |= {f"option:{option.id}:{v.id}" for v in option.values}

@@ -257,6 +257,16 @@ def shop_variant(doc: ProductDoc, choices: Choices) -> str | None:
     return None
 
 
+def chosen_mockup(doc: ProductDoc, choices: Choices) -> str | None:
+    """The mockup photo the choices ask for (a gold chain's photo), or None for the product's
+    own: the first chosen value, in option order, that names a ``mockup_asset_id``."""
+    for option in doc.options:
+        value = option.value(choices.get(option.id, ""))
+        if value is not None and value.mockup_asset_id:
+            return value.mockup_asset_id
+    return None
+
+
 def choice_summary(doc: ProductDoc, choices: Choices) -> list[dict[str, str]]:
     """Chosen options by name, in product order, for carts and job sheets ("Chain: Gold")."""
     summary = []

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from chalicelib import fonts
+from chalicelib.domain.options import choice_summary
 from chalicelib.domain.profile import ProfileDoc, file_name
 from chalicelib.domain.render_options import RENDERER_VERSION
 from chalicelib.domain.spec import DesignSpec, MonogramZoneSpec, TextZoneSpec, spec_hash
@@ -146,6 +147,8 @@ def build_manifest(
     )
     if photo_engraving is not None:
         manifest["photo_engraving"] = dict(photo_engraving)
+    if parsed.options is not None:  # the shopper's choices (chain colour...), by name
+        manifest["options"] = choice_summary(product, parsed.options)
     if product.sides:
         side_of = {zone.id: product.side_of(zone).id for zone in product.zones}
         for zone in manifest["zones"]:

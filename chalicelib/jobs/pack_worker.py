@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import aws
+from chalicelib.domain.options import choice_summary
 from chalicelib.domain.pack import (
     GENERATOR_VERSION,
     PACK_FORMATS,
@@ -166,7 +167,8 @@ def _files(
             "cut zones: pieces counted, strokes and gaps against the profile's minimum "
             f"feature ({profile.min_feature_mm:g} mm), holes against the kerf, inside the product",
         )
-    thumb = sides.thumbnail(design, resources, rasterizer, [s.side_id for s in scenes])
+    side_ids = [s.side_id for s in scenes]
+    thumb = sides.thumbnail(design, resources, rasterizer, side_ids, profile.photo_engraving)
     sheet = _job_sheet(model, design, profile, thumb, warnings, checks, cut_notes)
     if design.product.sides:
         sheet = dataclasses.replace(sheet, sides=sides.sheet_sides(design, set(by_side)))
@@ -301,6 +303,9 @@ def _job_sheet(
         generator=f"atelier {GENERATOR_VERSION}",
         proof=_proof_line(model),
         notes=model_notes(product),
+        options=tuple(
+            f"{c['option']}: {c['value']}" for c in choice_summary(product, parsed.options or {})
+        ),
     )
 
 

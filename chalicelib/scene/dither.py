@@ -9,9 +9,11 @@ pixel, and pure Python costs about a second per megapixel; numba is too big for 
 package. So the scan runs in numpy along *wavefronts*: with ``t = x + k·y`` and ``k`` larger
 than any leftward reach of the kernel into later rows, every pixel a pixel receives error from
 has a smaller ``t``, so all pixels of one ``t`` are independent and are computed together. The
-image is stored skewed (row ``t``, column ``y``) so that a wavefront and each of the kernel's
-source rows are contiguous slices, and the weighted error of a kernel row is one small dot
-product. That is a few thousand numpy steps for 800 × 800 instead of 640 000 Python ones.
+errors are stored skewed (row ``t``, column ``y``), so that the sources of a whole wavefront are
+one strided block and their weighted sum one small matrix product; a wavefront's pixels are one
+strided slice of the flat image. Only the last few wavefronts are kept, so memory stays a few
+megabytes whatever the raster's size (a few per megapixel wide). That is a few thousand numpy
+steps for 800 × 800 instead of 640 000 Python ones.
 
 The arithmetic is integer and exact: grey is held in :data:`LEVELS` steps, a pixel's value is
 its grey plus ``floor(Σ weight·error / divisor)`` over the errors it received, and its error is
@@ -89,39 +91,59 @@ def error_diffuse(grey: Grey, kernel: Kernel) -> Bits:
         return np.zeros(grey.shape, dtype=bool)
     k = kernel.skew
     n_t = width + k * (height - 1)
-    ys, xs = np.indices((height, width))
-    ts = xs + k * ys
-    base = np.zeros((n_t, height), dtype=np.int64)
-    base[ts, ys] = to_levels(grey)
+    # Pixel (y, x = t - k·y) of wavefront t is element t + y·(width - k) of the flat image: a
+    # wavefront reads its grey and writes its bits through one strided slice.
+    levels = to_levels(grey).ravel()
+    bits = np.zeros(height * width, dtype=bool)
+    pitch = width - k
 
-    # Errors are kept once per kernel row dy, shifted by dy columns: stack[r, dy, y] is the
+    # Errors are kept once per kernel row dy, shifted by dy columns: errors[r, dy, y] is the
     # error of skewed pixel (r, y - dy). A receiver at (t, y) then reads every source at rows
     # t - c (c = dx + k·dy, from 1 to c_max) and column y, so the sources of a whole wavefront
     # are one strided block, (c_max · rows) × n, and their weighted sum one matrix product.
+    # Only the last c_max wavefronts are ever read: the buffer holds CHUNK more, then slides.
     n_dy = 1 + max(dy for dy, _, _ in kernel.taps)
     c_max = max(dx + k * dy for dy, dx, _ in kernel.taps)
     weights = np.zeros((c_max, n_dy), dtype=np.int64)
     for dy, dx, w in kernel.taps:
         weights[c_max - (dx + k * dy), dy] = w  # block row 0 is t - c_max
     flat_weights = weights.reshape(-1)
-    stack = np.zeros((n_t + c_max, n_dy, height + n_dy), dtype=np.int64)
-    bits = np.zeros((n_t, height), dtype=bool)
+    errors = np.zeros((c_max + _CHUNK, n_dy, height + n_dy), dtype=np.int64)
     half, divisor = LEVELS // 2, kernel.divisor
 
     for t in range(n_t):
+        row = c_max + t % _CHUNK
+        if row == c_max and t:  # slide: keep the last c_max wavefronts, clear the rest
+            errors[:c_max] = errors[_CHUNK:]
+            errors[c_max:] = 0
         y_lo = max(0, -((width - 1 - t) // k))  # ceil((t - width + 1) / k)
         y_hi = min(height - 1, t // k) + 1
-        row = t + c_max
-        sources = stack[t:row, :, y_lo:y_hi].reshape(c_max * n_dy, y_hi - y_lo)
+        n = y_hi - y_lo
+        sources = errors[row - c_max : row, :, y_lo:y_hi].reshape(c_max * n_dy, n)
         value = flat_weights @ sources
         value //= divisor
-        value += base[t, y_lo:y_hi]
+        start = t + y_lo * pitch
+        at = (
+            slice(start, start + (n - 1) * pitch + 1, pitch)
+            if pitch > 0
+            else _indices(start, n, pitch)
+        )
+        value += levels[at]
         white = value >= half
         error = np.where(white, value - LEVELS, value)
         for dy in range(n_dy):
-            stack[row, dy, y_lo + dy : y_hi + dy] = error
-        bits[t, y_lo:y_hi] = white
-    result: Bits = bits[ts, ys]
+            errors[row, dy, y_lo + dy : y_hi + dy] = error
+        bits[at] = white
+    result: Bits = bits.reshape(height, width)
+    return result
+
+
+_CHUNK = 256  # wavefronts between two slides of the error buffer
+
+
+def _indices(start: int, n: int, pitch: int) -> npt.NDArray[np.int64]:
+    """A wavefront's flat pixel indices when the image is no wider than the skew (pitch ≤ 0)."""
+    result: npt.NDArray[np.int64] = start + pitch * np.arange(n, dtype=np.int64)
     return result
 
 

@@ -83,6 +83,7 @@ class JobSheet:
     sides: tuple[str, ...] = ()  # a product with several sides: one line per side
     proof: str = ""  # the shopper's proof confirmation (time, preview sha256), when recorded
     notes: tuple[str, ...] = ()  # e.g. that a 3D / AR preview of this design exists
+    options: tuple[str, ...] = ()  # the shopper's choices, e.g. "Chain: Gold"
 
 
 def job_sheet_pdf(
@@ -235,6 +236,8 @@ def _header(page: _Page, sheet: JobSheet) -> None:
         ("Profile", sheet.profile_name),
         ("Pack", sheet.pack_id),
     ]
+    if sheet.options:  # what is not drawn but must be fitted: the chain, the finish...
+        rows.insert(5, ("Options", " · ".join(sheet.options)))
     if sheet.sides:
         rows.append(("Sides", " · ".join(sheet.sides)))
     for label, value in rows:

@@ -141,7 +141,7 @@ def _canonical(paths: Iterable[Sequence[Sequence[int]]]) -> Region:
     for raw in paths:  # Clipper's own output: lists of [x, y] Python ints
         if len(raw) < 3 or pyclipper.Area(raw) == 0:
             continue
-        path = list(map(tuple, raw))
+        path: list[tuple[int, int]] = [(x, y) for x, y in raw]
         start = path.index(min(path))
         out.append(tuple(path[start:] + path[:start]))
     return tuple(sorted(out))

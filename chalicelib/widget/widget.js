@@ -311,7 +311,7 @@
     this.setStatus(this.t("status.fill_in"));
     this.statusLine.classList.remove("atelier-error");
     var preview = el("figure", { "class": "atelier-preview" }, [
-      this.image, el("figcaption", {}, [this.statusLine])
+      this.drawSides(), this.image, el("figcaption", {}, [this.statusLine])
     ]);
     this.priceBox = el("p", { "class": "atelier-price", "aria-live": "polite", hidden: true });
     this.formError = el("p", { "class": "atelier-error", id: this.uid + "-form-error", "aria-live": "assertive" });
@@ -326,6 +326,51 @@
     form.appendChild(this.button);
     this.root.replaceChildren(preview, form);
     this.applyChoices();
+  };
+
+  // --- sides -----------------------------------------------------------------------------------
+
+  /** A product with several sides (front, back…) gets a tab per side and one for all of them (a
+   *  contact sheet); the preview shows the chosen one. One side: nothing, as before sides. */
+  Widget.prototype.drawSides = function () {
+    var self = this;
+    var sides = this.config.sides || [];
+    this.side = null;
+    this.sideTabs = {};
+    if (sides.length < 2) return null;
+    var tabs = sides.map(function (side) {
+      return { id: side.id, name: self.m.named("side:" + side.id, side.name), side: side };
+    }).concat([{ id: "all", name: this.t("side.all"), side: null }]);
+    this.side = sides[0].id;
+    return el("div", { "class": "atelier-sides", role: "tablist", "aria-label": this.t("side.label") },
+      tabs.map(function (tab) {
+        var button = el("button", { type: "button", role: "tab", "class": "atelier-side", "data-side": tab.id,
+          "aria-selected": tab.id === self.side ? "true" : "false", text: tab.name,
+          onclick: function () { self.showSide(tab.id); } });
+        self.sideTabs[tab.id] = { button: button, side: tab.side };
+        return button;
+      }));
+  };
+
+  Widget.prototype.showSide = function (sideId) {
+    if (this.side === sideId) return;
+    this.side = sideId;
+    Object.keys(this.sideTabs).forEach(function (id) {
+      this.sideTabs[id].button.setAttribute("aria-selected", id === sideId ? "true" : "false");
+    }, this);
+    this.schedule(0);
+  };
+
+  /** Sides may depend on the choices too (visible_when): a hidden side's tab goes away. */
+  Widget.prototype.applySides = function (chosen) {
+    var current = this.sideTabs[this.side];
+    var firstShown = null;
+    Object.keys(this.sideTabs).forEach(function (id) {
+      var tab = this.sideTabs[id];
+      tab.button.hidden = !!(tab.side && !visibleFor(tab.side.visible_when, chosen));
+      if (!tab.button.hidden && firstShown === null) firstShown = id;
+    }, this);
+    if (current && current.button.hidden && firstShown) this.showSide(firstShown);
   };
 
   // --- options, conditions, prices --------------------------------------------------------------
@@ -421,6 +466,7 @@
       field.node.hidden = !visibleFor(zone.visible_when, chosen);
       field.node.setAttribute("aria-hidden", field.node.hidden ? "true" : "false");
     }, this);
+    if (this.side) this.applySides(chosen);
     this.showPrice(this.localPrice(chosen));
   };
 
@@ -658,12 +704,14 @@
     var self = this;
     var design = this.design();
     var signature = JSON.stringify(design);
+    var side = this.side;
+    var key = signature + "|" + (side || "");  // the same design on another side is another picture
     this.showPrice(this.localPrice(design.options || {}));
-    if (signature === this.signature) {  // already shown, or on its way
+    if (key === this.signature) {  // already shown, or on its way
       if (!this.cycle) this.setStatus(this.settled);
       return Promise.resolve();
     }
-    this.signature = signature;
+    this.signature = key;
     if (this.cycle) this.cycle.abort();
     var cycle = this.cycle = new AbortController();
     var signal = cycle.signal;
@@ -681,8 +729,12 @@
         return self.specFor(design, signal)
           .then(function (spec) { return self.snapshotFor(spec.spec_hash, signal); })
           .then(function (snapshotId) {
-            return self.preview(snapshotId, signal)
-              .then(function (shown) { return self.showImage(shown, signature, signal); })
+            return self.preview(snapshotId, signal, side)
+              .then(function (shown) {
+                shown.snapshotId = snapshotId;
+                shown.side = side;
+                return self.showImage(shown, signature, signal);
+              })
               .then(function () { self.show3d(snapshotId, signal); });  // not awaited: 2D first
           });
       })
@@ -709,10 +761,12 @@
   };
 
   /** Queue a preview and poll it; resolves to {renderId, url, sha256} of the image. */
-  Widget.prototype.preview = function (snapshotId, signal) {
+  Widget.prototype.preview = function (snapshotId, signal, side) {
     var self = this;
     var deadline = Date.now() + PREVIEW_TIMEOUT_MS;
-    return this.api("POST", "/v1/renders/preview", { snapshot_id: snapshotId }, { signal: signal, idempotencyKey: uuid() })
+    var body = { snapshot_id: snapshotId };
+    if (side) body.options = { side: side };  // left out for one side: earlier previews stay cached
+    return this.api("POST", "/v1/renders/preview", body, { signal: signal, idempotencyKey: uuid() })
       .then(function (started) {
         var path = "/v1/renders/" + encodeURIComponent(started.render_id);
         function poll(delay) {
@@ -739,9 +793,12 @@
     }).then(function () {
       if (signal.aborted) return;
       self.image.src = shown.url;
+      self.image.setAttribute("data-render", shown.renderId);
       self.image.alt = self.t("preview.alt", { product: self.config.name });
       self.image.hidden = false;
-      self.shown = { signature: signature, renderId: shown.renderId, url: shown.url, sha256: shown.sha256 };
+      self.shown = { signature: signature, renderId: shown.renderId, url: shown.url, sha256: shown.sha256,
+        snapshotId: shown.snapshotId, side: shown.side };
+      self.root.setAttribute("data-side", shown.side || "");
       self.setStatus(self.t("status.updated"));
     });
   };
@@ -818,7 +875,14 @@
     }
     var shown = this.shown;
     this.busy(true);
-    return this.api("GET", "/v1/renders/" + encodeURIComponent(shown.renderId) + "/result")
+    // Several sides: the proof is every side at once (the contact sheet), whichever is on screen.
+    var sheet = this.side && shown.side !== "all"
+      ? this.preview(shown.snapshotId, undefined, "all").then(function (all) {
+        shown = { signature: shown.signature, renderId: all.renderId, side: "all" };
+      })
+      : Promise.resolve();
+    return sheet
+      .then(function () { return self.api("GET", "/v1/renders/" + encodeURIComponent(shown.renderId) + "/result"); })
       .then(function (result) {
         if (!(window.crypto && crypto.subtle)) {  // not a secure context: the server's digest
           return { url: result.url, sha256: result.sha256 };
@@ -1282,6 +1346,10 @@
     ".atelier-swatch,.atelier-toggle{display:inline-flex;align-items:center;gap:.3rem;cursor:pointer}",
     ".atelier-chip{width:1.2rem;height:1.2rem;border-radius:50%;border:1px solid #555}",
     ".atelier-price{margin:0;font-size:1.05em}.atelier-price[hidden]{display:none}",
+    ".atelier-sides{display:flex;flex-wrap:wrap;gap:.25rem;margin-bottom:.5rem}",
+    ".atelier-side{font:inherit;padding:.35rem .75rem;border:1px solid #767676;border-radius:999px;background:#fff;",
+    "color:#111;cursor:pointer}.atelier-side[aria-selected=true]{background:#111;color:#fff;border-color:#111}",
+    ".atelier-side[hidden]{display:none}",
     ".atelier-add,.atelier-back{font:inherit;padding:.75rem 1rem;border:0;border-radius:4px;background:#111;color:#fff;cursor:pointer}",
     ".atelier-back{background:#fff;color:#111;border:1px solid #111}",
     ".atelier-add:disabled,.atelier-back:disabled{opacity:.6}",

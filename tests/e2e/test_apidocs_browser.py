@@ -94,3 +94,20 @@ def test_redoc_lists_every_operation_and_loads_nothing_foreign(stack: Stack, chr
         if url in message and "violates the following Content Security Policy" in message
     }
     assert foreign == blocked
+
+
+def test_redoc_shows_recorded_examples_and_error_codes(stack: Stack, chromium: Any) -> None:
+    """What the document adds per operation is on the page: the recorded request and answer
+    (``openapi_examples.json``) and the error codes in the responses (``x-error-codes``)."""
+    chromium.get(stack.api_url + "/docs#operation/create_product")
+    text = ""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "KEY-OAK" not in text:
+        text = chromium.execute_script(
+            "const s = document.querySelector('[data-section-id=\"operation/create_product\"]');"
+            "return s ? s.innerText : ''"
+        )
+        time.sleep(0.5)
+    assert '"sku": "KEY-OAK"' in text  # the recorded request sample (a real call's body)
+    assert "idempotency.key_missing" in text  # a 400 code of this route
+    assert "product.not_found" not in text  # and no code of another route

@@ -1,5 +1,6 @@
-"""``examples/personalize.py`` runs as documented against a fresh local stack and leaves a pack
-on disk whose DXF opens with ezdxf; a name the product refuses exits 1 with its code."""
+"""``examples/personalize.py`` and ``examples/personalize.sh`` (curl and jq) run as documented
+against a fresh local stack and leave a pack on disk whose DXF opens with ezdxf; a name the
+product refuses exits 1 with its code."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from tests.e2e.conftest import Stack
 pytestmark = pytest.mark.e2e
 
 
-def _run(stack: Stack, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    stack: Stack, cwd: Path, *args: str, script: str = "personalize.py"
+) -> subprocess.CompletedProcess[str]:
     (cwd / ".local").symlink_to(stack.state_dir)
+    interpreter = sys.executable if script.endswith(".py") else "bash"
     return subprocess.run(
-        [sys.executable, str(ROOT / "examples/personalize.py"), *args],
+        [interpreter, str(ROOT / "examples" / script), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -27,8 +31,14 @@ def _run(stack: Stack, cwd: Path, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-def test_personalize_example_saves_a_pack_whose_dxf_opens(stack: Stack, tmp_path: Path) -> None:
-    run = _run(stack, tmp_path, "Chloé", "out")
+SCRIPTS = pytest.mark.parametrize("script", ["personalize.py", "personalize.sh"])
+
+
+@SCRIPTS
+def test_personalize_example_saves_a_pack_whose_dxf_opens(
+    stack: Stack, tmp_path: Path, script: str
+) -> None:
+    run = _run(stack, tmp_path, "Chloé", "out", script=script)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("product prd_")
     (dxf,) = (tmp_path / "out").glob("*/*.dxf")
@@ -39,7 +49,23 @@ def test_personalize_example_saves_a_pack_whose_dxf_opens(stack: Stack, tmp_path
     assert (tmp_path / last.removeprefix("pack ")).stat().st_size > 0
 
 
-def test_personalize_example_reports_a_refused_name(stack: Stack, tmp_path: Path) -> None:
-    run = _run(stack, tmp_path, "Maximilianus Aurelius")
+@SCRIPTS
+def test_personalize_example_reports_a_refused_name(
+    stack: Stack, tmp_path: Path, script: str
+) -> None:
+    run = _run(stack, tmp_path, "Maximilianus Aurelius", script=script)
     assert run.returncode == 1
-    assert "refused ['text.too_many_characters']" in run.stdout
+    refused = run.stdout.strip().splitlines()[-1]
+    assert refused.startswith("refused [") and "text.too_many_characters" in refused
+
+
+@SCRIPTS
+def test_personalize_example_stops_on_an_api_error_with_its_code(
+    stack: Stack, tmp_path: Path, script: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATELIER_API_URL", stack.api_url)
+    monkeypatch.setenv("ATELIER_SECRET_KEY", "sk_nosuchkey_0000000000000000")
+    run = _run(stack, tmp_path, "Chloé", script=script)
+    assert run.returncode == 1
+    assert run.stderr.strip().startswith("POST /v1/products: 401 auth."), run.stderr
+    assert not run.stdout

@@ -44,7 +44,8 @@ def test_demo_product_is_seeded_and_served_to_the_widget(stack: Stack) -> None:
         f"/v1/widget/config/{demo['product_id']}", demo["publishable_key"], Origin=stack.api_url
     )
     assert config.status_code == 200
-    assert [z["id"] for z in config.json()["zones"]] == ["name", "chain"]
+    assert [z["id"] for z in config.json()["zones"]] == ["name", "back"]
+    assert [o["id"] for o in config.json()["options"]] == ["chain", "back_engraving"]
     r = requests.post(
         stack.api_url + "/v1/personalization/validate",
         json={"product_id": demo["product_id"], "inputs": {"name": {"text": "Chloé"}}},

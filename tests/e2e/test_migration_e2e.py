@@ -92,10 +92,8 @@ def _second_brand(stack: Stack) -> tuple[str, list[str]]:
     """A brand with its own copy of the demo product and a snapshot: the seed arguments."""
     brand = _cli(stack, "brands", "create", "--name", "Legacy", "--origin", stack.api_url)
     demo_product = stack.get(f"/v1/products/{stack.demo['product_id']}", stack.demo["secret_key"])
-    document = {
-        k: demo_product.json()[k]
-        for k in ("name", "sku", "status", "width_mm", "height_mm", "zones")
-    }
+    fields = ("name", "sku", "status", "width_mm", "height_mm", "zones", "sides", "options")
+    document = {k: demo_product.json()[k] for k in (*fields, "currency", "base_price_minor")}
     product = _post(stack, brand["secret_key"], "/v1/products", document)["product_id"]
     snap = _snapshot(stack, brand["publishable_key"], product)
     return brand["brand_id"], [

@@ -129,7 +129,7 @@ def test_drafts_expire_and_orders_keep_their_files(stack: Stack, shop: dict[str,
         {
             "currency": "EUR",
             "customer": {"email": "r@example.com"},
-            "items": [item | {"unit_price_minor": 900}],
+            "items": [item | {"unit_price_minor": 3900}],  # the demo's list price
         },
     )
     call(stack, "POST", f"/v1/orders/{order['order_id']}/status", sk, {"status": "paid"})

@@ -220,7 +220,6 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     assert detail["properties"]["_atelier_snapshot_id"] == detail["snapshot_id"]
     assert detail["properties"]["_atelier_spec_hash"] == detail["spec_hash"]
     assert detail["properties"]["Personalization"].startswith("Name: Léa (")
-    assert "Chain colour: #C0C0C0" in detail["properties"]["Personalization"]
 
     sk = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
     snap = requests.get(
@@ -229,6 +228,8 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     assert snap.status_code == 200, snap.text
     assert snap.json()["spec_hash"] == detail["spec_hash"]
     assert snap.json()["spec"]["zones"]["name"]["text"] == "Léa"
+    # The chain is a product option now (default Silver), recorded in the spec, not a zone.
+    assert snap.json()["spec"]["options"] == {"back_engraving": "no", "chain": "silver"}
     # Léa's preview ends up shown (Bob's may have been shown before Léa was typed), and stays:
     # a stale "Bob" answer arriving late would replace it now.
     key = _preview_key(detail["spec_hash"])
@@ -393,7 +394,7 @@ def test_add_to_cart_retries_with_the_same_key_and_creates_one_snapshot(
 
 SCREENSHOT_DIR_ENV = "ATELIER_SCREENSHOT_DIR"  # e.g. docs/ to refresh the widget pictures
 
-MERCH_PRODUCT = {
+MERCH_PRODUCT: dict[str, Any] = {
     "name": "Heart pendant",
     "sku": "DEMO-HEART-MERCH",
     "status": "active",
@@ -639,3 +640,97 @@ def test_arabic_widget_is_right_to_left_with_arabic_errors(
     assert any(n in error for n in ("14", "١٤")), error
     assert "صحّح الحقول المميّزة" in _status(browser)
     _save(browser, tmp_path, "widget-ar.png")
+
+
+def _two_sided() -> dict[str, Any]:
+    """The heart pendant engraved on both sides, the proof required."""
+    doc = {k: v for k, v in MERCH_PRODUCT.items() if k not in ("options", "labels")}
+    side = {"width_mm": 40, "height_mm": 36}
+    zones: list[dict[str, Any]] = MERCH_PRODUCT["zones"]
+    front, back = (dict(z) for z in zones)
+    back.pop("visible_when")
+    front["side"], back["side"] = "front", "back"
+    back["y_mm"] = 12
+    return {
+        **doc,
+        "sku": "DEMO-HEART-2SIDED",
+        "sides": [{"id": "front", "name": "Front", **side}, {"id": "back", "name": "Back", **side}],
+        "zones": [front, back],
+        "labels": {"fr": {"side:back": "Dos"}},
+    }
+
+
+def _render_side(stack: Stack, render_id: str) -> str | None:
+    sk = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
+    render = requests.get(f"{stack.api_url}/v1/renders/{render_id}", headers=sk, timeout=10)
+    assert render.status_code == 200, render.text
+    side = render.json()["options"].get("side")
+    return None if side is None else str(side)
+
+
+def test_side_switcher_previews_each_side_and_the_proof_shows_all(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    """A two-sided product: a tab per side and one for all; each tab asks the server for that
+    side's preview; the proof is the contact sheet of every side, recorded on the snapshot."""
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=_two_sided(),
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    product_id = created.json()["product_id"]
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(_merch_page(stack, product_id, "locale=fr"))
+    browser.execute_script(
+        "window.__cart = []; document.addEventListener('atelier:add-to-cart',"
+        " function (e) { window.__cart.push(e.detail); });"
+    )
+    name = _wait(browser, lambda d: _css(d, "[data-zone=name] input"))
+    tabs = browser.find_elements("css selector", ".atelier-side")
+    assert [t.text for t in tabs] == ["Front", "Dos", "Toutes les faces"]
+    assert [t.get_attribute("aria-selected") for t in tabs] == ["true", "false", "false"]
+
+    name.send_keys("Ada")
+    _css(browser, "[data-zone=back_text] input").send_keys("Love")
+    front_src = _wait_preview_fr(browser, None)
+    image = _css(browser, ".atelier-image")
+    assert _render_side(stack, str(image.get_attribute("data-render"))) == "front"
+
+    tabs[1].click()
+    back_src = _wait_preview_fr(browser, front_src)
+    assert tabs[1].get_attribute("aria-selected") == "true"
+    assert _css(browser, "#atelier").get_attribute("data-side") == "back"
+    assert _render_side(stack, str(image.get_attribute("data-render"))) == "back"
+    assert back_src != front_src
+
+    _css(browser, ".atelier-add").click()
+    dialog = _wait(browser, lambda d: _css(d, ".atelier-proof"), timeout=60)
+    _wait(
+        browser,
+        lambda d: d.execute_script(
+            "var i = document.querySelector('.atelier-proof-image');"
+            " return i.complete && i.naturalWidth > 0;"
+        ),
+    )
+    sheet = browser.execute_script(
+        "var i = document.querySelector('.atelier-proof-image');"
+        " return [i.naturalWidth, i.naturalHeight];"
+    )
+    assert sheet[0] > sheet[1]  # two 40 x 36 sides side by side
+    hashed_in_browser = dialog.get_attribute("data-sha256")
+    _save(browser, tmp_path, "widget-proof-sides.png")
+    _css(browser, ".atelier-proof-check input").click()
+    _css(browser, ".atelier-confirm").click()
+    _wait(browser, lambda d: d.execute_script("return window.__cart.length") == 1, timeout=40)
+    detail = browser.execute_script("return window.__cart[0]")
+    sk = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
+    snap = requests.get(
+        f"{stack.api_url}/v1/snapshots/{detail['snapshot_id']}", headers=sk, timeout=10
+    ).json()
+    assert snap["proof"]["preview_sha256"] == hashed_in_browser
+    assert _render_side(stack, snap["proof"]["render_id"]) == "all"

@@ -128,3 +128,26 @@ def test_shopify_records_the_shops_price_and_flags_a_mismatch(
     assert (flagged["unit_price_minor"], flagged["list_price_minor"]) == (2450, GOLD_WITH_BACK)
     assert flagged["price_mismatch"] is True
     assert (fine["unit_price_minor"], fine["price_mismatch"]) == (GOLD_WITH_BACK, False)
+
+
+def test_the_pack_of_a_paid_item_names_its_options_and_draws_only_filled_zones(
+    client: Client, shop: dict[str, Any]
+) -> None:
+    from chalicelib.domain.pack import verify_zip
+    from tests.support.packs import export, open_zip, pack_status
+    from tests.support.renders import drain
+
+    client.http.post(
+        f"/v1/snapshots/{shop['snapshot_id']}/lock", headers=bearer(shop["secret_key"])
+    )
+    r = export(client, shop, shop["snapshot_id"])
+    assert r.status_code == 202, r.body
+    assert drain("export-manufacturing") == 1
+    done = pack_status(client, shop, body(r)["pack_id"])
+    assert done["status"] == "succeeded", done
+    manifest = verify_zip(open_zip(done["url"])[0])
+    assert [(c["option"], c["value"]) for c in manifest["options"]] == [
+        ("Chain", "Gold"),
+        ("Back engraving", "Yes"),
+    ]
+    assert [z["id"] for z in manifest["zones"]] == ["front", "back-text"]

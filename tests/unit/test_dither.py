@@ -84,7 +84,18 @@ def test_error_diffusion_equals_a_plain_scan_of_the_published_kernel(name: str) 
     photo = np.clip(
         0.5 + 0.4 * np.sin(xs / 6.0) * np.cos(ys / 9.0) + rng.normal(0, 0.05, xs.shape), 0, 1
     )
-    for grey in (noise, photo, np.full((5, 9), 0.3), noise[:1], noise[:, :1]):
+    wide = rng.random((12, 260))  # more wavefronts than the error buffer holds: it slides
+    tall = rng.random((300, 5))
+    for grey in (
+        noise,
+        photo,
+        np.full((5, 9), 0.3),
+        noise[:1],
+        noise[:, :1],
+        noise[:, :3],
+        wide,
+        tall,
+    ):
         assert np.array_equal(error_diffuse(grey, KERNELS[name]), reference_scan(grey, name))
 
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from chalicelib.domain.options import (
     Condition,
     choice_summary,
+    chosen_mockup,
     price_of,
     resolve_choices,
     shop_variant,
@@ -198,3 +199,95 @@ def test_prices_need_a_base_price_and_a_currency() -> None:
     assert codes(pendant(currency=None)) == ["product.currency_required"]
     with pytest.raises(ValidationError):
         pendant(currency="eur")
+
+
+def test_the_pack_manifest_and_job_sheet_name_the_chosen_options() -> None:
+    import io
+    from dataclasses import replace
+
+    import pypdf
+
+    from chalicelib.scene.jobsheet import job_sheet_pdf
+    from tests.unit.test_jobsheet import SHEET
+    from tests.unit.test_pack import DOC, SPEC, _files, _manifest
+
+    assert "options" not in _manifest(_files())  # a product without options: as before
+    product = DOC.model_copy(update={"options": pendant().options})
+    chosen = _manifest(
+        _files(), spec={**SPEC, "options": {"back": "no", "chain": "gold"}}, product=product
+    )
+    assert [(c["option"], c["value"]) for c in chosen["options"]] == [
+        ("Chain", "Gold"),
+        ("Back engraving", "No"),
+    ]
+
+    def ops(pdf: bytes) -> int:
+        contents = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].get_contents()
+        assert contents is not None
+        return len(contents.get_data())
+
+    plain = job_sheet_pdf(SHEET)
+    assert job_sheet_pdf(replace(SHEET, options=())) == plain  # no options: the same bytes
+    with_options = job_sheet_pdf(replace(SHEET, options=("Chain: Gold", "Back engraving: No")))
+    assert ops(with_options) > ops(plain) + 2000  # the row's words, drawn as outlines
+
+
+def test_an_option_value_can_switch_the_mockup_photo() -> None:
+    doc = pendant().model_dump(mode="json")
+    doc["options"][0]["values"][1]["mockup_asset_id"] = "ast_gold_photo"
+    product = ProductDoc.model_validate(doc, strict=False)
+    assert chosen_mockup(product, {"chain": "gold", "back": "no"}) == "ast_gold_photo"
+    assert chosen_mockup(product, {"chain": "silver", "back": "no"}) is None
+
+
+def test_list_price_rules_for_api_and_shop_order_items() -> None:
+    from chalicelib.domain.order import PriceRefused, api_item_price, shop_item_price
+
+    price = price_of(pendant(), {"chain": "gold", "back": "no"}, ["front"])
+    assert price is not None and price.total_minor == 4400
+    assert api_item_price(price, "EUR", None, None).unit_price_minor == 4400
+    off = {"amount_minor": 400, "reason": "Staff"}
+    assert api_item_price(price, "EUR", 4000, off).discount == off
+    for args, code in (
+        (("EUR", 4000, None), "order.price_mismatch"),
+        (("EUR", 4400, off), "order.price_mismatch"),
+        (("USD", 4400, None), "order.currency_mismatch"),
+        (("EUR", None, {"amount_minor": 5000, "reason": "x"}), "order.discount_too_large"),
+    ):
+        with pytest.raises(PriceRefused) as refused:
+            api_item_price(price, *args)
+        assert refused.value.code == code and refused.value.status == 422
+    with pytest.raises(PriceRefused, match="unit_price_minor"):
+        api_item_price(None, "EUR", None, None)
+    assert api_item_price(None, "EUR", 123, None).list_price_minor is None
+    assert shop_item_price(price, "EUR", 4400).price_mismatch is False
+    assert shop_item_price(price, "EUR", 2450).price_mismatch is True
+    assert shop_item_price(price, "USD", 4400).price_mismatch is True
+    unpriced = shop_item_price(None, "EUR", 2450)
+    assert (unpriced.unit_price_minor, unpriced.list_price_minor, unpriced.price_mismatch) == (
+        2450,
+        None,
+        False,
+    )
+
+
+def test_options_need_spec_version_2() -> None:
+    from chalicelib.domain.spec import check_spec
+
+    spec = {"spec_version": 1, "product_id": "p", "product_version": 1, "zones": {}}
+    assert check_spec(spec)[0] == []
+    errors, _ = check_spec({**spec, "options": {"chain": "gold"}})
+    assert errors and "options need spec version 2" in errors[0]["message"]
+    assert check_spec({**spec, "spec_version": 2, "options": {"chain": "gold"}})[0] == []
+
+
+def test_documents_that_use_no_options_or_prices_are_stored_as_before() -> None:
+    plain = pendant(options=[], base_price_minor=None, currency=None).model_dump(mode="json")
+    for zone in plain["zones"]:
+        zone.pop("visible_when", None)
+        zone.pop("price_minor", None)
+    stored = ProductDoc.model_validate(plain, strict=False).model_dump(mode="json")
+    assert not {"options", "variants", "currency", "prices_include_tax", "base_price_minor"} & set(
+        stored
+    )
+    assert all(not {"visible_when", "price_minor"} & set(z) for z in stored["zones"])

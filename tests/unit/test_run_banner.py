@@ -26,3 +26,4 @@ def test_banner_names_the_docs_the_demo_shop_and_every_export_line() -> None:
     exports = [line for line in lines if line.startswith("export ")]
     assert exports == export_lines(cfg)
     assert any("README.md's five-minute walkthrough" in line for line in lines)
+    assert "  data kept in:      /tmp/state/aws  (`make run FRESH=1` starts empty)" in lines

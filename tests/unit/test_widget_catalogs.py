@@ -67,8 +67,8 @@ def test_labels_accept_catalog_keys_and_zone_names_only() -> None:
     chain = Option.model_validate(
         {"id": "chain", "name": "Chain", "values": [{"id": "gold", "name": "Gold"}]}
     )
-    named = product_label_keys(["name"], [chain])
-    assert named == {"zone:name", "option:chain", "option:chain:gold"}
+    named = product_label_keys(["name"], [chain], ["front", "back"])
+    assert named == {"zone:name", "option:chain", "option:chain:gold", "side:front", "side:back"}
     labels = {"fr": {"cart.add": "Je le veux", "zone:name": "Prénom", "zone:nope": "x"}}
     labels["fr"] |= {"option:chain": "Chaîne", "option:chain:gold": "Or", "option:chain:x": "?"}
     issues = label_issues(labels, message_keys(), named)
