@@ -22,6 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib.domain.dieline import die_segments
 from chalicelib.domain.layout import Layout, LayoutInvalid, layout_text
 from chalicelib.domain.lines import Shaping
+from chalicelib.domain.options import chosen_mockup
 from chalicelib.domain.side import Side
 from chalicelib.domain.spec import (
     ColorZoneSpec,
@@ -179,11 +180,9 @@ def _mockup_asset(product: ProductDoc, spec: DesignSpec, board: Side) -> str | N
     chosen value has one. The side's ``mockup_corners`` apply to it as well: a brand shoots
     its variants from the same place."""
     if board.id == product.all_sides[0].id:
-        for option in product.options:
-            chosen = (spec.options or {}).get(option.id)
-            value = option.value(chosen) if chosen is not None else None
-            if value is not None and value.mockup_asset_id:
-                return value.mockup_asset_id
+        chosen = chosen_mockup(product, spec.options or {})
+        if chosen is not None:
+            return chosen
     return board.mockup_asset_id
 
 

@@ -101,9 +101,13 @@ def look_image(
     else:
         key = ("silhouette", scene.material, size_px, scene.die_line, layers.cut is not None)
         base = _memo(key, lambda: _silhouette(scene, size_px, ppm, clip, layers.cut is not None))
-    rgb, _ = compose(base, layers, scene.material, ppm, _finish(key, base, scene.material, ppm))
+    done = _finish(key, base, scene.material, ppm)
+    rgb, _ = compose(base, layers, scene.material, ppm, done, track=False)
     if transparent and base.alpha is not None:
-        alpha = base.alpha if layers.cut is None else ImageChops.lighter(base.alpha, layers.cut)
+        pieces = layers.cut
+        if pieces is not None and layers.clip is not None:
+            pieces = ImageChops.multiply(pieces, layers.clip)
+        alpha = base.alpha if pieces is None else ImageChops.lighter(base.alpha, pieces)
         rgba = rgb.copy()
         rgba.putalpha(alpha)
         return rgba
@@ -129,7 +133,7 @@ def scene_layers(
     keep them inside the die line (``clip``) as the flat preview does."""
     if scene.material is None:  # no look: today's drawing, as one ink layer
         flat = dataclasses.replace(scene, base_image=None)
-        return Layers(None, None, *_ink(_draw(flat, size_px, rasterizer), None))
+        return Layers(None, None, *_ink(_draw(flat, size_px, rasterizer)))
     engraved: list[Item] = []
     cut: list[Item] = []
     ink: list[Item] = []
@@ -151,8 +155,8 @@ def scene_layers(
     photos = any(isinstance(item, ImageItem) for item in engraved)
     marks = _strength(draw(engraved)) if photos else _alpha(draw(engraved))
     pieces = _alpha(draw(cut))
-    colour, alpha = _ink(draw(ink), clip)
-    return Layers(_clipped(marks, clip), _clipped(pieces, clip), colour, alpha)
+    colour, alpha = _ink(draw(ink))
+    return Layers(marks, pieces, colour, alpha, clip)
 
 
 # -- substrates --------------------------------------------------------------------------------
@@ -180,8 +184,17 @@ def _silhouette(
 
 
 def _base_photo(scene: Scene, size_px: tuple[int, int], rasterizer: Rasterizer) -> Substrate:
-    """The cover-fitted mockup photo, drawn exactly as the flat preview draws it."""
-    behind = Scene(scene.width_mm, scene.height_mm, scene.base_image, ())
+    """The cover-fitted mockup photo, drawn as the flat preview draws it (in sRGB: a PNG that
+    still carries an ICC profile is converted first)."""
+    photo = scene.base_image
+    assert photo is not None  # only called for a scene with a base photo
+    with Image.open(io.BytesIO(photo.png), formats=["PNG"]) as source:
+        profiled = "icc_profile" in source.info
+    if profiled:
+        out = io.BytesIO()
+        _photo_pixels(photo, (photo.width_px, photo.height_px)).save(out, format="PNG")
+        photo = dataclasses.replace(photo, png=out.getvalue())
+    behind = Scene(scene.width_mm, scene.height_mm, photo, ())
     rgba = rasterizer.render_scene(
         behind, size_px[0], size_px[1], bleed_mm=0.0, background="#FFFFFF"
     )
@@ -231,6 +244,7 @@ def _on_photo(
     drawn, changed = compose(
         base, layers, scene.material, ppm, _finish(key, base, scene.material, ppm)
     )
+    assert changed is not None  # tracked by default
     to_art = coefficients(quad, frame)
     on_photo = drawn.transform(
         size_px, Image.Transform.PERSPECTIVE, to_art, Image.Resampling.BILINEAR
@@ -294,16 +308,10 @@ def _strength(rgba: Image.Image | None) -> Mask | None:
     return ImageChops.multiply(dark, rgba.getchannel("A"))
 
 
-def _ink(rgba: Image.Image | None, clip: Mask | None) -> tuple[Image.Image | None, Mask | None]:
+def _ink(rgba: Image.Image | None) -> tuple[Image.Image | None, Mask | None]:
     if rgba is None:
         return None, None
-    return rgba.convert("RGB"), _clipped(rgba.getchannel("A"), clip)
-
-
-def _clipped(mask: Mask | None, clip: Mask | None) -> Mask | None:
-    if mask is None or clip is None:
-        return mask
-    return ImageChops.multiply(mask, clip)
+    return rgba.convert("RGB"), rgba.getchannel("A")
 
 
 _CACHE: dict[Hashable, object] = {}

@@ -100,41 +100,57 @@ class Layers:
     cut: Mask | None
     ink: Image.Image | None
     ink_alpha: Mask | None
+    clip: Mask | None = None  # inside the die line: marks are kept inside it
+
+    def cropped(self, mask: Mask, box: tuple[int, int, int, int]) -> Mask:
+        """``mask`` inside ``box``, clipped to the die line."""
+        part = mask.crop(box)
+        return part if self.clip is None else ImageChops.multiply(part, self.clip.crop(box))
 
 
 def compose(
-    base: Substrate, layers: Layers, material: str | None, px_per_mm: float, done: Finish | None
-) -> tuple[Image.Image, Mask]:
-    """The substrate with the layers' looks, and where it changed (the union of masks).
+    base: Substrate,
+    layers: Layers,
+    material: str | None,
+    px_per_mm: float,
+    done: Finish | None,
+    *,
+    track: bool = True,
+) -> tuple[Image.Image, Mask | None]:
+    """The substrate with the layers' looks, and (``track``) where it changed: the union of
+    the masks, which the perspective path warps onto the photo.
 
     Order follows the workshop: pieces are cut, then engraved (letters on a cut plate), and
     printed ink goes on last. Without a material (or ``done``) every layer is flat ink. Only
     the box the marks cover (plus the reach of blur and shadow) is worked on: a name on a
     board touches a fraction of the preview.
     """
-    changed = Image.new("L", base.image.size, 0)
     masks = [m for m in (layers.cut, layers.engrave, layers.ink_alpha) if m is not None]
     box = _union_box(masks, math.ceil(REACH_MM * px_per_mm) + 2, base.image.size)
+    changed = Image.new("L", base.image.size, 0) if track else None
     if box is None:
         return base.image, changed
     out = base.image.crop(box)
     touched = Image.new("L", out.size, 0)
     if material is not None and done is not None:
         if layers.cut is not None:
-            out, hit = _cut(out, layers.cut.crop(box), done.face.crop(box), px_per_mm)
+            pieces = layers.cropped(layers.cut, box)
+            out, hit = _cut(out, pieces, done.face.crop(box), px_per_mm)
             touched = ImageChops.lighter(touched, hit)
         if layers.engrave is not None:
-            out, hit = engrave(out, layers.engrave.crop(box), material, px_per_mm, done, box)
+            marks = layers.cropped(layers.engrave, box)
+            out, hit = engrave(out, marks, material, px_per_mm, done, box)
             touched = ImageChops.lighter(touched, hit)
     if layers.ink is not None and layers.ink_alpha is not None:
-        ink, alpha = layers.ink.crop(box), layers.ink_alpha.crop(box)
+        ink, alpha = layers.ink.crop(box), layers.cropped(layers.ink_alpha, box)
         if done is not None:  # printed ink takes the substrate's light
             ink = ImageChops.multiply(ink, done.shade.crop(box).convert("RGB"))
         out = Image.composite(ink, out, alpha)
         touched = ImageChops.lighter(touched, alpha)
     whole = base.image.copy()
     whole.paste(out, box[:2])
-    changed.paste(touched, box[:2])
+    if changed is not None:
+        changed.paste(touched, box[:2])
     return whole, changed
 
 

@@ -383,3 +383,13 @@ def test_corners_far_off_the_photo_do_not_ask_for_a_huge_artboard() -> None:
     scene = _on_angled_photo(ENGRAVED, WORD, material="wood_light")
     image = preview(dataclasses.replace(scene, mockup_corners=far), PreviewOptions(format="png"))
     assert image.size == (1000, 667)
+
+
+def test_a_cover_fitted_mockup_with_a_colour_profile_is_read_through_it() -> None:
+    raw = io.BytesIO()
+    Image.new("RGB", (400, 280), (200, 60, 40)).save(
+        raw, format="PNG", icc_profile=_swapped_profile()
+    )
+    scene = scene_for(ENGRAVED, inputs=WORD, mockup=True, base=raw.getvalue(), material="slate")
+    red, green, _ = preview(scene).getpixel((3, 3))
+    assert green > 180 and red < 80

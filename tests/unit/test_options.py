@@ -238,3 +238,56 @@ def test_an_option_value_can_switch_the_mockup_photo() -> None:
     product = ProductDoc.model_validate(doc, strict=False)
     assert chosen_mockup(product, {"chain": "gold", "back": "no"}) == "ast_gold_photo"
     assert chosen_mockup(product, {"chain": "silver", "back": "no"}) is None
+
+
+def test_list_price_rules_for_api_and_shop_order_items() -> None:
+    from chalicelib.domain.order import PriceRefused, api_item_price, shop_item_price
+
+    price = price_of(pendant(), {"chain": "gold", "back": "no"}, ["front"])
+    assert price is not None and price.total_minor == 4400
+    assert api_item_price(price, "EUR", None, None).unit_price_minor == 4400
+    off = {"amount_minor": 400, "reason": "Staff"}
+    assert api_item_price(price, "EUR", 4000, off).discount == off
+    for args, code in (
+        (("EUR", 4000, None), "order.price_mismatch"),
+        (("EUR", 4400, off), "order.price_mismatch"),
+        (("USD", 4400, None), "order.currency_mismatch"),
+        (("EUR", None, {"amount_minor": 5000, "reason": "x"}), "order.discount_too_large"),
+    ):
+        with pytest.raises(PriceRefused) as refused:
+            api_item_price(price, *args)
+        assert refused.value.code == code and refused.value.status == 422
+    with pytest.raises(PriceRefused, match="unit_price_minor"):
+        api_item_price(None, "EUR", None, None)
+    assert api_item_price(None, "EUR", 123, None).list_price_minor is None
+    assert shop_item_price(price, "EUR", 4400).price_mismatch is False
+    assert shop_item_price(price, "EUR", 2450).price_mismatch is True
+    assert shop_item_price(price, "USD", 4400).price_mismatch is True
+    unpriced = shop_item_price(None, "EUR", 2450)
+    assert (unpriced.unit_price_minor, unpriced.list_price_minor, unpriced.price_mismatch) == (
+        2450,
+        None,
+        False,
+    )
+
+
+def test_options_need_spec_version_2() -> None:
+    from chalicelib.domain.spec import check_spec
+
+    spec = {"spec_version": 1, "product_id": "p", "product_version": 1, "zones": {}}
+    assert check_spec(spec)[0] == []
+    errors, _ = check_spec({**spec, "options": {"chain": "gold"}})
+    assert errors and "options need spec version 2" in errors[0]["message"]
+    assert check_spec({**spec, "spec_version": 2, "options": {"chain": "gold"}})[0] == []
+
+
+def test_documents_that_use_no_options_or_prices_are_stored_as_before() -> None:
+    plain = pendant(options=[], base_price_minor=None, currency=None).model_dump(mode="json")
+    for zone in plain["zones"]:
+        zone.pop("visible_when", None)
+        zone.pop("price_minor", None)
+    stored = ProductDoc.model_validate(plain, strict=False).model_dump(mode="json")
+    assert not {"options", "variants", "currency", "prices_include_tax", "base_price_minor"} & set(
+        stored
+    )
+    assert all(not {"visible_when", "price_minor"} & set(z) for z in stored["zones"])
