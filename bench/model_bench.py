@@ -58,7 +58,7 @@ def measure(runs: int) -> dict[str, float]:
     ref, cairo, options = doc.model, CairoRasterizer(), ModelOptions()
 
     def model() -> None:
-        render_model(scene, doc, ref, facts, glb, options, cairo)
+        render_model({"front": scene}, doc, ref, facts, glb, options, cairo)
 
     def model_cold() -> None:
         material_look.clear_cache()
