@@ -108,7 +108,7 @@ def check_product(brand_id: str, doc: ProductDoc) -> None:
             facts: dict[str, Any] | None = model.facts
         except AtelierError:
             facts = None
-        issues += model_issues(doc.model, facts)
+        issues += model_issues(doc.model, facts, [side.id for side in doc.all_sides])
     if doc.manufacturing_profile_id:
         try:
             profiles.get_profile(brand_id, doc.manufacturing_profile_id)

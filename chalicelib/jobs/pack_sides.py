@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.pack import pack_file_name
+from chalicelib.domain.photo_engraving import PhotoEngraving
 from chalicelib.domain.profile import ProfileDoc, names_field
 from chalicelib.domain.render_options import PreviewOptions
 from chalicelib.flows.design import Design
@@ -37,23 +38,33 @@ def side_file_name(
 
 
 def thumbnail(
-    design: Design, resources: BrandSceneResources, rasterizer: Rasterizer, side_ids: list[str]
+    design: Design,
+    resources: BrandSceneResources,
+    rasterizer: Rasterizer,
+    side_ids: list[str],
+    engraving: PhotoEngraving | None = None,
 ) -> bytes:
-    """The job sheet's picture: the mockup preview, or every side made, labelled."""
+    """The job sheet's picture: the mockup preview, or every side made, labelled; with the
+    profile's photo engraving, engraved photos show as the laser burns them."""
     from chalicelib.scene.build import build_scene
     from chalicelib.scene.contact_sheet import contact_sheet
     from chalicelib.scene.render import render_preview
 
     options = PreviewOptions(long_side_px=600, format="png")
     product = design.product
+
+    def mockup(side: str | None) -> Scene:
+        scene = build_scene(design.spec, product, resources, mockup=True, side=side)
+        if engraving is None:
+            return scene
+        from chalicelib.scene.photo import engrave_photos
+
+        return engrave_photos(scene, engraving, product.material)[0]
+
     if not product.sides or len(side_ids) < 2:
         side = side_ids[0] if product.sides and side_ids else None
-        mockup = build_scene(design.spec, product, resources, mockup=True, side=side)
-        return render_preview(mockup, options, rasterizer).data
-    scenes = [
-        build_scene(design.spec, product, resources, mockup=True, side=side_id)
-        for side_id in side_ids
-    ]
+        return render_preview(mockup(side), options, rasterizer).data
+    scenes = [mockup(side_id) for side_id in side_ids]
     names = [side.name for side in product.all_sides if side.id in side_ids]
     return contact_sheet(scenes, names, options, rasterizer).data
 

@@ -167,7 +167,8 @@ def _files(
             "cut zones: pieces counted, strokes and gaps against the profile's minimum "
             f"feature ({profile.min_feature_mm:g} mm), holes against the kerf, inside the product",
         )
-    thumb = sides.thumbnail(design, resources, rasterizer, [s.side_id for s in scenes])
+    side_ids = [s.side_id for s in scenes]
+    thumb = sides.thumbnail(design, resources, rasterizer, side_ids, profile.photo_engraving)
     sheet = _job_sheet(model, design, profile, thumb, warnings, checks, cut_notes)
     if design.product.sides:
         sheet = dataclasses.replace(sheet, sides=sides.sheet_sides(design, set(by_side)))

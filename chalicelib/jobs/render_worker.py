@@ -124,7 +124,7 @@ def _render(model: RenderModel) -> list[Any]:
     renders.set_progress(model, 30)
     rasterizer = default_rasterizer()
     if model.kind == "model":
-        return _render_model(design.product, scene, resources, model, rasterizer, deadline)
+        return _render_model(design, scene, resources, model, rasterizer, deadline)
     if model.kind == "preview":
         options = PreviewOptions.model_validate(dict(model.options))
         return [render_preview(scene, options, rasterizer, deadline=deadline)]
@@ -174,22 +174,30 @@ def _contact_sheet(
 
 
 def _render_model(
-    product: Any,
+    design: Design,
     scene: Any,
     resources: BrandSceneResources,
     model: RenderModel,
     rasterizer: Any,
     deadline: float,
 ) -> list[Any]:
+    from chalicelib.scene.build import build_scene
     from chalicelib.scene.model import RenderError
     from chalicelib.scene.model3d import render_model
 
+    product = design.product
     if product.model is None:
         raise RenderError("The product has no 3D model.", code="render.no_model")
     glb, facts = resources.model(product.model.asset_id)
     options = ModelOptions.model_validate(dict(model.options))
+    first = product.all_sides[0].id
+    scenes = {first: scene}  # the final's scene of every side the model shows
+    for side, _, _ in product.model.placements(first):
+        if side not in scenes and product.side(side) is not None:
+            other = build_scene(design.spec, product, resources, mockup=False, side=side)
+            scenes[side] = _as_burnt(model, product, other)
     return render_model(
-        scene, product, product.model, facts, glb, options, rasterizer, deadline=deadline
+        scenes, product, product.model, facts, glb, options, rasterizer, deadline=deadline
     )
 
 

@@ -15,6 +15,7 @@ Only workers import this module (Pillow, numpy, pygltflib).
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model3d import ModelRef, UvRect, material_index
@@ -55,30 +56,64 @@ def surface_colour(product: ProductDoc) -> str:
 
 
 def bake_texture(
-    scene: Scene, product: ProductDoc, rect: UvRect, long_side: int, rasterizer: Rasterizer
+    placed: list[tuple[Scene, UvRect]], product: ProductDoc, long_side: int, rasterizer: Rasterizer
 ) -> Image:
-    """The texture image: the material's surface colour, the artboard's look drawn into ``rect``."""
+    """One material's texture: its surface colour, each side's look drawn into its rectangle
+    (the first side's aspect sets the texture's shape)."""
     from PIL import Image as PILImage
 
     from chalicelib.scene.material_look import look_image
 
-    width, height = texture_size(scene.width_mm, scene.height_mm, rect, long_side)
+    first, first_rect = placed[0]
+    width, height = texture_size(first.width_mm, first.height_mm, first_rect, long_side)
     check_pixels(width, height)
-    surface = surface_colour(product)
-    x0, y0 = round(rect[0] * width), round(rect[1] * height)
-    x1, y1 = round(rect[2] * width), round(rect[3] * height)
-    size = (max(1, x1 - x0), max(1, y1 - y0))
-    art = look_image(scene, size, rasterizer, material=product.material)
-    texture = PILImage.new("RGB", (width, height), surface)
-    texture.paste(art.convert("RGB"), (x0, y0))
+    texture = PILImage.new("RGB", (width, height), surface_colour(product))
+    for scene, rect in placed:
+        x0, y0 = round(rect[0] * width), round(rect[1] * height)
+        x1, y1 = round(rect[2] * width), round(rect[3] * height)
+        size = (max(1, x1 - x0), max(1, y1 - y0))
+        art = look_image(scene, size, rasterizer, material=product.material)
+        texture.paste(art.convert("RGB"), (x0, y0))
     return texture
 
 
-def retexture_glb(glb: bytes, material: int, image: bytes, mime_type: str) -> bytes:
-    """The model with ``image`` as ``material``'s base-colour texture; all else as uploaded."""
+def retexture_glb(
+    glb: bytes, images: dict[int, bytes], mime_type: str, *, sha256: str | None = None
+) -> bytes:
+    """The model with each ``images[material]`` as that material's base-colour texture; every
+    other byte, mesh and material as uploaded. ``sha256`` (the verified model's) lets a warm
+    worker reuse the parsed document: pygltflib's parse is most of the rewrite's time."""
+    import copy
+
+    gltf = copy.deepcopy(_parsed(sha256, glb) if sha256 else _parse(glb))
+    for material, image in sorted(images.items()):
+        _add_texture(gltf, material, image, mime_type)
+    return b"".join(gltf.save_to_bytes())
+
+
+def _parse(glb: bytes) -> Any:
     import pygltflib
 
-    gltf = pygltflib.GLTF2.load_from_bytes(glb)
+    return pygltflib.GLTF2.load_from_bytes(glb)
+
+
+_PARSED: OrderedDict[str, Any] = OrderedDict()  # sha256 of a verified model -> parsed
+_PARSED_MAX = 4
+
+
+def _parsed(sha256: str, glb: bytes) -> Any:
+    """The parsed model, once per warm worker and model (the verified hash names the bytes)."""
+    found = _PARSED.get(sha256)
+    if found is None:
+        found = _PARSED[sha256] = _parse(glb)
+        while len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    return found
+
+
+def _add_texture(gltf: Any, material: int, image: bytes, mime_type: str) -> None:
+    import pygltflib
+
     blob = gltf.binary_blob() or b""
     offset = len(blob) + (-len(blob) % 4)
     blob = blob + b"\x00" * (offset - len(blob)) + image
@@ -105,11 +140,10 @@ def retexture_glb(glb: bytes, material: int, image: bytes, mime_type: str) -> by
     pbr.baseColorTexture = pygltflib.TextureInfo(index=len(gltf.textures) - 1, texCoord=0)
     pbr.baseColorFactor = [1.0, 1.0, 1.0, 1.0]
     target.pbrMetallicRoughness = pbr
-    return b"".join(gltf.save_to_bytes())
 
 
 def render_model(
-    scene: Scene,
+    scenes: dict[str, Scene],
     product: ProductDoc,
     model: ModelRef,
     model_facts: dict[str, Any],
@@ -119,23 +153,32 @@ def render_model(
     *,
     deadline: float | None = None,
 ) -> list[Output]:
-    """[GLB, USDZ] of the design on ``product``'s model (``glb``, verified: ``model_facts``)."""
+    """[GLB, USDZ] of the design on ``product``'s model (``glb``, verified: ``model_facts``);
+    ``scenes``: the final's scene of each side the model shows, by side id."""
     from chalicelib.scene.usdz import usdz_from_glb
 
-    index = material_index(model, model_facts)
-    if index is None:
-        raise RenderError(
-            "The product's model has no such textured material.", code="render.no_model"
-        )
+    by_material: dict[int, list[tuple[Scene, UvRect]]] = {}
+    for side, material, rect in model.placements(product.all_sides[0].id):
+        index = material_index(material, model_facts)
+        if index is None or side not in scenes:
+            raise RenderError(
+                "The product's model has no such textured material or side.",
+                code="render.no_model",
+                details={"side": side, "material": material},
+            )
+        by_material.setdefault(index, []).append((scenes[side], rect))
     check_deadline(deadline, "start")
-    texture = bake_texture(scene, product, model.rect(), options.texture_px, rasterizer)
+    textures = {
+        index: bake_texture(placed, product, options.texture_px, rasterizer)
+        for index, placed in by_material.items()
+    }
     check_deadline(deadline, "raster")
-    image = encode(texture, TEXTURE_FORMAT)
-    mime = "image/jpeg"
-    out_glb = retexture_glb(glb, index, image, mime)
+    images = {index: encode(texture, TEXTURE_FORMAT) for index, texture in textures.items()}
+    sha256 = str(model_facts.get("sha256", "")) or None
+    out_glb = retexture_glb(glb, images, "image/jpeg", sha256=sha256)
     check_deadline(deadline, "glb")
     out_usdz = usdz_from_glb(out_glb)
-    w, h = texture.size
+    w, h = max(t.size for t in textures.values())
     return [_output(out_glb, GLB_TYPE, w, h, "glb"), _output(out_usdz, USDZ_TYPE, w, h, "usdz")]
 
 

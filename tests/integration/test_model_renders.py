@@ -333,3 +333,69 @@ def test_the_same_design_gives_the_same_model_bytes(
     assert model is not None
     again = render_worker._render(model)
     assert [o.data for o in again] == [rendered["glb"], rendered["usdz"]]
+
+
+def test_each_side_is_baked_into_its_own_uv_rect(client: Client, shop: dict[str, Any]) -> None:
+    import numpy as np
+    import trimesh
+
+    sides = [
+        {"id": s, "name": s.title(), "width_mm": 60, "height_mm": 40} for s in ("front", "back")
+    ]
+    zones = [
+        {**ZONE, "id": "name", "x_mm": 5, "width_mm": 50, "side": "front"},
+        {**ZONE, "id": "date", "name": "Date", "x_mm": 5, "width_mm": 50, "side": "back"},
+    ]
+    model = {
+        "asset_id": shop["model_id"],
+        "material": "Face",
+        "sides": [
+            {"side": "front", "uv_rect": [0, 0, 0.5, 1]},
+            {"side": "back", "uv_rect": [0.5, 0, 1, 1]},
+        ],
+    }
+    bad = {**model, "sides": [*model["sides"], {"side": "lid"}]}
+    r = create(client, shop["secret_key"], width_mm=60, height_mm=40, sides=sides, zones=zones,
+               model=bad)  # fmt: skip
+    assert r.status_code == 422
+    assert [d["code"] for d in body(r)["error"]["details"]] == ["product.model_side_unknown"]
+    r = create(client, shop["secret_key"], width_mm=60, height_mm=40, sides=sides, zones=zones,
+               model=model)  # fmt: skip
+    assert r.status_code == 201, r.body
+    two = {**shop, "product_id": body(r)["product_id"]}
+    spec = client.http.post(
+        "/v1/specs",
+        headers=idem(two["publishable_key"]),
+        body=json.dumps(
+            {
+                "product_id": two["product_id"],
+                "inputs": {"name": {"text": "ADA"}, "date": {"text": "1815"}},
+            }
+        ),
+    )
+    assert spec.status_code in (200, 201), spec.body
+    snap = client.http.post(
+        "/v1/snapshots",
+        headers=idem(two["publishable_key"]),
+        body=json.dumps({"spec_hash": body(spec)["spec_hash"]}),
+    )
+    r = client.http.post(
+        "/v1/renders/model",
+        headers=idem(two["publishable_key"]),
+        body=json.dumps({"snapshot_id": body(snap)["snapshot_id"]}),
+    )
+    assert r.status_code == 202, r.body
+    rid = body(r)["render_id"]
+    assert drain("render-final") == 1
+    assert status(client, two["publishable_key"], rid)["status"] == "succeeded"
+    result = body(
+        client.http.get(f"/v1/renders/{rid}/result", headers=bearer(two["publishable_key"]))
+    )
+    data = requests.get(result["files"][0]["url"], timeout=10).content
+    scene = trimesh.load(io.BytesIO(data), file_type="glb")
+    x_mm, y_mm = _ink_on_the_plaque_mm(scene)
+    front, back = x_mm[x_mm < 60], x_mm[x_mm >= 60]
+    assert len(front) > 500 and len(back) > 500  # both sides drawn
+    assert front.min() >= 5 - 1 and front.max() <= 55 + 1  # the front's zone, left half
+    assert back.min() >= 65 - 1 and back.max() <= 115 + 1  # the back's zone, right half
+    assert np.all((y_mm >= ZONE["y_mm"] - 1) & (y_mm <= ZONE["y_mm"] + ZONE["height_mm"] + 1))

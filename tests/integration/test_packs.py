@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -321,3 +322,26 @@ def test_photo_engraving_profile_packs_a_1_bit_raster_the_manifest_names(
     assert not any(n.endswith("-engrave.png") for n in plain_archive.namelist())
     svg = next(n for n in plain_archive.namelist() if n.endswith(".svg"))
     assert base64.b64encode(png).decode() not in plain_archive.read(svg).decode()
+
+    # The job sheet's thumbnail shows the burn too: sharp dots, not the smooth photo.
+    def thumbnail_grain(zip_file: Any) -> float:
+        import shutil
+        import subprocess
+        import tempfile
+
+        import numpy as np
+        from PIL import Image
+
+        if not shutil.which("pdfimages"):
+            pytest.skip("poppler's pdfimages reads the job sheet")
+        sheet = next(n for n in zip_file.namelist() if n.endswith("-jobsheet.pdf"))
+        with tempfile.TemporaryDirectory() as out:
+            pdf = f"{out}/sheet.pdf"
+            with open(pdf, "wb") as f:
+                f.write(zip_file.read(sheet))
+            subprocess.run(["pdfimages", "-png", pdf, f"{out}/im"], check=True, timeout=30)
+            images = [Image.open(p).convert("L") for p in sorted(Path(out).glob("im-*.png"))]
+        grey = np.asarray(max(images, key=lambda i: i.size[0] * i.size[1]), dtype=float)
+        return float(np.abs(np.diff(grey, axis=1)).mean())
+
+    assert thumbnail_grain(archive) > 2 * thumbnail_grain(plain_archive)

@@ -82,11 +82,32 @@ def test_a_texture_over_the_limit_is_refused() -> None:
 
 def test_the_product_names_a_textured_material_by_name_or_index() -> None:
     facts = gltf.verify_model_bytes(plaque_glb()).to_dict()
-    assert material_index(ModelRef(asset_id="ast_1", material="Face"), facts) == 0
-    assert material_index(ModelRef(asset_id="ast_1", material=0), facts) == 0
-    body = model_issues(ModelRef(asset_id="ast_1", material="Body"), facts)
+    assert material_index("Face", facts) == 0 and material_index(0, facts) == 0
+    body = model_issues(ModelRef(asset_id="ast_1", material="Body"), facts, ["front"])
     assert [i["code"] for i in body] == ["product.model_material_unknown"]
-    assert model_issues(ModelRef(asset_id="ast_1"), None)[0]["code"] == "product.unknown_asset"
+    missing = model_issues(ModelRef(asset_id="ast_1"), None, ["front"])
+    assert missing[0]["code"] == "product.unknown_asset"
+
+
+def test_each_side_placed_on_the_model_must_exist_once_on_a_textured_material() -> None:
+    facts = gltf.verify_model_bytes(plaque_glb()).to_dict()
+    sides = [
+        {"side": "front", "uv_rect": [0, 0, 0.5, 1]},
+        {"side": "back", "uv_rect": [0.5, 0, 1, 1]},
+    ]
+    ref = ModelRef.model_validate({"asset_id": "ast_1", "material": "Face", "sides": sides})
+    assert model_issues(ref, facts, ["front", "back"]) == []
+    assert [p[0] for p in ref.placements("front")] == ["front", "back"]
+    bad = ModelRef.model_validate(
+        {"asset_id": "ast_1", "sides": [*sides, {"side": "lid", "material": "Body"}]}
+    )
+    codes = [(i["field"], i["code"]) for i in model_issues(bad, facts, ["front", "back"])]
+    assert codes == [
+        ("model.sides[2].side", "product.model_side_unknown"),
+        ("model.sides[2].material", "product.model_material_unknown"),
+    ]
+    # Without sides, a stored document keeps its shape (no "sides": null).
+    assert "sides" not in ModelRef(asset_id="ast_1").model_dump()
 
 
 @pytest.mark.parametrize("rect", [[0, 0, 0, 1], [0.5, 0, 0.4, 1], [0, 0, 1.2, 1], [0, 0, 1]])

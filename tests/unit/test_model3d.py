@@ -41,7 +41,7 @@ def test_the_bake_puts_the_look_in_the_uv_rect_on_the_materials_surface() -> Non
     doc = product(zone, material="slate")
     scene = scene_for(zone, inputs={"name": ZoneInput(text=BIRTHDAY)}, material="slate")
     rect = (0.5, 0.5, 1.0, 1.0)
-    texture = bake_texture(scene, doc, rect, 1024, default_rasterizer())
+    texture = bake_texture([(scene, rect)], doc, 1024, default_rasterizer())
     pixels = np.asarray(texture.convert("RGB")).astype(int)
     h, w, _ = pixels.shape
     surface = np.array([int(FACTS["slate"].surface[i : i + 2], 16) for i in (1, 3, 5)])
@@ -77,7 +77,7 @@ def _meshes(meshes: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def test_the_rewrite_keeps_every_uploaded_byte_and_material() -> None:
     original = parse_glb(plaque_glb(body_texture=True))
-    out = parse_glb(retexture_glb(plaque_glb(body_texture=True), 0, _jpeg(), "image/jpeg"))
+    out = parse_glb(retexture_glb(plaque_glb(body_texture=True), {0: _jpeg()}, "image/jpeg"))
     views = zip(original.document["bufferViews"], out.document["bufferViews"], strict=False)
     for old, new in views:
         a, b = old.get("byteOffset", 0), new.get("byteOffset", 0)
@@ -101,7 +101,7 @@ def test_the_usdz_places_nodes_where_trimesh_does(tmp_path: Path) -> None:
         {"name": "holder", "translation": [0.5, 0.0, -0.25], "children": [1]},
         {"mesh": 0, "rotation": [half, 0.0, 0.0, half], "scale": [2.0, 1.0, 1.0]},
     ]
-    data = retexture_glb(glb(document, binary), 0, _jpeg(), "image/jpeg")
+    data = retexture_glb(glb(document, binary), {0: _jpeg()}, "image/jpeg")
     expected = trimesh.load(io.BytesIO(data), file_type="glb").bounds
     path = tmp_path / "moved.usdz"
     path.write_bytes(usdz_from_glb(data))
@@ -126,3 +126,16 @@ def test_every_entry_is_stored_and_64_byte_aligned(sizes: list[int]) -> None:
         assert (info.header_offset + 30 + name_len + extra_len) % 64 == 0
         assert info.compress_type == zipfile.ZIP_STORED
     assert [archive.read(n) for n, _ in files] == [d for _, d in files]
+
+
+def test_two_sides_share_one_texture_each_in_its_rect() -> None:
+    zone = {**TEXT_ZONE, "process": "engrave"}
+    doc = product(zone)
+    front = scene_for(zone, inputs={"name": ZoneInput(text=BIRTHDAY)})
+    back = scene_for(zone, inputs={"name": ZoneInput(text="x")})
+    left, right = (0.0, 0.0, 0.5, 1.0), (0.5, 0.0, 1.0, 1.0)
+    texture = bake_texture([(front, left), (back, right)], doc, 2048, default_rasterizer())
+    gray = np.asarray(texture.convert("L")).astype(int)
+    w = gray.shape[1]
+    ink_left, ink_right = (gray[:, : w // 2] < 100).sum(), (gray[:, w // 2 :] < 100).sum()
+    assert ink_left > 5 * ink_right > 0  # the long name on the left, the "x" on the right
