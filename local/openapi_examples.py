@@ -125,6 +125,13 @@ def record(api_url: str, aws_environment: dict[str, str]) -> dict[str, dict[str,
 
     design = {"product_id": product, "inputs": {"name": NAME}}
     too_long = {"product_id": product, "inputs": {"name": {"text": "Maximilianus Aurelius"}}}
+    ok(r.call("GET", "/v1/products"), 200)
+    ok(r.call("GET", "/v1/fonts"), 200)
+    ok(r.call("GET", "/v1/manufacturing/profiles"), 200)
+    typed = {"text": "  Chloé\u200b ", "product_id": product, "zone_id": "name"}
+    ok(r.call("POST", "/v1/personalization/normalize", typed), 200)
+    fit = {"product_id": product, "zone_id": "name", "text": "Chloé", "font": NAME["font"]}
+    ok(r.call("POST", "/v1/personalization/auto-fit", fit), 200)
     ok(r.call("POST", "/v1/personalization/validate", design), 200)
     r.call("POST", "/v1/personalization/validate", too_long, record=False)
 
@@ -162,6 +169,7 @@ def record(api_url: str, aws_environment: dict[str, str]) -> dict[str, dict[str,
     }  # fmt: skip
     order_id = ok(r.call("POST", "/v1/orders", order, idempotent=True), 201)["order_id"]
     ok(r.call("GET", "/v1/orders/{order_id}", order_id=order_id), 200)
+    ok(r.call("GET", "/v1/orders"), 200)
     return r.examples
 
 

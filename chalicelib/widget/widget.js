@@ -765,7 +765,10 @@
     var self = this;
     var deadline = Date.now() + PREVIEW_TIMEOUT_MS;
     var body = { snapshot_id: snapshotId };
-    if (side) body.options = { side: side };  // left out for one side: earlier previews stay cached
+    // The first side is the server's default: left out, its previews keep the content address
+    // they had before the product had sides (and stay cached).
+    var first = (this.config.sides || [])[0];
+    if (side && !(first && side === first.id)) body.options = { side: side };
     return this.api("POST", "/v1/renders/preview", body, { signal: signal, idempotencyKey: uuid() })
       .then(function (started) {
         var path = "/v1/renders/" + encodeURIComponent(started.render_id);
