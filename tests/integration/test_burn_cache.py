@@ -155,3 +155,36 @@ def test_the_key_names_the_effective_settings_only(material: str) -> None:
     other = PhotoEngraving(dpi=254, presets={"leather": {"method": "threshold"}})  # type: ignore[dict-item]
     assert base.effective(material) == other.effective(material)  # type: ignore[arg-type]
     assert base.effective(material) != PhotoEngraving(dpi=300).effective(material)  # type: ignore[arg-type]
+
+
+def test_pack_dpi_warnings_for_engraved_photos_use_the_machine_dpi(client: Client) -> None:
+    """The laser burns one dot per machine line: an engraved photo is measured (as the shopper
+    gave it, not as its raster) against photo_engraving's DPI, not the print DPI."""
+    from tests.integration.test_packs import _packed
+
+    owner = new_brand("Engrave DPI")
+    doc = {"name": "Fibre", "operations": OPERATIONS, "print_dpi": 600}
+    r = client.http.post(
+        "/v1/manufacturing/profiles",
+        headers=idem(owner["secret_key"]),
+        body=json.dumps({**doc, "photo_engraving": {"dpi": 254}}),
+    )
+    assert r.status_code == 201, r.body
+    engraves = body(r)["profile_id"]
+    r = client.http.post(
+        "/v1/manufacturing/profiles", headers=idem(owner["secret_key"]), body=json.dumps(doc)
+    )
+    assert r.status_code == 201, r.body
+    prints = body(r)["profile_id"]
+
+    # 600 x 450 px over 40 x 30 mm: 381 DPI, enough for the 254 DPI laser, not for 600 DPI print.
+    sharp = _photo_snapshot(client, owner, photo_size=(600, 450), material="wood_light")
+    manifest, _ = _packed(client, owner, sharp, profile_id=engraves)
+    assert manifest["warnings"] == []
+    manifest, _ = _packed(client, owner, sharp, profile_id=prints)  # no photo engraving: print
+    assert manifest["warnings"] == ["zone photo: image prints at 381 DPI, below 600"]
+
+    # 120 x 90 px: 76 DPI, below the laser's 254 (measured on the photo, not on its raster).
+    small = _photo_snapshot(client, owner, material="wood_light")
+    manifest, _ = _packed(client, owner, small, profile_id=engraves)
+    assert manifest["warnings"] == ["zone photo: image prints at 76 DPI, below 254"]
