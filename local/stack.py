@@ -224,10 +224,10 @@ _NAME_ZONE: dict[str, Any] = {
     "name": "Name",
     "kind": "text",
     "process": "engrave",
-    "x_mm": 6,
-    "y_mm": 12,
-    "width_mm": 28,
-    "height_mm": 10,
+    "x_mm": 7.5,
+    "y_mm": 11,
+    "width_mm": 25,
+    "height_mm": 9,
     "required": True,
     "max_chars": 14,
     "max_lines": 2,
@@ -236,8 +236,14 @@ _NAME_ZONE: dict[str, Any] = {
     "fonts": ["lato-regular", "caladea-regular", "amatic-sc-regular"],
     "colors": ["#000000"],
 }
+# The pendant's outline, on both sides: cut from the front's file; on the back's file it is the
+# same symmetric heart (mirrored with the back) that places the cut part for the back engraving.
+_HEART: dict[str, Any] = {"shape": "heart", "x_mm": 1, "y_mm": 1, "width_mm": 38, "height_mm": 34}
+_BACK_CHOSEN: dict[str, Any] = {"all": [{"option": "back_engraving", "equals": "yes"}]}
 # A two-sided pendant sold as merchandise: the chain is a product choice (an option with named
-# values and a price add-on), not artwork; the back is engraved only when the shopper pays for it.
+# values and a price add-on), not artwork; the back is engraved only when the shopper pays for it
+# (the back side and its zone show only then), mirrored in its machine files (engraved from
+# behind).
 DEMO_PRODUCT: dict[str, Any] = {
     "name": "Engraved heart pendant",
     "sku": "DEMO-PENDANT",
@@ -248,8 +254,16 @@ DEMO_PRODUCT: dict[str, Any] = {
     "prices_include_tax": True,
     "base_price_minor": 3900,
     "sides": [
-        {"id": "front", "name": "Front", "width_mm": 40, "height_mm": 36},
-        {"id": "back", "name": "Back", "width_mm": 40, "height_mm": 36},
+        {"id": "front", "name": "Front", "width_mm": 40, "height_mm": 36, "die_line": _HEART},
+        {
+            "id": "back",
+            "name": "Back",
+            "width_mm": 40,
+            "height_mm": 36,
+            "die_line": _HEART,
+            "flip": "horizontal",
+            "visible_when": _BACK_CHOSEN,
+        },
     ],
     "options": [
         {
@@ -280,7 +294,7 @@ DEMO_PRODUCT: dict[str, Any] = {
             "name": "Back engraving",
             "side": "back",
             "max_chars": 20,
-            "visible_when": {"all": [{"option": "back_engraving", "equals": "yes"}]},
+            "visible_when": _BACK_CHOSEN,
         },
     ],
 }

@@ -146,3 +146,51 @@ def test_locked_snapshot_is_409_and_another_brand_gets_404(
     assert r.status_code == 409 and body(r)["error"]["code"] == "snapshot.locked"
     snap = body(client.http.get(f"/v1/snapshots/{sid}", headers=bearer(shop["secret_key"])))
     assert snap["proof"] is None
+
+
+def _job_sheet_band_ink(client: Client, shop: dict[str, Any], sid: str, tmp_path: Any) -> int:
+    """Dark pixels (poppler's rendering) in the full-width band under the job sheet's thumbnail,
+    where the proof line goes."""
+    import subprocess
+
+    from PIL import Image
+
+    from tests.support.packs import export, open_zip, pack_status
+
+    r = export(client, shop, sid)
+    assert r.status_code == 202, r.body
+    drain("export-manufacturing")
+    done = pack_status(client, shop, body(r)["pack_id"])
+    assert done["status"] == "succeeded", done
+    _, archive = open_zip(done["url"])
+    sheet = next(n for n in archive.namelist() if n.endswith(".pdf") and "jobsheet" in n)
+    (tmp_path / "sheet.pdf").write_bytes(archive.read(sheet))
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", "-singlefile", "sheet.pdf", "page"],
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    )
+    page = Image.open(tmp_path / "page.png").convert("L")
+    px = page.width / 210
+    band = page.crop((round(15 * px), round(97 * px), round(195 * px), round(107 * px)))
+    return sum(band.histogram()[:128])
+
+
+def test_the_pack_job_sheet_prints_the_proof(
+    client: Client, shop: dict[str, Any], tmp_path: Any
+) -> None:
+    lock = "/v1/snapshots/{}/lock"
+    proved = snapshot(client, shop, "Proved")
+    rid, digest = _preview(client, shop, proved)
+    r = _confirm(client, shop["publishable_key"], proved, preview_sha256=digest, render_id=rid)
+    assert r.status_code == 200
+    plain = snapshot(client, shop, "Proved")  # the same design, no proof
+    for sid in (proved, plain):
+        locked = client.http.post(lock.format(sid), headers=bearer(shop["secret_key"]))
+        assert locked.status_code == 200
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with_proof = _job_sheet_band_ink(client, shop, proved, tmp_path / "a")
+    without = _job_sheet_band_ink(client, shop, plain, tmp_path / "b")
+    assert with_proof > without + 20, (with_proof, without)

@@ -96,3 +96,26 @@ def test_an_unknown_side_is_422_and_nothing_is_queued(client: Client, shop: dict
         body=json.dumps({"snapshot_id": shop["snapshot_id"], "options": {"side": "all"}}),
     )
     assert final_all.status_code == 422
+
+
+def test_a_final_draws_the_side_asked_for(client: Client, shop: dict[str, Any]) -> None:
+    pictures = []
+    for side in ("front", "back"):
+        r = client.http.post(
+            "/v1/renders/final",
+            headers=idem(shop["secret_key"]),
+            body=json.dumps(
+                {"snapshot_id": shop["snapshot_id"], "options": {"dpi": 300, "side": side}}
+            ),
+        )
+        assert r.status_code == 202, r.body
+        assert drain("render-final") == 1
+        rid = body(r)["render_id"]
+        assert status(client, shop["secret_key"], rid)["status"] == "succeeded"
+        result = body(
+            client.http.get(f"/v1/renders/{rid}/result", headers=bearer(shop["secret_key"]))
+        )
+        png = Image.open(io.BytesIO(requests.get(result["url"], timeout=10).content))
+        assert png.size == (354, 354)  # 30 mm at 300 DPI
+        pictures.append(png.convert("RGBA").tobytes())
+    assert pictures[0] != pictures[1]

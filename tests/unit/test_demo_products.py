@@ -40,3 +40,27 @@ def test_the_slate_coaster_cuts_a_100_mm_circle_around_an_arc_of_text() -> None:
     xs, ys = zip(*points(circle), strict=True)
     assert (min(xs), max(xs), min(ys), max(ys)) == pytest.approx((0, 100, 0, 100), abs=0.02)
     assert len(polylines(drawing, "ENGRAVE")) > 15  # both lines of text, engraved
+
+
+def _pendant_scenes(options: dict[str, str], texts: dict[str, str]) -> list[Any]:
+    doc = ProductDoc.model_validate(DEMO_PRODUCT)
+    inputs = {zone_id: ZoneInput(text=text) for zone_id, text in texts.items()}
+    result = validate_inputs(doc, inputs, FakeCatalog(), options=options)
+    assert result.valid, result.errors
+    spec = build_spec("prd_demo", 1, doc, result)
+    return side_scenes(spec, doc, FakeResources(), mockup=False, content_only=True)
+
+
+def test_the_pendant_is_a_two_sided_heart_whose_back_is_made_only_when_bought() -> None:
+    front_only = _pendant_scenes({"back_engraving": "no"}, {"name": "Chloé"})
+    assert [s.side_id for s in front_only] == ["front"]
+    front, back = _pendant_scenes(
+        {"back_engraving": "yes"}, {"name": "Chloé", "back": "14.02.2026"}
+    )
+    assert (back.side_id, back.flip) == ("back", "horizontal")
+    for scene in (front, back):
+        (heart,) = polylines(read(to_dxf(scene, BUILTIN["laser-default"])), "CUT")
+        xs, ys = zip(*points(heart), strict=True)
+        # the 38 x 34 mm heart at (1, 1) on the 40 x 36 mm artboard, y up in the DXF
+        assert (min(xs), max(xs)) == pytest.approx((1, 39), abs=0.02)
+        assert (min(ys), max(ys)) == pytest.approx((1, 35), abs=0.02)

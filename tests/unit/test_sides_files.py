@@ -195,3 +195,29 @@ def test_contact_sheet_shows_every_side_as_its_own_preview_with_its_name() -> No
         assert _dark(label) > 20  # the side's name under it
         x += alone.width + gap
     assert x == image.width
+
+
+INKSCAPE_EXTENSIONS = Path("/usr/share/inkscape/extensions")
+
+
+@pytest.mark.skipif(
+    not (INKSCAPE_EXTENSIONS / "dxf_input.py").exists(), reason="Debian's inkscape is not installed"
+)
+def test_inkscapes_importer_places_each_sides_block(tmp_path: Path) -> None:
+    """An independent reader of the one-file DXF: Inkscape's dxf_input.py turns each side's
+    block into a symbol and each INSERT into a <use>, the back 30 + 10 mm to the right."""
+    import re
+
+    front, back = pendant_scenes(TEXTS, back_die_line=True)
+    (tmp_path / "sides.dxf").write_bytes(to_dxf_blocks([front, back], LASER))
+    svg = subprocess.run(
+        ["/usr/bin/python3", "dxf_input.py", str(tmp_path / "sides.dxf")],
+        cwd=INKSCAPE_EXTENSIONS,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout.decode("utf-8")
+    uses = re.findall(r'<use xlink:href="#(SIDE_\w+)"[^>]*?(?:translate\(([\d.]+), 0\))?"?/>', svg)
+    assert [name for name, _ in uses] == ["SIDE_front", "SIDE_back"]
+    px_per_mm = 96 / 25.4  # the importer's unit at manual scale 1
+    assert float(uses[1][1]) / px_per_mm == pytest.approx(30 + SIDE_GAP_MM, abs=0.01)
