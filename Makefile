@@ -15,7 +15,7 @@ DEB_PACKAGES := libcairo2 fonts-dejavu-core poppler-utils
 TEST_DEB_PACKAGES := chromium chromium-driver libharfbuzz-bin unicode-data fonts-hosny-amiri \
   culmus fonts-lohit-deva fonts-dancingscript fonts-kaushanscript \
   inkscape python3-lxml python3-cssselect python3-numpy \
-  curl jq unzip
+  curl jq unzip qpdf
 TEST_GOALS := $(filter test test-slow e2e,$(MAKECMDGOALS))
 # `make bench` times Arabic and Devanagari shaping with these Debian fonts (bench/shaping_bench.py).
 BENCH_DEB_PACKAGES := fonts-hosny-amiri fonts-lohit-deva

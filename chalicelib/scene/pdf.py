@@ -19,7 +19,8 @@ bleed: they never enter the bleed, so trimming never leaves a mark on the produc
 One ``cm`` at the top of the page maps millimetres, y down, onto points, y up, so every item is
 written in scene coordinates exactly as the SVG writer writes them. Quadratic segments (TrueType)
 become the equivalent cubics, since PDF has none. Images are RGB FlateDecode XObjects with an
-SMask when they have alpha; an image used twice is stored once. The object and file plumbing is
+SMask when they have alpha (a photo engraving's 1-bit raster stays 1 bit per dot, DeviceGray);
+an image used twice is stored once. The object and file plumbing is
 shared with the job sheet (:mod:`chalicelib.scene.pdfdoc`).
 """
 

@@ -94,6 +94,12 @@ def stream(header: str, data: bytes) -> bytes:
 def image_objects(decoded: Image, first_id: int) -> list[bytes]:
     """The image XObject (object ``first_id``) and, when it has alpha, its SMask right after."""
     size = f"/Type /XObject /Subtype /Image /Width {decoded.width} /Height {decoded.height}"
+    if decoded.mode == "1" and "transparency" not in decoded.info:
+        # A laser's 1-bit raster (photo engraving): one bit per dot, as the machine burns it.
+        # Pillow packs mode "1" rows MSB first, each row padded to a byte, 1 = white: exactly
+        # a /DeviceGray image of 1 bit per component. (Uploads are stored RGB/RGBA, so no other
+        # image takes this path and every other PDF keeps its bytes.)
+        return [stream(f"{size} /BitsPerComponent 1 /ColorSpace /DeviceGray", decoded.tobytes())]
     common = f"{size} /BitsPerComponent 8"
     smask = ""
     objects: list[bytes] = []

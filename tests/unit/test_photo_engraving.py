@@ -253,3 +253,38 @@ def _pdfimages(pdf: bytes) -> list[tuple[int, int, float, float]]:
         cells = line.split()
         rows.append((int(cells[3]), int(cells[4]), float(cells[12]), float(cells[13])))
     return rows
+
+
+def test_the_pdf_embeds_the_raster_as_one_bit_per_dot() -> None:
+    """The laser's raster is 1-bit: the PDF carries it as such (/BitsPerComponent 1,
+    /DeviceGray), not as 24-bit RGB; poppler lists it so and extracts the very dots, and qpdf
+    finds the file sound."""
+    import tempfile
+
+    from chalicelib.scene.raster import default_rasterizer
+    from chalicelib.scene.writers import WRITERS
+
+    if not (shutil.which("pdfimages") and shutil.which("qpdf")):
+        pytest.skip("poppler's pdfimages and qpdf read the PDF")
+    zone = {"x_mm": 12, "y_mm": 8, "width_mm": 40, "height_mm": 20}
+    profile = _laser(dpi=254)
+    assert profile.photo_engraving is not None
+    scene, (raster,) = engrave_photos(
+        photo_scene(photo_png(), zone, width=80, height=40), profile.photo_engraving, None
+    )
+    pdf = WRITERS["pdf"].write(scene, profile, default_rasterizer())
+    listed = subprocess.run(
+        ["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True, timeout=30
+    ).stdout.decode()
+    (row,) = [line.split() for line in listed.splitlines()[2:]]
+    width, height, color, comp, bpc = int(row[3]), int(row[4]), row[5], int(row[6]), int(row[7])
+    assert (width, height, color, comp, bpc) == (400, 200, "gray", 1, 1)
+    with tempfile.TemporaryDirectory() as out:
+        with open(f"{out}/f.pdf", "wb") as f:
+            f.write(pdf)
+        checked = subprocess.run(["qpdf", "--check", f"{out}/f.pdf"], capture_output=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        subprocess.run(["pdfimages", "-png", f"{out}/f.pdf", f"{out}/im"], check=True)
+        with Image.open(f"{out}/im-000.png") as extracted:
+            dots = np.asarray(extracted.convert("L")) < 128
+    assert np.array_equal(dots, ~pixels(raster.png))  # black (burn) exactly where the raster's
