@@ -9,7 +9,9 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.labels import label_issues, product_label_keys
+from chalicelib.domain.material import Material
 from chalicelib.domain.model3d import ModelRef, model_issues
 from chalicelib.domain.options import Option, Variant, option_asset_ids
 from chalicelib.domain.side import Side
@@ -32,6 +34,8 @@ class ProductOut(BaseModel):
     height_mm: float
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
+    die_line: DieLine | None = None
+    material: Material | None = None
     zones: list[Zone]
     options: list[Option]
     variants: list[Variant]
@@ -47,7 +51,7 @@ class ProductOut(BaseModel):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("sides", "model"))
+        return omit_when_none(self, handler, ("sides", "model", "die_line", "material"))
 
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:
