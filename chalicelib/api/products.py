@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
+from chalicelib.domain.base import wrap_serializer
 from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.labels import label_issues, product_label_keys
 from chalicelib.domain.material import Material
@@ -49,7 +50,7 @@ class ProductOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-    @model_serializer(mode="wrap")
+    @wrap_serializer
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
         return omit_when_none(self, handler, ("sides", "model", "die_line", "material"))
 

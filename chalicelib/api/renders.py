@@ -38,6 +38,9 @@ class PreviewIn(RequestModel):
 class FinalIn(RequestModel):
     snapshot_id: str = Field(min_length=1, max_length=64)
     options: FinalOptions | None = None
+    # The manufacturing profile the final is for (its photo engraving burns engraved photos);
+    # default: the product's. Not an option: it is part of the cache key only when it matters.
+    profile_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class ModelIn(RequestModel):
@@ -100,7 +103,9 @@ def _require_side(brand_id: str, snapshot: snapshots.Snapshot, side: str) -> Non
         )
 
 
-def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
+def _start(
+    ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel, profile_id: str | None = None
+) -> Reply:
     snapshot = snapshots.get_snapshot(ctx.brand_id, snapshot_id)
     if kind == "model":
         _require_model(ctx.brand_id, snapshot.spec_hash)
@@ -108,7 +113,13 @@ def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
     if side is not None:
         _require_side(ctx.brand_id, snapshot, side)
     opts = options.model_dump(mode="json")
-    key = jobs.cache_key(snapshot.spec_hash, kind, opts, RENDERER_VERSION)
+    spec = snapshot.spec
+    product = products.get_version(
+        ctx.brand_id, str(spec["product_id"]), int(spec["product_version"])
+    )
+    used = jobs.profile_in_use(ctx.brand_id, product, spec, profile_id)
+    engraving = jobs.engraving_in_key(used, product)
+    key = jobs.cache_key(snapshot.spec_hash, kind, opts, RENDERER_VERSION, engraving)
     if jobs.existing_outputs(ctx.brand_id, key, kind, opts) is None:  # cached renders are free
         quotas = brands.get_brand(ctx.brand_id).quotas
         counted = QUOTA_OF_KIND[kind]
@@ -119,8 +130,9 @@ def _start(ctx: Ctx, kind: str, snapshot_id: str, options: BaseModel) -> Reply:
         spec_hash=snapshot.spec_hash,
         kind=kind,
         options=opts,
-        cache_key=jobs.cache_key(snapshot.spec_hash, kind, opts, RENDERER_VERSION),
+        cache_key=key,
         correlation_id=ctx.request_id,
+        profile=used,
     )
     out = Accepted(render_id=model.render_id, status="queued")
     with ctx.atomic(out, 202) as transaction:
@@ -166,7 +178,7 @@ def create_preview(ctx: Ctx, body: PreviewIn) -> Reply:
     rate="render",
 )
 def create_final(ctx: Ctx, body: FinalIn) -> Reply:
-    return _start(ctx, "final", body.snapshot_id, body.options or FinalOptions())
+    return _start(ctx, "final", body.snapshot_id, body.options or FinalOptions(), body.profile_id)
 
 
 @route(

@@ -19,9 +19,10 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
-    model_serializer,
     model_validator,
 )
+
+from chalicelib.domain.base import wrap_serializer
 
 UvRect = tuple[float, float, float, float]
 MAX_MODEL_SIDES = 12
@@ -46,7 +47,7 @@ class ModelSide(BaseModel):
         _check_rect(self.uv_rect)
         return self
 
-    @model_serializer(mode="wrap")
+    @wrap_serializer
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
         out = handler(self)
         if isinstance(out, dict) and out.get("material", 0) is None:
@@ -69,7 +70,7 @@ class ModelRef(BaseModel):
         _check_rect(self.uv_rect)
         return self
 
-    @model_serializer(mode="wrap")
+    @wrap_serializer
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
         out = handler(self)  # without sides: the document as before sides existed
         if isinstance(out, dict) and out.get("sides", 0) is None:

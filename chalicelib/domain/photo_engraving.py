@@ -114,3 +114,15 @@ class PhotoEngraving(StrictModel):
         if chosen is not None:
             return chosen
         return material is not None and facts(material).engraves_lighter
+
+    def effective(self, material: Material | None) -> dict[str, object]:
+        """What decides the raster of a photo on ``material``: resolution, inversion, preset.
+
+        Render cache keys include this (not the whole block) so editing the preset of another
+        material does not throw away previews this one's settings still produce.
+        """
+        return {
+            "dpi": self.machine_dpi,
+            "invert": self.inverts(material),
+            "preset": self.preset(material).model_dump(mode="json"),
+        }

@@ -16,10 +16,10 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
-    model_serializer,
 )
 from pydantic_core import PydanticCustomError
 
+from chalicelib.domain.base import wrap_serializer
 from chalicelib.domain.photo_engraving import PhotoEngraving
 from chalicelib.domain.zone import HexColor, Name, StrictModel, omit_when_none
 
@@ -71,7 +71,7 @@ class ProfileDoc(StrictModel):
     # carry the photo as uploaded, as before this setting existed).
     photo_engraving: PhotoEngraving | None = None
 
-    @model_serializer(mode="wrap")
+    @wrap_serializer
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
         return omit_when_none(self, handler, ("photo_engraving", "dxf_sides"))
 

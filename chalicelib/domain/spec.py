@@ -23,11 +23,11 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
-    model_serializer,
     model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from chalicelib.domain.base import wrap_serializer
 from chalicelib.domain.canonical import NotCanonicalizable, sha256_hex
 from chalicelib.domain.framing import Framing, ImageAdjust
 from chalicelib.domain.layout import Layout
@@ -119,11 +119,11 @@ class TextZoneSpec(StrictModel):
     shaping: SpecShaping | None = None  # version 2 only
     path: SpecPath | None = None  # version 2 only: text along an arc
 
-    @model_serializer(mode="wrap")
+    @wrap_serializer
     def _omit_absent_shaping(self, handler: SerializerFunctionWrapHandler) -> Any:
         """A zone serializes exactly as it was stored: no ``shaping: null``, no ``path: null``.
-        (Annotated ``Any``: a ``dict`` return type would make the zone's documented response
-        schema a bare object, and the spec's ``oneOf`` of zone kinds ambiguous.)"""
+        (``wrap_serializer``: the documented response schema stays the zone's own fields, so the
+        spec's ``oneOf`` of zone kinds is not ambiguous.)"""
         data: dict[str, Any] = handler(self)
         for optional in ("shaping", "path"):
             if getattr(self, optional) is None:
@@ -139,7 +139,7 @@ class ImageZoneSpec(StrictModel):
     framing: Framing | None = None  # version 2: the shopper's turn, angle and crop
     adjust: ImageAdjust | None = None  # version 2: brightness, contrast, greyscale
 
-    @model_serializer(mode="wrap")
+    @wrap_serializer
     def _omit_absent_framing(self, handler: SerializerFunctionWrapHandler) -> Any:
         """Serialized exactly as stored: no ``framing: null`` on photos placed as uploaded."""
         data: dict[str, Any] = handler(self)

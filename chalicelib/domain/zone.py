@@ -16,7 +16,6 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
-    model_serializer,
 )
 
 from chalicelib.domain.base import HexColor as HexColor
@@ -24,6 +23,7 @@ from chalicelib.domain.base import Name as Name
 from chalicelib.domain.base import Slug as Slug
 from chalicelib.domain.base import StrictModel as StrictModel
 from chalicelib.domain.base import issue as _issue
+from chalicelib.domain.base import wrap_serializer
 from chalicelib.domain.charsets import CHARSETS
 from chalicelib.domain.dieline import DieLine, die_line_issues
 from chalicelib.domain.features import MAX_CHOICES, FeatureChoice, FeatureTag, feature_issues
@@ -101,7 +101,7 @@ class ZoneBase(StrictModel):
     price_minor: PriceMinor = 0  # added to the list price when the zone has content
     side: SideId | None = None  # the side the zone is on; None: the product's first side
 
-    @model_serializer(mode="wrap")
+    @wrap_serializer
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
         return omit_when_none(
             self, handler, ("side", "visible_when", "adjustments"), {"price_minor": 0}
@@ -298,7 +298,7 @@ class ProductDoc(StrictModel):
     labels: Labels = Field(default_factory=dict)
     require_proof: bool = False
 
-    @model_serializer(mode="wrap")
+    @wrap_serializer
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
         return omit_when_none(
             self,

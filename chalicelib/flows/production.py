@@ -46,6 +46,9 @@ def start_production(order: orders.Order, correlation_id: str) -> None:
         )
         final = FinalOptions(dpi=profile.doc.print_dpi, bleed_mm=profile.doc.bleed_mm)
         options = final.model_dump(mode="json")
+        # The pack's profile draws the final's engraved photos too (and names its cache key).
+        used = render_jobs.profile_in_use(order.brand_id, product, spec, profile.profile_id)
+        engraving = render_jobs.engraving_in_key(used, product)
         render_id = production_id("rnd", order.brand_id, item.item_id, "final")
         pack_id = production_id("pck", order.brand_id, item.item_id, "pack")
         render = renders.new_render(
@@ -54,9 +57,12 @@ def start_production(order: orders.Order, correlation_id: str) -> None:
             spec_hash=snapshot.spec_hash,
             kind="final",
             options=options,
-            cache_key=render_jobs.cache_key(snapshot.spec_hash, "final", options, RENDERER_VERSION),
+            cache_key=render_jobs.cache_key(
+                snapshot.spec_hash, "final", options, RENDERER_VERSION, engraving
+            ),
             correlation_id=correlation_id,
             render_id=render_id,
+            profile=used,
         )
         pack = packs.new_pack(
             order.brand_id,

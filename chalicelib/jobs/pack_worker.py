@@ -136,6 +136,7 @@ def _files(
         return out[-1].name
 
     engraving = None
+    sources = scenes  # the photos as the shopper gave them: what the DPI check measures
     if profile.photo_engraving is not None:
         scenes, engraving = _engrave_photos(scenes, profile, design, add)
 
@@ -153,11 +154,12 @@ def _files(
             by_side.setdefault(side_id, []).append(name)
     warnings: list[str] = []
     cut_notes: dict[str, str] = {}
-    for scene in scenes:
+    engrave_dpi = profile.photo_engraving.machine_dpi if profile.photo_engraving else None
+    for source, scene in zip(sources, scenes, strict=True):
         warnings += [
             f"zone {r['zone_id']}: image prints at {r['effective_dpi']:.0f} DPI, "
-            f"below {profile.print_dpi}"
-            for r in image_dpi_report(scene, profile.print_dpi)
+            f"below {r['required_dpi']:g}"
+            for r in image_dpi_report(source, profile.print_dpi, engrave_dpi)
             if r["status"] == "low"
         ]
         cut_notes.update(_cut_checks(scene, design.spec, profile, warnings))

@@ -19,7 +19,12 @@ from chalicelib.domain.render_options import (
 )
 from chalicelib.errors import NotFound
 from chalicelib.flows.design import Design, load_design
-from chalicelib.flows.renders import existing_outputs, expected_files, output_prefix
+from chalicelib.flows.renders import (
+    engraving_of,
+    existing_outputs,
+    expected_files,
+    output_prefix,
+)
 from chalicelib.fonts import LoadedFont
 from chalicelib.jobs.failures import is_retryable
 from chalicelib.resources import PREVIEW_EXPIRY
@@ -133,19 +138,26 @@ def _render(model: RenderModel) -> list[Any]:
 
 
 def _as_burnt(model: RenderModel, product: Any, scene: Any) -> Any:
-    """Engraved photos as the laser burns them, when the product's default profile engraves
-    photos (issue 21): the pack's very 1-bit raster, which a preview then draws as marks on the
-    product's material (scene/material_look.py), a final as it is."""
+    """Engraved photos as the laser burns them, when the profile the render was asked with
+    engraves photos (issue 21): the pack's very 1-bit raster, which a preview then draws as
+    marks on the product's material (scene/material_look.py), a final as it is.
+
+    The settings are the ones recorded on the job (:func:`flows.renders.profile_in_use`), which
+    its cache key names; a record from before they were recorded reads the product's default
+    profile, as it was asked."""
     from chalicelib.scene.model import ImageItem
 
     if not any(isinstance(i, ImageItem) and i.process == "engrave" for i in scene.items):
         return scene
-    try:
-        settings = profiles.get_profile(
-            model.brand_id, product.manufacturing_profile_id or "laser-default"
-        ).doc.photo_engraving
-    except NotFound:  # the product names a profile since deleted: the pack would refuse it
-        return scene
+    if model.profile is not None:
+        settings = engraving_of(dict(model.profile))
+    else:
+        try:
+            settings = profiles.get_profile(
+                model.brand_id, product.manufacturing_profile_id or "laser-default"
+            ).doc.photo_engraving
+        except NotFound:  # the product names a profile since deleted: the pack would refuse it
+            return scene
     if settings is None:
         return scene
     from chalicelib.scene.photo import engrave_photos

@@ -24,13 +24,19 @@ class ImageDpi(TypedDict):
     placed_width_mm: float
     placed_height_mm: float
     effective_dpi: float  # the lower of the two axes, rounded to 0.1
-    required_dpi: int
+    required_dpi: float  # the print DPI, or the machine's for a photo the laser engraves
     status: DpiStatus
 
 
-def image_dpi_report(scene: Scene, print_dpi: int) -> list[ImageDpi]:
-    """One entry per image zone, in scene order; ``low`` when below ``print_dpi``.
+def image_dpi_report(
+    scene: Scene, print_dpi: int, engrave_dpi: float | None = None
+) -> list[ImageDpi]:
+    """One entry per image zone, in scene order; ``low`` when below the DPI it is made at.
 
+    That is ``print_dpi``, except for an engraved photo when the profile engraves photos
+    (``engrave_dpi``, its machine resolution): the laser burns one dot per machine line, so a
+    photo with fewer pixels than that is what comes out blurred, whatever the print DPI. Give
+    the scene *before* its photos are dithered (the raster is at the machine DPI by design).
     The mockup base image is not reported: it never reaches a production file.
     """
     report: list[ImageDpi] = []
@@ -38,6 +44,7 @@ def image_dpi_report(scene: Scene, print_dpi: int) -> list[ImageDpi]:
         if not isinstance(item, ImageItem):
             continue
         image = item.image
+        required = engrave_dpi if engrave_dpi and item.process == "engrave" else print_dpi
         dpi = min(
             image.width_px * MM_PER_INCH / image.rect.width,
             image.height_px * MM_PER_INCH / image.rect.height,
@@ -50,9 +57,9 @@ def image_dpi_report(scene: Scene, print_dpi: int) -> list[ImageDpi]:
                 placed_width_mm=round(image.rect.width, 3),
                 placed_height_mm=round(image.rect.height, 3),
                 effective_dpi=round(dpi, 1),
-                required_dpi=print_dpi,
+                required_dpi=required,
                 # unrounded (299.96 must not pass as 300.0), with room for float noise only
-                status="ok" if dpi + 1e-6 >= print_dpi else "low",
+                status="ok" if dpi + 1e-6 >= required else "low",
             )
         )
     return report

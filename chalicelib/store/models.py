@@ -212,6 +212,9 @@ class RenderModel(Model):
     progress = NumberAttribute(default=0)
     lease_until = NumberAttribute(default=0)
     cache_key = UnicodeAttribute()
+    # {"profile_id", "photo_engraving"}: the profile the render draws engraved photos with, as
+    # it was when the render was asked for (its cache key names it); None on older records.
+    profile = JSONAttribute(null=True)
     reused = BooleanAttribute(default=False)
     outputs = JSONAttribute(default=list)  # [{role, key, content_type, width_px, height_px, ...}]
     error = JSONAttribute(null=True)  # {"code", "message"}

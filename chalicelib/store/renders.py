@@ -39,6 +39,7 @@ class Render:
     correlation_id: str
     created_at: datetime
     updated_at: datetime
+    profile: dict[str, Any] | None = None  # see RenderModel.profile
 
 
 def as_render(m: RenderModel) -> Render:
@@ -60,6 +61,7 @@ def as_render(m: RenderModel) -> Render:
         correlation_id=m.correlation_id or "",
         created_at=m.created_at,
         updated_at=m.updated_at,
+        profile=None if m.profile is None else dict(m.profile),
     )
 
 
@@ -73,6 +75,7 @@ def new_render(
     cache_key: str,
     correlation_id: str,
     render_id: str | None = None,
+    profile: dict[str, Any] | None = None,
 ) -> RenderModel:
     """A queued render (not yet written); ``render_id`` may be derived by the caller."""
     now = utcnow()
@@ -88,6 +91,7 @@ def new_render(
         progress=0,
         lease_until=0,
         cache_key=cache_key,
+        profile=profile,
         reused=False,
         outputs=[],
         timings={"queued_at": now.isoformat()},

@@ -399,3 +399,23 @@ def test_each_side_is_baked_into_its_own_uv_rect(client: Client, shop: dict[str,
     assert front.min() >= 5 - 1 and front.max() <= 55 + 1  # the front's zone, left half
     assert back.min() >= 65 - 1 and back.max() <= 115 + 1  # the back's zone, right half
     assert np.all((y_mm >= ZONE["y_mm"] - 1) & (y_mm <= ZONE["y_mm"] + ZONE["height_mm"] + 1))
+
+
+def test_another_brands_snapshot_or_render_answers_404_like_a_missing_one(
+    client: Client, rendered: dict[str, Any]
+) -> None:
+    stranger = new_brand("Model stranger")
+    r = client.http.post(
+        "/v1/renders/model",
+        headers=idem(stranger["publishable_key"]),
+        body=json.dumps({"snapshot_id": rendered["snapshot_id"]}),
+    )
+    missing = client.http.post(
+        "/v1/renders/model",
+        headers=idem(stranger["publishable_key"]),
+        body=json.dumps({"snapshot_id": "snp_00000000000000000000"}),
+    )
+    assert r.status_code == missing.status_code == 404
+    assert body(r)["error"]["code"] == body(missing)["error"]["code"]
+    path = f"/v1/renders/{rendered['render_id']}/result"
+    assert client.http.get(path, headers=bearer(stranger["publishable_key"])).status_code == 404

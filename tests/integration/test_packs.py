@@ -241,7 +241,9 @@ def test_a_pack_whose_profile_no_longer_validates_fails_at_once_with_a_code(
     assert failed["error"]["code"] == "pack.profile_invalid"
 
 
-def _photo_snapshot(client: Client, owner: dict[str, Any], **product: Any) -> str:
+def _photo_snapshot(
+    client: Client, owner: dict[str, Any], photo_size: tuple[int, int] = (120, 90), **product: Any
+) -> str:
     from tests.support.assets import complete, upload
     from tests.support.scene import photo_png
 
@@ -249,7 +251,7 @@ def _photo_snapshot(client: Client, owner: dict[str, Any], **product: Any) -> st
     zone |= {"x_mm": 10, "y_mm": 5, "width_mm": 40, "height_mm": 30, "min_dpi": 0}
     made = create(client, owner["secret_key"], width_mm=60, height_mm=40, zones=[zone], **product)
     assert made.status_code == 201, made.body
-    asset = upload(client, owner["publishable_key"], photo_png(120, 90))
+    asset = upload(client, owner["publishable_key"], photo_png(*photo_size))
     assert complete(client, owner["publishable_key"], asset).status_code == 200
     spec = client.http.post(
         "/v1/specs",

@@ -41,7 +41,9 @@ def shop(client: Client) -> dict[str, Any]:
     return owner
 
 
-def _pack(client: Client, shop: dict[str, Any], inputs: dict[str, Any]) -> tuple[Any, Any]:
+def _pack(
+    client: Client, shop: dict[str, Any], inputs: dict[str, Any], **extra: Any
+) -> tuple[Any, Any]:
     spec = client.http.post(
         "/v1/specs",
         headers=idem(shop["publishable_key"]),
@@ -55,7 +57,7 @@ def _pack(client: Client, shop: dict[str, Any], inputs: dict[str, Any]) -> tuple
     )
     sid = body(snap)["snapshot_id"]
     client.http.post(f"/v1/snapshots/{sid}/lock", headers=idem(shop["secret_key"]))
-    r = export(client, shop, sid)
+    r = export(client, shop, sid, **extra)
     assert r.status_code == 202, r.body
     assert drain("export-manufacturing") == 1
     done = pack_status(client, shop, body(r)["pack_id"])
@@ -69,9 +71,7 @@ def test_two_sided_pendant_pack_has_files_for_both_sides(
 ) -> None:
     import ezdxf
 
-    manifest, archive = _pack(
-        client, shop, {"name": {"text": "Ana"}, "date": {"text": "Ben 2026"}}
-    )
+    manifest, archive = _pack(client, shop, {"name": {"text": "Ana"}, "date": {"text": "Ben 2026"}})
     folder = manifest["folder"]
     names = sorted(f["name"] for f in manifest["files"])
     order = folder  # the folder is the pattern without a side: "{order}"
@@ -170,3 +170,22 @@ def test_a_blank_side_gets_no_files(client: Client, shop: dict[str, Any]) -> Non
     assert any(n.endswith("-front.dxf") for n in names)
     sides = {s["id"]: s["files"] for s in manifest["sides"]}
     assert sides["back"] == [] and len(sides["front"]) == 4
+
+
+def test_a_blocks_profile_puts_every_side_in_one_dxf(client: Client, shop: dict[str, Any]) -> None:
+    import ezdxf
+
+    profile = post_profile(
+        client,
+        shop["secret_key"],
+        profile_doc(dxf_sides="blocks", kerf_mm=0.0, stencil_bridges=False),
+    )
+    assert profile.status_code == 201, profile.body
+    assert body(profile)["profile"]["dxf_sides"] == "blocks"
+    inputs = {"name": {"text": "Ana"}, "date": {"text": "Ben 2026"}}
+    manifest, archive = _pack(client, shop, inputs, profile_id=body(profile)["profile_id"])
+    dxfs = [f["name"] for f in manifest["files"] if f["name"].endswith(".dxf")]
+    assert len(dxfs) == 1 and dxfs[0].endswith("-sides.dxf")  # no {side}: the suffix says so
+    assert all(dxfs[0] in s["files"] for s in manifest["sides"])
+    doc = ezdxf.read(io.StringIO(archive.read(f"{manifest['folder']}/{dxfs[0]}").decode()))
+    assert [i.dxf.name for i in doc.modelspace().query("INSERT")] == ["SIDE_front", "SIDE_back"]
