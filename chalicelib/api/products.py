@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field, SerializerFunctionWrapHandler
 
 from chalicelib.api.http import Ctx, QueryModel, Reply, route
 from chalicelib.domain.base import wrap_serializer
+from chalicelib.domain.dieline import DieLine
 from chalicelib.domain.labels import label_issues, product_label_keys
+from chalicelib.domain.material import Material
 from chalicelib.domain.model3d import ModelRef, model_issues
 from chalicelib.domain.options import Option, Variant, option_asset_ids
 from chalicelib.domain.side import Side
@@ -33,6 +35,8 @@ class ProductOut(BaseModel):
     height_mm: float
     base_image_asset_id: str | None
     manufacturing_profile_id: str | None
+    die_line: DieLine | None = None
+    material: Material | None = None
     zones: list[Zone]
     options: list[Option]
     variants: list[Variant]
@@ -48,7 +52,7 @@ class ProductOut(BaseModel):
 
     @wrap_serializer
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return omit_when_none(self, handler, ("sides", "model"))
+        return omit_when_none(self, handler, ("sides", "model", "die_line", "material"))
 
     @classmethod
     def of(cls, p: products.Product) -> ProductOut:

@@ -138,3 +138,24 @@ def test_concurrent_edit_loses_with_409(
     monkeypatch.undo()
     current = client.http.get(f"/v1/products/{pid}", headers=bearer(brand["secret_key"]))
     assert body(current)["version"] == 2 and body(current)["name"] == "Pendant"
+
+
+def test_every_field_of_the_product_document_is_answered() -> None:
+    """A field ProductOut does not declare is dropped from every product answer without a word
+    (pydantic ignores it): the die line and the material once were."""
+    from chalicelib.api.products import ProductOut
+    from chalicelib.domain.zone import ProductDoc
+
+    assert set(ProductDoc.model_fields) - {"status"} <= set(ProductOut.model_fields)
+
+
+def test_die_line_and_material_read_back(client: Client, brand: dict[str, Any]) -> None:
+    from tests.support.sides import HEART
+
+    sk = brand["secret_key"]
+    zone = {**ZONE, "x_mm": 9, "y_mm": 10, "width_mm": 12, "height_mm": 6}
+    created = create(client, sk, die_line=HEART, material="wood_light", zones=[zone])
+    assert created.status_code == 201, created.body
+    got = body(client.http.get(f"/v1/products/{body(created)['product_id']}", headers=bearer(sk)))
+    assert got["material"] == "wood_light"
+    assert got["die_line"]["shape"] == HEART["shape"]
