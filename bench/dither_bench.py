@@ -49,6 +49,14 @@ def rows(runs: int) -> list[Row]:
         goal = f"; goal ≤ {GOAL_MS:.0f} ms" if method in ERROR_DIFFUSION else ""
         out.append(Row(f"dither 800×800 px: {method}", ours, pillow, "ms",
                        f"Pillow convert('1') (C Floyd–Steinberg){goal}"))  # fmt: skip
+    for method in ERROR_DIFFUSION:  # the opt-in serpentine scan: a Python step per pixel
+        ours, pillow = paired_median_ms(
+            functools.partial(dither, grey, method, serpentine=True),  # type: ignore[arg-type]
+            functools.partial(image.convert, "1"),
+            runs,
+        )
+        out.append(Row(f"dither 800×800 px: {method}, serpentine", ours, pillow, "ms",
+                       "Pillow convert('1'); opt-in, no goal (sequential scan)"))  # fmt: skip
     return out
 
 

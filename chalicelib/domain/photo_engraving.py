@@ -52,6 +52,9 @@ class PhotoPreset(StrictModel):
     sharpen: float = Field(default=0.0, ge=0.0, le=3.0)  # unsharp mask amount (1 = 100 %)
     lines_per_inch: float = Field(default=60.0, ge=10.0, le=300.0)  # halftone only
     angle_deg: float = Field(default=45.0, ge=-90.0, le=90.0)  # halftone only
+    # Error diffusion only: odd rows scanned right to left (fewer "worms"; slower). Left out of
+    # dumps when off, so stored profiles and render cache keys stay as they were.
+    serpentine: bool = Field(default=False, exclude_if=lambda v: not v)
 
     @model_validator(mode="after")
     def _points_in_order(self) -> PhotoPreset:

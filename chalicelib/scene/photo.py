@@ -125,6 +125,7 @@ def burn_bits(grey_image: Image, preset: PhotoPreset, *, invert: bool, dpi: floa
         dpi=dpi,
         lpi=preset.lines_per_inch,
         angle_deg=preset.angle_deg,
+        serpentine=preset.serpentine,
     )
 
 

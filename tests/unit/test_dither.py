@@ -173,3 +173,55 @@ def test_every_method_keeps_the_shape_and_black_and_white_extremes(method: str) 
         assert (bits == expected).all()
         spot_peaks = halftone(np.full((20, 20), value), 254, 50.8, 0)  # 5 px cells hit the peak
         assert (spot_peaks == expected).all()
+
+
+def reference_serpentine_scan(grey: np.ndarray, name: str) -> np.ndarray:
+    """The textbook serpentine loop: even rows left to right, odd rows right to left with the
+    published kernel mirrored (dx -> -dx), each pixel pushing its error forward."""
+    divisor, rows = PUBLISHED[name]
+    taps = [(0, 1 + i, w) for i, w in enumerate(rows[0])]
+    for dy, row in enumerate(rows[1:], start=1):
+        taps += [(dy, i - len(row) // 2, w) for i, w in enumerate(row)]
+    height, width = grey.shape
+    levels = [[round(min(max(v, 0.0), 1.0) * LEVELS) for v in line] for line in grey.tolist()]
+    received = [[0] * width for _ in range(height)]
+    out = np.zeros((height, width), dtype=bool)
+    for y in range(height):
+        step = -1 if y % 2 else 1
+        for x in range(width) if step == 1 else range(width - 1, -1, -1):
+            value = levels[y][x] + received[y][x] // divisor
+            white = value >= LEVELS // 2
+            error = value - (LEVELS if white else 0)
+            out[y, x] = white
+            for dy, dx, w in taps:
+                if y + dy < height and 0 <= x + step * dx < width:
+                    received[y + dy][x + step * dx] += w * error
+    return out
+
+
+@pytest.mark.parametrize("name", DIFFUSION)
+def test_serpentine_error_diffusion_equals_a_plain_serpentine_scan(name: str) -> None:
+    rng = np.random.default_rng(11)
+    ys, xs = np.mgrid[0:37, 0:53]
+    photo = np.clip(0.5 + 0.4 * np.sin(xs / 5.0) * np.cos(ys / 7.0), 0, 1)
+    for grey in (
+        rng.random((37, 53)),
+        photo,
+        np.full((6, 9), 0.3),
+        rng.random((1, 20)),
+        rng.random((20, 1)),
+        rng.random((9, 2)),
+    ):
+        got = dither(grey, name, serpentine=True)  # type: ignore[arg-type]
+        assert np.array_equal(got, reference_serpentine_scan(grey, name))
+    # ...which is another scan than the one-way one (the comparison can fail).
+    grey = rng.random((30, 30))
+    assert not np.array_equal(dither(grey, name, serpentine=True), reference_scan(grey, name))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", DIFFUSION)
+def test_a_serpentine_ramp_stays_a_ramp_and_keeps_its_mean_tone(name: str) -> None:
+    grey = ramp()
+    bits = dither(grey, name, serpentine=True)  # type: ignore[arg-type]
+    assert spearman(bits.mean(axis=0), grey.mean(axis=0)) > 0.95
+    assert abs(bits.mean() - grey.mean()) < 0.03

@@ -288,3 +288,13 @@ def test_the_pdf_embeds_the_raster_as_one_bit_per_dot() -> None:
         with Image.open(f"{out}/im-000.png") as extracted:
             dots = np.asarray(extracted.convert("L")) < 128
     assert np.array_equal(dots, ~pixels(raster.png))  # black (burn) exactly where the raster's
+
+
+def test_a_preset_may_ask_for_a_serpentine_scan_and_profiles_without_it_dump_as_before() -> None:
+    scene = photo_scene(photo_png())
+    one_way = raster_of(scene, default=PhotoPreset(method="floyd_steinberg"))
+    serpentine = raster_of(scene, default=PhotoPreset(method="floyd_steinberg", serpentine=True))
+    assert (serpentine.width_px, serpentine.height_px) == (one_way.width_px, one_way.height_px)
+    assert not np.array_equal(pixels(serpentine.png), pixels(one_way.png))
+    assert "serpentine" not in PhotoPreset().model_dump(mode="json")  # stored profiles, keys
+    assert PhotoPreset(serpentine=True).model_dump(mode="json")["serpentine"] is True
