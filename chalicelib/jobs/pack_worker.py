@@ -210,13 +210,16 @@ def _engrave_photos(
             for r in rasters
         ]
     preset = settings.preset(material)
-    return engraved, {
+    account = {
         "material": material,
         "dpi": settings.machine_dpi,
         "method": preset.method,
         "inverted": settings.inverts(material),
         "rasters": described,
     }
+    if preset.serpentine:  # only then: manifests of one-way scans keep their bytes
+        account["serpentine"] = True
+    return engraved, account
 
 
 def _cut_checks(

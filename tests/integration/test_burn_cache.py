@@ -188,3 +188,16 @@ def test_pack_dpi_warnings_for_engraved_photos_use_the_machine_dpi(client: Clien
     small = _photo_snapshot(client, owner, material="wood_light")
     manifest, _ = _packed(client, owner, small, profile_id=engraves)
     assert manifest["warnings"] == ["zone photo: image prints at 76 DPI, below 254"]
+    assert "serpentine" not in manifest["photo_engraving"]  # one-way scan: as before
+
+
+def test_the_manifest_says_when_the_scan_is_serpentine(client: Client) -> None:
+    from tests.integration.test_packs import _packed
+
+    owner = new_brand("Serpentine")
+    preset = {"method": "floyd_steinberg", "serpentine": True}
+    pid = _profile(client, owner, {"dpi": 254, "presets": {"wood_light": preset}})
+    sid = _photo_snapshot(client, owner, material="wood_light")
+    manifest, _ = _packed(client, owner, sid, profile_id=pid)
+    engraving = manifest["photo_engraving"]
+    assert engraving["method"] == "floyd_steinberg" and engraving["serpentine"] is True
