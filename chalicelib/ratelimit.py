@@ -1,16 +1,31 @@
-"""Per-key rate limits: token buckets, policy here, storage behind a two-method interface.
+"""Per-key rate limits: GCRA buckets, policy here, storage behind a two-method interface.
 
 Publishable keys sit in every shop page, so anyone can copy one; their buckets are sized for a
-whole shop's shoppers but bound what a copied key can cost. Secret keys get far more. A bucket
-refills continuously (``capacity`` tokens per ``per_s`` seconds); each request takes one token
-with a conditional write on the state it read, so any number of Lambda instances (or threads)
-together can never spend more than the bucket holds.
+whole shop's shoppers but bound what a copied key can cost. Secret keys get far more.
+
+A bucket holds ``capacity`` requests per ``per_s`` seconds and refills continuously. It is kept as
+GCRA (the generic cell rate algorithm): one number per bucket, the theoretical arrival time
+(TAT), the instant at which the bucket will be full again. Each request moves it to
+``max(TAT, now) + T`` (``T = per_s / capacity``) and is allowed only if the result is at most
+``now + per_s`` ahead. A DynamoDB ``UpdateItem`` cannot compute ``max()``, so the store offers
+the two branches as two conditional updates, each evaluated atomically by DynamoDB:
+
+- ``start``: the bucket is idle (no TAT, or TAT < now) -> ``SET tat = now + T``;
+- ``push``: the bucket is busy with room (now <= TAT <= now + per_s - T) -> ``SET tat = tat + T``.
+
+Every state is covered by exactly one branch or is a refusal, and TAT only ever grows, so any
+number of Lambda instances together can never admit more than the bucket allows. Which branch
+to try first comes from the TAT this process last saw for the bucket (a hint): right almost
+always, so the common request costs ONE call (the token-bucket version before it read, then
+wrote: two calls, plus retries on every lost race). A wrong guess fails its condition and that
+failure returns the stored TAT (``ReturnValuesOnConditionCheckFailure``), so the second try is
+informed: at most three calls, never a read. A hinted TAT already past the ceiling is refused
+with no call at all (TAT never decreases, so the hint can only understate it).
 """
 
 from __future__ import annotations
 
 import math
-import random
 import time
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -33,11 +48,12 @@ DEFAULTS: dict[str, dict[str, tuple[int, float]]] = {
         "render": (600, 60),
     },
 }
-# Lost races (another instance spent from the same bucket between our read and write) are retried
-# after a short random pause: without it, hundreds of concurrent callers on one key keep colliding
-# and would be refused although the bucket has room (seen with 200 widget flows on one key).
-MAX_CONFLICTS = 16
-CONFLICT_PAUSE_S = 0.004  # the pause's upper bound doubles per lost race, up to 16x this
+# Each branch's failure hands back the stored TAT, and TAT only grows: start fails -> push (or a
+# refusal); push fails -> refusal, or start if the bucket went idle. Three calls cover every case;
+# the bound is a guard against a store that misbehaves (a refusal then, never an overspend).
+MAX_CALLS = 4
+MAX_HINTS = 10_000  # buckets whose last seen TAT a process remembers (one per key and class)
+_HINTS: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -70,13 +86,19 @@ class Decision:
 
 
 class Store(Protocol):
-    def read(self, bucket: str) -> tuple[float, float] | None:
-        """(tokens, updated_at) or None for a bucket never used."""
+    def start(
+        self, bucket: str, now: float, tat: float, expires: float
+    ) -> tuple[bool, float | None]:
+        """Set TAT to ``tat`` if the bucket has none or its TAT is before ``now``.
 
-    def write(
-        self, bucket: str, tokens: float, now: float, expected: float | None, ttl_s: float
-    ) -> bool:
-        """Store the new state only if ``updated_at`` is still ``expected``; False otherwise."""
+        (True, tat) when written, else (False, the stored TAT)."""
+
+    def push(
+        self, bucket: str, now: float, interval: float, ceiling: float, expires: float
+    ) -> tuple[bool, float | None]:
+        """Add ``interval`` to TAT if ``now <= TAT <= ceiling``.
+
+        (True, the new TAT) when written, else (False, the stored TAT or None if there is none)."""
 
 
 class RateLimited(AtelierError):
@@ -91,27 +113,44 @@ def limit_for(kind: str, route_class: str, overrides: dict[str, Any] | None) -> 
     return Limit(int(capacity), float(per_s))
 
 
-def _state(stored: tuple[float, float] | None, limit: Limit, now: float) -> float:
-    if stored is None:
-        return float(limit.capacity)
-    tokens, updated = stored
-    return min(float(limit.capacity), tokens + max(0.0, now - updated) * limit.rate)
+def take(
+    store: Store,
+    bucket: str,
+    limit: Limit,
+    now: float | None = None,
+    hints: dict[str, float] | None = None,
+) -> Decision:
+    """Spend one request of the bucket, or say how long to wait (see the module docstring)."""
+    seen = _HINTS if hints is None else hints
+    clock = time.time() if now is None else now
+    interval = round(limit.per_s / limit.capacity, 6)
+    ceiling = clock + limit.per_s - interval  # the latest TAT that still admits one more request
+    expires = clock + 2 * limit.per_s  # by then the bucket is full again: the row can go
+    known = seen.get(bucket)
+    for _ in range(MAX_CALLS):
+        if known is not None and known > ceiling + 1e-9:
+            return _decision(False, limit, _tokens(limit, interval, clock, known), known - ceiling)
+        if known is None or known < clock:
+            ok, tat = store.start(bucket, clock, clock + interval, expires)
+        else:
+            ok, tat = store.push(bucket, clock, interval, ceiling, expires)
+        if tat is not None:
+            _remember(seen, bucket, tat)
+        if ok and tat is not None:
+            return _decision(True, limit, _tokens(limit, interval, clock, tat), 0.0)
+        known = tat
+    return _decision(False, limit, 0.0, wait=1.0)  # a misbehaving store: refuse, never overspend
 
 
-def take(store: Store, bucket: str, limit: Limit, now: float | None = None) -> Decision:
-    """Spend one token, or say how long to wait. Lost races pause, re-read and try again."""
-    for attempt in range(MAX_CONFLICTS):
-        if attempt:
-            time.sleep(random.uniform(0, CONFLICT_PAUSE_S * 2 ** min(attempt - 1, 4)))
-        clock = time.time() if now is None else now
-        stored = store.read(bucket)
-        tokens = _state(stored, limit, clock)
-        if tokens < 1.0:
-            return _decision(False, limit, tokens, wait=(1.0 - tokens) / limit.rate)
-        expected = stored[1] if stored is not None else None
-        if store.write(bucket, tokens - 1.0, clock, expected, ttl_s=2 * limit.per_s):
-            return _decision(True, limit, tokens - 1.0, wait=0.0)
-    return _decision(False, limit, 0.0, wait=1.0)  # heavy contention: back off, never overspend
+def _tokens(limit: Limit, interval: float, now: float, tat: float) -> float:
+    """Requests the bucket still admits when its TAT is ``tat`` (rounded against float noise)."""
+    return min(float(limit.capacity), max(0.0, round((now + limit.per_s - tat) / interval, 6)))
+
+
+def _remember(seen: dict[str, float], bucket: str, tat: float) -> None:
+    if len(seen) >= MAX_HINTS and bucket not in seen:
+        seen.clear()  # a hint is only a first guess: forgetting costs one extra call, once
+    seen[bucket] = tat
 
 
 def _decision(allowed: bool, limit: Limit, tokens: float, wait: float) -> Decision:

@@ -84,7 +84,7 @@ def _api() -> dict[Resource, tuple[str, ...]]:
         Table("product-versions"): (GET, PUT),
         Table("products"): (GET, PUT, UPDATE, QUERY),
         Table("profiles"): (GET, PUT, UPDATE, QUERY),
-        Table("rate-limits"): (GET, PUT),
+        Table("rate-limits"): (UPDATE,),  # GCRA: one conditional UpdateItem
         Table("renders"): (GET, PUT),
         Table("snapshots"): (GET, PUT, UPDATE, DELETE),
         Table("specs"): (GET, PUT),

@@ -329,15 +329,16 @@ class OrderItemModel(Model):
 
 
 class RateBucketModel(Model):
-    """One token bucket per (API key, route class); updated only with conditional writes."""
+    """One GCRA bucket per (API key, route class); updated only with conditional UpdateItem calls
+    (``chalicelib/store/ratelimits.py``). Rows written by the earlier token-bucket version carry
+    ``tokens``/``updated_at`` and no ``tat``: they count as an idle bucket once, then gain a TAT."""
 
     class Meta(metaclass=LazyTableMeta):
         logical_name = "rate-limits"
 
     bucket = UnicodeAttribute(hash_key=True)  # "<key_id>#<route class>"
-    tokens = NumberAttribute()
-    updated_at = NumberAttribute()  # epoch seconds, float
-    expires_at = TTLAttribute()
+    tat = NumberAttribute(null=True)  # theoretical arrival time, epoch seconds (float)
+    expires_at = TTLAttribute(null=True)
 
 
 class UsageModel(Model):

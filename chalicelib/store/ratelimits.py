@@ -1,33 +1,69 @@
-"""DynamoDB store for token buckets: one conditional put per spent token."""
+"""DynamoDB store for GCRA buckets: one conditional ``UpdateItem`` per admitted request.
+
+pynamodb's ``update_item`` does not pass ``ReturnValuesOnConditionCheckFailure``, and that is what
+makes a failed branch cost no read (the failure carries the stored TAT), so this module talks to
+the table through the shared boto3 client. Numbers go out as fixed-point strings: DynamoDB adds
+them in decimal, exactly.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib.store.base import save_once
+from chalicelib import aws
 from chalicelib.store.models import RateBucketModel as Bucket
 
 
-class DynamoBuckets:
-    def read(self, bucket: str) -> tuple[float, float] | None:
-        try:
-            item = Bucket.get(bucket, consistent_read=True)
-        except DoesNotExist:
-            return None
-        return float(item.tokens), float(item.updated_at)
+def _n(value: float) -> dict[str, str]:
+    return {"N": f"{value:.6f}"}
 
-    def write(
-        self, bucket: str, tokens: float, now: float, expected: float | None, ttl_s: float
-    ) -> bool:
-        item = Bucket(
-            bucket=bucket,
-            tokens=round(tokens, 6),
-            updated_at=now,
-            expires_at=datetime.fromtimestamp(now + ttl_s, UTC),
+
+class DynamoBuckets:
+    def start(
+        self, bucket: str, now: float, tat: float, expires: float
+    ) -> tuple[bool, float | None]:
+        ok, stored = self._update(
+            bucket,
+            "SET tat = :tat, expires_at = :exp",
+            "attribute_not_exists(tat) OR tat < :now",
+            {":tat": _n(tat), ":now": _n(now), ":exp": {"N": str(int(expires))}},
         )
-        unchanged = (
-            Bucket.bucket.does_not_exist() if expected is None else Bucket.updated_at == expected
+        return ok, stored
+
+    def push(
+        self, bucket: str, now: float, interval: float, ceiling: float, expires: float
+    ) -> tuple[bool, float | None]:
+        return self._update(
+            bucket,
+            "SET tat = tat + :t, expires_at = :exp",
+            "tat BETWEEN :now AND :ceiling",
+            {
+                ":t": _n(interval),
+                ":now": _n(now),
+                ":ceiling": _n(ceiling),
+                ":exp": {"N": str(int(expires))},
+            },
         )
-        return save_once(item, unchanged)
+
+    def _update(
+        self, bucket: str, update: str, condition: str, values: dict[str, Any]
+    ) -> tuple[bool, float | None]:
+        client = aws.dynamodb()
+        try:
+            answer = client.update_item(
+                TableName=Bucket.Meta.table_name,
+                Key={"bucket": {"S": bucket}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                ReturnValues="UPDATED_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except client.exceptions.ConditionalCheckFailedException as exc:
+            return False, _tat(exc.response.get("Item"))
+        return True, _tat(answer.get("Attributes"))
+
+
+def _tat(item: dict[str, Any] | None) -> float | None:
+    value = (item or {}).get("tat")
+    return float(value["N"]) if value else None

@@ -44,3 +44,80 @@ def test_invalid_overrides_are_refused(client: Client) -> None:
     shop = new_brand("Bad override")
     with pytest.raises(ValidationFailed):
         brands.set_rate_limit(shop["brand_id"], "publishable", "everything", 1, 60)
+
+
+class DynamoCalls:
+    """Counts every DynamoDB API call made in this process, whichever client (boto3 or pynamodb's)
+    makes it: botocore's ``BaseClient._make_api_call`` is where all of them pass."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        from botocore.client import BaseClient
+
+        self.ops: list[str] = []
+        real = BaseClient._make_api_call
+        calls = self
+
+        def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            if client.meta.service_model.service_name == "dynamodb":
+                calls.ops.append(operation)
+            return real(client, operation, params)
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+
+
+def test_one_dynamodb_call_per_rate_check(aws_env: None, monkeypatch: Any) -> None:
+    from chalicelib import ratelimit
+    from chalicelib.api.limits import enforce
+    from chalicelib.auth import Principal
+    from chalicelib.errors import AtelierError
+
+    principal = Principal(
+        "b_calls", "callcountkey", "publishable", (), {"publishable": {"create": [3, 60]}}
+    )
+    ratelimit._HINTS.clear()  # a cold container: no TAT seen yet
+    calls = DynamoCalls(monkeypatch)
+    answers = []
+    for _ in range(3):
+        before = len(calls.ops)
+        answers.append(enforce(principal, "create"))
+        assert calls.ops[before:] == ["UpdateItem"]  # one call, and no read
+    assert [a["RateLimit-Remaining"] for a in answers] == ["2", "1", "0"]
+    before = len(calls.ops)
+    try:
+        enforce(principal, "create")
+        raise AssertionError("the fourth request must be refused")
+    except AtelierError as refused:
+        assert refused.status == 429 and refused.headers["Retry-After"] == "20"
+    assert len(calls.ops) == before  # the TAT this process saw is past the ceiling: no call
+    ratelimit._HINTS.clear()  # another instance, which never saw this bucket, refuses it too
+    with_other = len(calls.ops)
+    try:
+        enforce(principal, "create")
+        raise AssertionError("a second instance must not admit more than the bucket holds")
+    except AtelierError as refused:
+        assert refused.status == 429
+    # It guessed "idle"; the failed condition returned the stored TAT, past the ceiling: refused.
+    assert calls.ops[with_other:] == ["UpdateItem"]
+
+
+def test_a_row_from_the_token_bucket_version_still_works(aws_env: None) -> None:
+    from chalicelib import ratelimit
+    from chalicelib.api.limits import enforce
+    from chalicelib.auth import Principal
+    from chalicelib.aws import dynamodb
+    from chalicelib.store.models import RateBucketModel
+
+    dynamodb().put_item(
+        TableName=RateBucketModel.Meta.table_name,
+        Item={
+            "bucket": {"S": "legacykey#read"},
+            "tokens": {"N": "0.5"},
+            "updated_at": {"N": "1700000000.5"},
+            "expires_at": {"N": "1700000120"},
+        },
+    )
+    ratelimit._HINTS.clear()
+    principal = Principal("b_legacy", "legacykey", "secret", (), None)
+    assert enforce(principal, "read")["RateLimit-Remaining"] == str(
+        ratelimit.DEFAULTS["secret"]["read"][0] - 1
+    )

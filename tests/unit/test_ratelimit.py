@@ -1,55 +1,105 @@
-"""Token buckets: refill, limits, headers, and never overspending under lost races."""
+"""GCRA buckets: refill, limits, headers, and never overspending whatever other clients do."""
 
 from __future__ import annotations
 
-import pytest
-
+from chalicelib import ratelimit
 from chalicelib.ratelimit import Limit, limit_for, take
 
 
 class MemoryBuckets:
-    """A store whose writes can be made to lose races, like a concurrent Lambda would."""
+    """The two conditional updates of the DynamoDB store, evaluated the way DynamoDB does.
 
-    def __init__(self) -> None:
-        self.state: dict[str, tuple[float, float]] = {}
-        self.steal_next = 0
+    ``others`` lets other clients (other Lambda instances) spend from the bucket just before each
+    of our calls, so a process's hint is stale exactly as it would be under real concurrency.
+    """
 
-    def read(self, bucket: str) -> tuple[float, float] | None:
-        return self.state.get(bucket)
+    def __init__(self, others_per_call: int = 0, others_limit: Limit | None = None) -> None:
+        self.tat: dict[str, float] = {}
+        self.calls = 0
+        self.others_per_call = others_per_call
+        self.interval = others_limit.per_s / others_limit.capacity if others_limit else 0.0
+        self.span = others_limit.per_s - self.interval if others_limit else 0.0
+        self.admitted_others = 0
 
-    def write(
-        self, bucket: str, tokens: float, now: float, expected: float | None, ttl_s: float
-    ) -> bool:
-        current = self.state.get(bucket)
-        if self.steal_next:  # another client spends a token between our read and write
-            self.steal_next -= 1
-            base = current[0] if current else 3.0
-            self.state[bucket] = (base - 1.0, now + 1e-6)
-            return False
-        if (current[1] if current else None) != expected:
-            return False
-        self.state[bucket] = (tokens, now)
-        return True
+    def _others(self, bucket: str, now: float) -> None:
+        ceiling = now + self.span
+        for _ in range(self.others_per_call):
+            current = self.tat.get(bucket)
+            if current is None or current < now:
+                self.tat[bucket] = now + self.interval
+            elif current <= ceiling:
+                self.tat[bucket] = current + self.interval
+            else:
+                return
+            self.admitted_others += 1
+
+    def start(
+        self, bucket: str, now: float, tat: float, expires: float
+    ) -> tuple[bool, float | None]:
+        self.calls += 1
+        self._others(bucket, now)
+        current = self.tat.get(bucket)
+        if current is None or current < now:
+            self.tat[bucket] = tat
+            return True, tat
+        return False, current
+
+    def push(
+        self, bucket: str, now: float, interval: float, ceiling: float, expires: float
+    ) -> tuple[bool, float | None]:
+        self.calls += 1
+        self._others(bucket, now)
+        current = self.tat.get(bucket)
+        if current is not None and now <= current <= ceiling:
+            self.tat[bucket] = current + interval
+            return True, current + interval
+        return False, current
 
 
 def test_bucket_spends_then_refuses_then_refills() -> None:
-    store, limit = MemoryBuckets(), Limit(3, 30.0)  # one token per 10 s
-    results = [take(store, "k#read", limit, now=100.0) for _ in range(4)]
+    store, limit, hints = MemoryBuckets(), Limit(3, 30.0), {}  # one request per 10 s
+    results = [take(store, "k#read", limit, now=100.0, hints=hints) for _ in range(4)]
     assert [r.allowed for r in results] == [True, True, True, False]
     assert [r.remaining for r in results[:3]] == [2, 1, 0]
+    assert [r.reset_s for r in results[:3]] == [10, 20, 30]
     refused = results[3]
     assert refused.retry_after_s == 10 and refused.headers()["Retry-After"] == "10"
     assert refused.headers()["RateLimit-Limit"] == "3"
-    assert take(store, "k#read", limit, now=105.0).allowed is False
-    assert take(store, "k#read", limit, now=110.5).allowed is True
+    assert refused.headers()["RateLimit-Remaining"] == "0"
+    assert take(store, "k#read", limit, now=105.0, hints=hints).allowed is False
+    assert take(store, "k#read", limit, now=110.5, hints=hints).allowed is True
+    assert take(store, "k#read", limit, now=200.0, hints=hints).remaining == 2  # full again
 
 
-def test_lost_races_never_overspend() -> None:
-    store, limit = MemoryBuckets(), Limit(3, 30.0)
-    store.steal_next = 2  # two other clients win the first two races
-    first = take(store, "k#create", limit, now=0.0)
-    assert first.allowed and first.remaining == 0  # 3 tokens: 2 stolen, 1 ours
-    assert take(store, "k#create", limit, now=0.0).allowed is False
+def test_one_store_call_per_admitted_request_and_none_for_a_known_refusal() -> None:
+    store, limit, hints = MemoryBuckets(), Limit(5, 50.0), {}
+    for i in range(5):
+        assert take(store, "k#create", limit, now=1000.0 + i, hints=hints).allowed
+    assert store.calls == 5
+    assert not take(store, "k#create", limit, now=1005.0, hints=hints).allowed
+    assert store.calls == 5  # the TAT this process saw is past the ceiling: no call needed
+
+
+def test_other_instances_spending_never_make_us_overspend() -> None:
+    limit = Limit(10, 100.0)
+    store = MemoryBuckets(others_per_call=3, others_limit=limit)
+    hints: dict[str, float] = {}
+    ours = [take(store, "k#render", limit, now=50.0, hints=hints) for _ in range(10)]
+    admitted = sum(d.allowed for d in ours) + store.admitted_others
+    assert admitted == 10  # exactly the capacity: ours and theirs together
+    assert store.tat["k#render"] == 150.0
+    assert store.calls <= 3 * sum(1 for d in ours if d.allowed) + len(ours)
+
+
+def test_a_stale_hint_costs_one_more_call_not_a_wrong_answer() -> None:
+    limit, hints = Limit(3, 30.0), {"k#read": 0.0}  # we last saw it idle long ago
+    store = MemoryBuckets()
+    store.tat["k#read"] = 115.0  # others spent since: busy, with room for one more at now=100
+    decision = take(store, "k#read", limit, now=100.0, hints=hints)
+    assert decision.allowed and decision.remaining == 0 and store.calls == 2
+    assert store.tat["k#read"] == 125.0
+    refused = take(store, "k#read", limit, now=100.0, hints=hints)
+    assert not refused.allowed and refused.retry_after_s == 5 and store.calls == 2
 
 
 def test_overrides_replace_defaults_per_kind_and_class() -> None:
@@ -62,41 +112,24 @@ def test_overrides_replace_defaults_per_kind_and_class() -> None:
     )
 
 
-class AlwaysRacing(MemoryBuckets):
-    """Every write loses for ``losses`` tries, the tokens staying plentiful (a crowd on one key)."""
+class Broken(MemoryBuckets):
+    """A store whose every condition fails without saying why (never seen; guarded anyway)."""
 
-    def __init__(self, losses: int) -> None:
-        super().__init__()
-        self.losses = losses
-        self.writes = 0
+    def start(
+        self, bucket: str, now: float, tat: float, expires: float
+    ) -> tuple[bool, float | None]:
+        self.calls += 1
+        return False, None
 
-    def write(
-        self, bucket: str, tokens: float, now: float, expected: float | None, ttl_s: float
-    ) -> bool:
-        self.writes += 1
-        if self.writes <= self.losses:
-            return False
-        return super().write(bucket, tokens, now, expected, ttl_s)
-
-
-def test_a_crowd_on_one_key_is_not_refused_while_the_bucket_has_room(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from chalicelib import ratelimit
-
-    pauses: list[float] = []
-    monkeypatch.setattr(ratelimit.time, "sleep", pauses.append)
-    store = AlwaysRacing(losses=12)
-    decision = take(store, "k#create", Limit(1000, 60.0), now=0.0)
-    assert decision.allowed and store.writes == 13
-    assert len(pauses) == 12 and all(0 <= p <= 16 * ratelimit.CONFLICT_PAUSE_S for p in pauses)
+    def push(
+        self, bucket: str, now: float, interval: float, ceiling: float, expires: float
+    ) -> tuple[bool, float | None]:
+        self.calls += 1
+        return False, None
 
 
-def test_endless_races_end_in_a_refusal_not_an_overspend(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import ratelimit
-
-    monkeypatch.setattr(ratelimit.time, "sleep", lambda s: None)
-    store = AlwaysRacing(losses=10_000)
-    decision = take(store, "k#create", Limit(1000, 60.0), now=0.0)
+def test_a_misbehaving_store_ends_in_a_refusal_not_an_overspend() -> None:
+    store = Broken()
+    decision = take(store, "k#create", Limit(1000, 60.0), now=0.0, hints={})
     assert not decision.allowed and decision.retry_after_s == 1
-    assert store.writes == ratelimit.MAX_CONFLICTS and store.state == {}
+    assert store.calls == ratelimit.MAX_CALLS
