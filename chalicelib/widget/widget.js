@@ -57,9 +57,32 @@
   var segmenter = typeof Intl !== "undefined" && Intl.Segmenter
     ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
 
-  /** Characters as a shopper counts them: "é", a flag, a family emoji each count one. */
-  function graphemes(text) {
-    var plain = text.replace(/\r?\n/g, "");
+  var INVISIBLE = /[\p{Cc}\p{Cf}]/gu;   // dropped by the server, except line breaks, joiners, tags
+  var KEPT = /^[\n\u200c\u200d\u{e0020}-\u{e007f}]$/u;
+  var STRAY_JOINER = /(^|\s)[\u200c\u200d]+/g;   // a joiner with no letter before it goes too
+
+  /** The text as the server counts it (chalicelib.domain.text.normalize_text): line breaks
+   * unified, tabs to spaces, controls/bidi/zero-width/format characters gone, NFC, the zone's case,
+   * whitespace runs collapsed, each line trimmed, blank lines at both ends dropped. */
+  function serverLines(text, zoneCase) {
+    var s = text.replace(/\r\n?|[\u2028\u2029]/g, "\n").replace(/\t/g, " ");
+    s = s.replace(INVISIBLE, function (ch) { return KEPT.test(ch) ? ch : ""; });
+    s = s.normalize("NFC");
+    if (zoneCase === "upper") s = s.toUpperCase().normalize("NFC");
+    else if (zoneCase === "lower") s = s.toLowerCase().normalize("NFC");
+    var lines = s.split("\n").map(function (line) {
+      return line.split(/\s+/).filter(Boolean).join(" ").replace(STRAY_JOINER, "$1");
+    });
+    while (lines.length && !lines[0]) lines.shift();
+    while (lines.length && !lines[lines.length - 1]) lines.pop();
+    return lines;
+  }
+
+  /** Characters as a shopper (and the server's max_chars) counts them: extended grapheme
+   * clusters, so "é", a flag, a family emoji, a Devanagari conjunct ("क्षि") or an Arabic letter
+   * with its harakat each count one; line breaks do not count. */
+  function graphemes(text, zoneCase) {
+    var plain = serverLines(text, zoneCase).join("");
     if (!segmenter) return Array.from(plain).length;
     var n = 0;
     for (var it = segmenter.segment(plain)[Symbol.iterator](), s = it.next(); !s.done; s = it.next()) n++;
@@ -569,7 +592,7 @@
   Widget.prototype.updateCounter = function (field) {
     var zone = field.zone;
     var value = field.input.value;
-    var count = graphemes(value);
+    var count = graphemes(value, zone.case);
     var lines = value ? value.split("\n").length : 0;
     var max = zone.kind === "monogram" ? 3 : zone.max_chars;  // initials: at most three
     var text = this.t("counter.characters", { count: count, max: max });

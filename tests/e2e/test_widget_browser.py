@@ -728,3 +728,63 @@ def test_side_switcher_previews_each_side_and_the_proof_shows_all(
     ).json()
     assert snap["proof"]["preview_sha256"] == hashed_in_browser
     assert _render_side(stack, snap["proof"]["render_id"]) == "all"
+
+
+def _scripts_product() -> dict[str, Any]:
+    """A pendant with a Devanagari and an Arabic name zone, each with a small max_chars."""
+    doc = {k: v for k, v in MERCH_PRODUCT.items() if k not in ("options", "labels", "zones")}
+    base = {k: v for k, v in MERCH_PRODUCT["zones"][0].items() if k not in ("id", "name")}
+    deva = {**base, "id": "deva", "name": "Devanagari", "required": False, "max_chars": 3,
+            "charset": ["devanagari"], "fonts": ["noto-sans-devanagari-regular"]}
+    arab = {**base, "id": "arab", "name": "Arabic", "required": False, "max_chars": 4, "y_mm": 24,
+            "height_mm": 8, "charset": ["arabic"], "fonts": ["amiri-regular"]}
+    return {**doc, "sku": "DEMO-SCRIPTS", "require_proof": False, "zones": [deva, arab]}
+
+
+def test_counter_counts_graphemes_of_every_script_as_the_server_does(
+    stack: Stack, browser: Any
+) -> None:
+    """A Devanagari conjunct with its i-matra ("क्षि") and an Arabic letter with harakat count one
+    each, and what the server drops before counting (a zero-width space, doubled and edge spaces)
+    does not count either: the counter says exactly what the server's max_chars check says, the
+    server accepts a name the counter shows as full and refuses one it shows as over."""
+    from chalicelib.domain.text import count_graphemes, normalize_text
+
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=_scripts_product(),
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    browser.get(_merch_page(stack, str(created.json()["product_id"]), "locale=en"))
+    deva = _wait(browser, lambda d: _css(d, "[data-zone=deva] input"))
+    arab = _css(browser, "[data-zone=arab] input")
+    assert deva.get_attribute("dir") == arab.get_attribute("dir") == "auto"
+    deva_counter = _css(browser, "[data-zone=deva] .atelier-counter")
+    arab_counter = _css(browser, "[data-zone=arab] .atelier-counter")
+
+    typed = " क्षि\u200b  मा "  # the server: "क्षि मा", three graphemes
+    assert normalize_text(typed).grapheme_count == 3
+    deva.send_keys(typed)
+    name = "مُحَمَّد"  # Muhammad with damma, fatha, shadda: four letters, eight code points
+    assert len(name) == 8 and count_graphemes(name) == 4
+    arab.send_keys(name)
+    assert browser.execute_script("return arguments[0].value", deva) == typed
+    _wait(browser, lambda d: deva_counter.text == "3 / 3 characters")
+    assert arab_counter.text == "4 / 4 characters"
+    for counter in (deva_counter, arab_counter):
+        assert "atelier-over" not in (counter.get_attribute("class") or "")
+    _wait_preview_of(browser, None)  # the server took both: at its max_chars, not over
+    # the server repaired, not refused: only its warning about the dropped zero-width space
+    assert _field_error(browser, "deva") == "Note: Invisible zero-width characters were removed."
+    assert _field_error(browser, "arab") == ""
+
+    deva.send_keys("क्ष")  # after the kept space: "क्षि मा क्ष", five graphemes, over on both sides
+    assert normalize_text(typed + "क्ष").grapheme_count == 5
+    _wait(browser, lambda d: deva_counter.text == "5 / 3 characters")
+    assert "atelier-over" in (deva_counter.get_attribute("class") or "")
+    _wait(browser, lambda d: "At most 3 characters." in _field_error(d, "deva"))
