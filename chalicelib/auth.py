@@ -4,6 +4,11 @@ A key is ``<pk|sk>_<key id>_<secret>``: the key id is the visible prefix used to
 the secret carries 260 bits of randomness and is stored only as a SHA-256 hash (a fast hash is
 right for high-entropy secrets), compared in constant time. Publishable keys sit in shop pages, so
 they are bound to the brand's allowed origins and reach only the widget's routes.
+
+Verifying a key costs two DynamoDB reads (the key, then its brand). A warm container remembers
+each verdict for at most ``KEY_CACHE_S`` seconds (:class:`KeyCache`): a revoked key, or a changed
+origin list or rate limit, reaches every other container within that bound; the container that
+made the change forgets at once.
 """
 
 from __future__ import annotations
@@ -13,6 +18,10 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -113,3 +122,75 @@ def normalize_origin(origin: str) -> str:
 
 def valid_origin(origin: str) -> bool:
     return bool(_ORIGIN_RE.match(normalize_origin(origin)))
+
+
+# How long a warm container trusts a verdict on a key without asking DynamoDB again. The cost of a
+# longer bound is how long a revoked key (or a removed origin) keeps working in other containers;
+# 10 s keeps that shorter than a shopper's page view, while a busy container still saves two reads
+# per request. Documented in docs/api-conventions.md and docs/operations.md: change them together.
+KEY_CACHE_S = 10.0
+KEY_CACHE_ENTRIES = 4096  # least recently used verdicts go first (random bad keys cannot grow it)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A remembered 401: its code and message, raised anew each time."""
+
+    code: str
+    message: str
+
+
+class KeyCache:
+    """Verdicts on presented keys (a principal, or a refusal) for ``ttl_s`` seconds.
+
+    Entries are found by the key's SHA-256 (the plaintext is never kept), so only the exact key
+    presented before gets its verdict: a wrong secret for a known key id is a different entry. Only
+    401 verdicts are remembered as refusals; failures of the store itself are never cached.
+    """
+
+    def __init__(
+        self,
+        ttl_s: float = KEY_CACHE_S,
+        max_entries: int = KEY_CACHE_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_s, self.max_entries, self.clock = ttl_s, max_entries, clock
+        self._entries: OrderedDict[str, tuple[float, Principal | Refusal, str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, plaintext: str) -> Principal | Refusal | None:
+        digest = hash_key(plaintext)
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None:
+                return None
+            if self.clock() >= entry[0]:
+                del self._entries[digest]
+                return None
+            self._entries.move_to_end(digest)
+            return entry[1]
+
+    def put(
+        self, plaintext: str, verdict: Principal | Refusal, key_id: str, brand_id: str = ""
+    ) -> None:
+        if self.ttl_s <= 0:
+            return
+        digest = hash_key(plaintext)
+        with self._lock:
+            self._entries[digest] = (self.clock() + self.ttl_s, verdict, key_id, brand_id)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def forget(self, *, key_id: str | None = None, brand_id: str | None = None) -> None:
+        """Drop this container's verdicts on a key, or on every key of a brand (it changed)."""
+        with self._lock:
+            for digest, (_, _, entry_key, entry_brand) in list(self._entries.items()):
+                if (key_id is not None and entry_key == key_id) or (
+                    brand_id is not None and entry_brand == brand_id
+                ):
+                    del self._entries[digest]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -111,6 +111,7 @@ def get_brand(brand_id: str) -> Brand:
 def set_origins(brand_id: str, origins: list[str]) -> Brand:
     model = BrandModel.get(brand_id)
     model.update(actions=[BrandModel.origins.set(list(clean_origins(origins)))])
+    KEYS.forget(brand_id=brand_id)  # other containers follow within auth.KEY_CACHE_S
     return _brand(model)
 
 
@@ -138,6 +139,7 @@ def set_rate_limit(
     limits = dict(model.rate_limits or {})
     limits[kind] = {**limits.get(kind, {}), route_class: [capacity, per_s]}
     model.update(actions=[BrandModel.rate_limits.set(limits)])
+    KEYS.forget(brand_id=brand_id)  # other containers follow within auth.KEY_CACHE_S
     return _brand(model)
 
 
@@ -240,10 +242,18 @@ def get_key(brand_id: str, key_id: str) -> ApiKey:
 
 
 def revoke_key(brand_id: str, key_id: str) -> ApiKey:
-    """Revoke at once; 409 ``key.last_secret_key`` when it is the brand's last secret key.
+    """Revoke; 409 ``key.last_secret_key`` when it is the brand's last secret key.
 
+    This container stops accepting the key at once, others within ``auth.KEY_CACHE_S`` seconds.
     Revoking a revoked key answers it as it is (a retry, or two revokes of the same key).
     """
+    try:
+        return _revoke(brand_id, key_id)
+    finally:  # after the write: a request verifying the key meanwhile cannot re-cache it as valid
+        KEYS.forget(key_id=key_id)
+
+
+def _revoke(brand_id: str, key_id: str) -> ApiKey:
     model = _owned_key(brand_id, key_id)
     if model.revoked:
         return _key(model)
@@ -290,9 +300,31 @@ def list_keys(brand_id: str) -> list[ApiKey]:
     return [_key(m) for m in ApiKeyModel.by_brand.query(brand_id)]
 
 
+# Verdicts a warm container reuses for up to auth.KEY_CACHE_S seconds (see chalicelib/auth.py).
+KEYS = auth.KeyCache()
+
+
 def authenticate(authorization: str | None) -> auth.Principal:
-    """Resolve a bearer key to its brand, or refuse with 401 (missing, unknown or revoked)."""
+    """Resolve a bearer key to its brand, or refuse with 401 (missing, unknown or revoked).
+
+    A verdict this container reached less than ``auth.KEY_CACHE_S`` seconds ago is reused without
+    reading DynamoDB."""
     kind, key_id, plaintext = auth.parse_bearer(authorization)
+    known = KEYS.get(plaintext)
+    if isinstance(known, auth.Refusal):
+        raise Unauthorized(known.message, code=known.code)
+    if known is not None:
+        return known
+    try:
+        principal = _verify(kind, key_id, plaintext)
+    except Unauthorized as refused:
+        KEYS.put(plaintext, auth.Refusal(refused.code, str(refused.message)), key_id)
+        raise
+    KEYS.put(plaintext, principal, key_id, principal.brand_id)
+    return principal
+
+
+def _verify(kind: auth.KeyKind, key_id: str, plaintext: str) -> auth.Principal:
     try:
         record: ApiKeyModel | None = ApiKeyModel.get(key_id, consistent_read=True)
     except DoesNotExist:

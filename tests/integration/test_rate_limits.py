@@ -8,6 +8,7 @@ from chalice.test import Client
 
 from chalicelib.store import brands
 from tests.integration.conftest import bearer, body, new_brand
+from tests.integration.dynamo_calls import DynamoCalls
 
 
 def test_publishable_key_over_its_limit_gets_429_with_headers(client: Client) -> None:
@@ -44,25 +45,6 @@ def test_invalid_overrides_are_refused(client: Client) -> None:
     shop = new_brand("Bad override")
     with pytest.raises(ValidationFailed):
         brands.set_rate_limit(shop["brand_id"], "publishable", "everything", 1, 60)
-
-
-class DynamoCalls:
-    """Counts every DynamoDB API call made in this process, whichever client (boto3 or pynamodb's)
-    makes it: botocore's ``BaseClient._make_api_call`` is where all of them pass."""
-
-    def __init__(self, monkeypatch: Any) -> None:
-        from botocore.client import BaseClient
-
-        self.ops: list[str] = []
-        real = BaseClient._make_api_call
-        calls = self
-
-        def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            if client.meta.service_model.service_name == "dynamodb":
-                calls.ops.append(operation)
-            return real(client, operation, params)
-
-        monkeypatch.setattr(BaseClient, "_make_api_call", counting)
 
 
 def test_one_dynamodb_call_per_rate_check(aws_env: None, monkeypatch: Any) -> None:
