@@ -591,6 +591,8 @@
       id: id, name: zone.id, type: multi ? null : "text", rows: multi ? zone.max_lines : null,
       autocomplete: "off", spellcheck: "false", required: zone.required,
       dir: zone.direction && zone.direction !== "auto" ? zone.direction : "auto",  // Arabic, Hebrew typed as read
+      "class": zone.kind === "monogram" ? "atelier-initials" : null,  // shown upper-cased, as engraved
+      autocapitalize: zone.kind === "monogram" ? "characters" : null,
       "aria-describedby": id + "-counter " + id + "-error",
       oninput: function () { self.updateCounter(field); self.schedule(); },
       onkeydown: function (event) {   // Enter may not start a line the zone cannot hold
@@ -627,9 +629,16 @@
   Widget.prototype.updateCounter = function (field) {
     var zone = field.zone;
     var value = field.input.value;
+    if (zone.kind === "monogram") {   // as chalicelib.domain.monogram.read_initials: no spaces
+      var initials = graphemes(value.replace(/\s+/g, ""), "upper");
+      var allowed = zone.layout === "block" ? [2, 3] : [3];
+      field.counter.textContent = this.t("counter.initials", { count: initials, max: 3 });
+      field.counter.classList.toggle("atelier-over", initials > 0 && allowed.indexOf(initials) < 0);
+      return;
+    }
     var count = graphemes(value, zone.case);
     var lines = value ? value.split("\n").length : 0;
-    var max = zone.kind === "monogram" ? 3 : zone.max_chars;  // initials: at most three
+    var max = zone.max_chars;
     var text = this.t("counter.characters", { count: count, max: max });
     if (zone.max_lines > 1) text += " · " + this.t("counter.lines", { count: lines, max: zone.max_lines });
     field.counter.textContent = text;
@@ -1396,6 +1405,7 @@
     ".atelier-image{display:block;width:100%;height:auto;border:1px solid #ccc;border-radius:4px;background:#fff}",
     ".atelier-image[hidden]{display:none}",
     ".atelier-stage{position:relative}",
+    ".atelier-initials{text-transform:uppercase;letter-spacing:.2em}",
     ".atelier-dieline{position:absolute;left:1px;top:1px;width:calc(100% - 2px);height:calc(100% - 2px);" +
       "pointer-events:none;overflow:visible}",
     ".atelier-dieline path{fill:none;stroke:#d81b60;stroke-width:1.5;stroke-dasharray:4 3}",

@@ -886,3 +886,113 @@ def test_die_line_overlay_matches_each_sides_die_line(stack: Stack, browser: Any
     tabs[2].click()
     _wait_preview_fr(browser, back_src)
     assert not overlay.is_displayed()
+
+
+CURVES_PRODUCT: dict[str, Any] = {
+    "name": "Round coaster",
+    "sku": "DEMO-COASTER-CURVES",
+    "status": "active",
+    "width_mm": 60,
+    "height_mm": 60,
+    "zones": [
+        {
+            "id": "mono",
+            "name": "Initials",
+            "kind": "monogram",
+            "x_mm": 18,
+            "y_mm": 24,
+            "width_mm": 24,
+            "height_mm": 24,
+            "required": True,
+            "fonts": ["lato-regular"],
+            "frame": "circle",
+        },
+        {
+            "id": "arc",
+            "name": "Along the rim",
+            "kind": "text",
+            "process": "engrave",
+            "x_mm": 5,
+            "y_mm": 3,
+            "width_mm": 50,
+            "height_mm": 20,
+            "max_chars": 20,
+            "min_size_mm": 2,
+            "max_size_mm": 5,
+            "fonts": ["lato-regular"],
+            "colors": ["#000000"],
+            "path": {"cx_mm": 25, "cy_mm": 27, "radius_mm": 22, "span_deg": 120},
+        },
+    ],
+}
+
+
+def _spec_of_preview(stack: Stack, browser: Any) -> dict[str, Any]:
+    """The stored spec behind the preview on screen (its render names the spec hash)."""
+    sk = {"Authorization": f"Bearer {stack.demo['secret_key']}"}
+    render_id = _css(browser, ".atelier-image").get_attribute("data-render")
+    render = requests.get(f"{stack.api_url}/v1/renders/{render_id}", headers=sk, timeout=10)
+    assert render.status_code == 200, render.text
+    spec = requests.get(
+        f"{stack.api_url}/v1/specs/{render.json()['spec_hash']}", headers=sk, timeout=10
+    )
+    assert spec.status_code == 200, spec.text
+    return dict(spec.json())
+
+
+def test_monogram_and_arc_zones_preview_live(stack: Stack, browser: Any) -> None:
+    """A coaster with a monogram and a text-on-an-arc zone: typed initials show upper-cased with
+    an initials counter, a wrong count is flagged before the server answers, and each typing
+    changes the preview; the spec behind the preview records the initials and the arc."""
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=CURVES_PRODUCT,
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    browser.get(_merch_page(stack, str(created.json()["product_id"]), "locale=en"))
+    mono = _wait(browser, lambda d: _css(d, "[data-zone=mono] input"))
+    counter = _css(browser, "[data-zone=mono] .atelier-counter")
+    assert (
+        browser.execute_script("return getComputedStyle(arguments[0]).textTransform", mono)
+        == "uppercase"
+    )  # initials show as they will be engraved
+    mono.send_keys("j m")  # the server drops the space: two initials, and this layout takes three
+    assert counter.text == "2 / 3 initials"
+    assert "atelier-over" in (counter.get_attribute("class") or "")
+    _wait(browser, lambda d: "Enter the expected number of initials." in _field_error(d, "mono"))
+
+    _replace_text(mono, "jam")
+    assert counter.text == "3 / 3 initials"
+    assert "atelier-over" not in (counter.get_attribute("class") or "")
+    first = _wait_preview_of(browser, None)
+    mono_spec = _spec_of_preview(stack, browser)["spec"]["zones"]["mono"]
+    assert mono_spec["text"] == "JAM"  # upper-cased, in natural order; shown J M A, M larger
+    letters = mono_spec["layout"]["letters"]
+    assert [x["char"] for x in letters] == ["J", "M", "A"]
+    assert letters[1]["size_mm"] == pytest.approx(1.5 * letters[0]["size_mm"], abs=0.01)
+    assert _dark_above(first, 23) == 0  # nothing yet along the rim (the arc zone: y 3-23 mm)
+
+    _css(browser, "[data-zone=arc] input").send_keys("Happy Birthday")
+    second = _wait_preview_of(browser, first)
+    arc = _spec_of_preview(stack, browser)["spec"]["zones"]["arc"]
+    assert arc["text"] == "Happy Birthday"
+    assert (arc["path"]["kind"], arc["path"]["radius_mm"], arc["path"]["span_deg"]) == (
+        "arc",
+        22.0,
+        120.0,
+    )
+    assert _dark_above(second, 23) > 200  # the name's ink now runs along the rim
+
+
+def _dark_above(url: str, y_mm: float) -> int:
+    """Dark pixels of the 60 x 60 mm coaster's preview above ``y_mm``."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(requests.get(url, timeout=10).content)).convert("L")
+    band = image.crop((0, 0, image.width, int(y_mm * image.width / 60)))
+    return sum(band.histogram()[:128])
