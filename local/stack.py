@@ -253,6 +253,7 @@ DEMO_PRODUCT: dict[str, Any] = {
     "currency": "EUR",
     "prices_include_tax": True,
     "base_price_minor": 3900,
+    "material": "brushed_metal",
     "sides": [
         {"id": "front", "name": "Front", "width_mm": 40, "height_mm": 36, "die_line": _HEART},
         {

@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Stack
+from tests.support.demo_ink import bare_pendant_preview, load, marks_in_name_zone
 
 pytestmark = pytest.mark.e2e
 
@@ -126,18 +127,10 @@ def _wait_preview_of(driver: Any, previous_src: str | None) -> str:
     return str(driver.find_element("css selector", ".atelier-image").get_attribute("src"))
 
 
-def _ink_in_name_zone(url: str) -> tuple[int, float]:
-    """Dark pixels in the picture, and the share of them inside the name zone (DEMO_PRODUCT)."""
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(requests.get(url, timeout=10).content)).convert("L")
-    width, height = image.size
-    px_per_mm = width / 40  # the demo pendant is 40 x 36 mm; the zone is x 6-34, y 12-22 mm
-    box = (int(5 * px_per_mm), int(11 * px_per_mm), int(35 * px_per_mm), int(23 * px_per_mm))
-    dark = sum(image.histogram()[:128])
-    inside = sum(image.crop(box).histogram()[:128])
-    assert abs(height - 36 * px_per_mm) < 2, image.size
-    return dark, inside / max(dark, 1)
+def _ink_in_name_zone(stack: Stack, url: str) -> tuple[int, float]:
+    """Engraving marks in the picture (pixels that differ clearly from the bare brushed-metal
+    pendant, lighter as an etch on metal is), and the share of them inside the name zone."""
+    return marks_in_name_zone(load(url), bare_pendant_preview(stack))
 
 
 def _preview_key(spec_hash: str) -> str:
@@ -174,8 +167,8 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     counter = browser.find_element("css selector", "[data-zone=name] .atelier-counter")
     assert counter.text == "12 / 14 characters · 1 / 2 lines"
     src = _wait_preview_of(browser, None)
-    dark, share_inside = _ink_in_name_zone(src)
-    assert dark > 500 and share_inside > 0.95, (dark, share_inside)
+    marks, share_inside = _ink_in_name_zone(stack, src)
+    assert marks > 500 and share_inside > 0.95, (marks, share_inside)
     assert browser.find_element("css selector", ".atelier-image").get_attribute("alt")
 
     # 2. A character outside the zone's charset: the error sits next to the field, no snapshot.
@@ -236,8 +229,8 @@ def test_shopper_personalizes_previews_and_adds_to_cart(
     image = browser.find_element("css selector", ".atelier-image")
     _wait(browser, lambda d: key in (image.get_attribute("src") or ""))
     src = str(image.get_attribute("src"))
-    dark_lea, _ = _ink_in_name_zone(src)
-    assert dark_lea > 500
+    marks_lea, share_lea = _ink_in_name_zone(stack, src)
+    assert marks_lea > 300 and share_lea > 0.95, (marks_lea, share_lea)
     time.sleep(0.5)
     assert image.get_attribute("src") == src
 
