@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from chalicelib.api.http import Ctx, RequestModel, json_response, route
 from chalicelib.domain import personalization as p13n
 from chalicelib.domain import zone_layout
-from chalicelib.domain.dieline import DieLine
+from chalicelib.domain.dieline import DieLine, DieLineInvalid, die_path_d
 from chalicelib.domain.features import ChoiceId, unknown_choices
 from chalicelib.domain.options import MAX_OPTIONS, Option, Price, Variant, price_of
 from chalicelib.domain.side import Side
@@ -254,6 +254,8 @@ class WidgetConfig(BaseModel):
     height_mm: float
     base_image_asset_id: str | None
     die_line: DieLine | None = None  # the product's outline (previews draw and clip to it)
+    # per side id: its die line as an SVG path in artboard mm, for the widget's overlay
+    die_line_paths: dict[str, str] = Field(default_factory=dict)
     zones: list[Zone]  # each names its side, visible_when (shown for these choices), price_minor
     fonts: list[WidgetFont]
     options: list[Option] = Field(default_factory=list)  # names, kinds, values, prices, defaults
@@ -337,7 +339,21 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         sides=list(doc.all_sides),
         burn_preview_zones=_burn_preview_zones(brand_id, doc),
         model_viewer=_model_viewer(doc),
+        die_line_paths=_die_line_paths(doc),
     )
+
+
+def _die_line_paths(doc: ProductDoc) -> dict[str, str]:
+    """Each side's die line as the SVG path the pack cuts (a product without sides: ``front``)."""
+    paths: dict[str, str] = {}
+    for side in doc.all_sides:
+        if side.die_line is None:
+            continue
+        try:
+            paths[side.id] = die_path_d(side.die_line)
+        except DieLineInvalid:  # refused when the product was written; never a 500 here
+            continue
+    return paths
 
 
 def _burn_preview_zones(brand_id: str, doc: ProductDoc) -> list[str]:

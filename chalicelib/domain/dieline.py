@@ -243,6 +243,20 @@ def polygon_of(segments: tuple[DieSegment, ...], tolerance_mm: float = 0.05) -> 
     return deduped
 
 
+def die_path_d(die: DieLine) -> str:
+    """The die line as an SVG path ``d`` in artboard mm (y down), written from the very segments
+    the pack cuts, so the widget's overlay has no second geometry of its own."""
+    parts = [
+        s.op + " ".join(f"{_num(x)} {_num(y)}" for x, y in s.points) for s in die_segments(die)
+    ]
+    return " ".join(parts) + " Z"
+
+
+def _num(value: float) -> str:
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def die_polygon(die: DieLine) -> list[Point]:
     return polygon_of(die_segments(die))
 

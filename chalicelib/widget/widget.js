@@ -334,7 +334,8 @@
     this.setStatus(this.t("status.fill_in"));
     this.statusLine.classList.remove("atelier-error");
     var preview = el("figure", { "class": "atelier-preview" }, [
-      this.drawSides(), this.image, el("figcaption", {}, [this.statusLine])
+      this.drawSides(), el("div", { "class": "atelier-stage" }, [this.image, this.drawDieLine()]),
+      el("figcaption", {}, [this.statusLine])
     ]);
     this.priceBox = el("p", { "class": "atelier-price", "aria-live": "polite", hidden: true });
     this.formError = el("p", { "class": "atelier-error", id: this.uid + "-form-error", "aria-live": "assertive" });
@@ -349,6 +350,40 @@
     form.appendChild(this.button);
     this.root.replaceChildren(preview, form);
     this.applyChoices();
+  };
+
+  // --- die line --------------------------------------------------------------------------------
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  /** The cut outline over the preview: an SVG whose viewBox is the side's artboard in mm, laid
+   *  on the image's content box, drawing the path the server derived from the die line (the same
+   *  segments the pack cuts). Hidden until a preview shows, and on the all-sides sheet. */
+  Widget.prototype.drawDieLine = function () {
+    this.dieSvg = document.createElementNS(SVG_NS, "svg");
+    this.dieSvg.setAttribute("class", "atelier-dieline");
+    this.dieSvg.setAttribute("aria-hidden", "true");
+    this.dieSvg.setAttribute("preserveAspectRatio", "none");
+    this.diePath = document.createElementNS(SVG_NS, "path");
+    this.diePath.setAttribute("vector-effect", "non-scaling-stroke");
+    this.dieSvg.appendChild(this.diePath);
+    this.dieSvg.style.display = "none";
+    return this.dieSvg;
+  };
+
+  Widget.prototype.showDieLine = function (sideId) {
+    var sides = this.config.sides || [];
+    var side = sides.filter(function (s) { return s.id === sideId; })[0] || (sideId ? null : sides[0]);
+    var d = side && (this.config.die_line_paths || {})[side.id];
+    if (!d) {
+      this.dieSvg.style.display = "none";
+      this.dieSvg.removeAttribute("data-side");
+      return;
+    }
+    this.dieSvg.setAttribute("viewBox", "0 0 " + side.width_mm + " " + side.height_mm);
+    this.dieSvg.setAttribute("data-side", side.id);
+    this.diePath.setAttribute("d", d);
+    this.dieSvg.style.display = "";
   };
 
   // --- sides -----------------------------------------------------------------------------------
@@ -825,6 +860,7 @@
       self.shown = { signature: signature, renderId: shown.renderId, url: shown.url, sha256: shown.sha256,
         snapshotId: shown.snapshotId, side: shown.side };
       self.root.setAttribute("data-side", shown.side || "");
+      self.showDieLine(shown.side);
       self.setStatus(self.t("status.updated"));
     });
   };
@@ -1359,6 +1395,10 @@
     ".atelier-3d model-viewer{display:block;width:100%;height:18rem;background:#f4f4f4}",
     ".atelier-image{display:block;width:100%;height:auto;border:1px solid #ccc;border-radius:4px;background:#fff}",
     ".atelier-image[hidden]{display:none}",
+    ".atelier-stage{position:relative}",
+    ".atelier-dieline{position:absolute;left:1px;top:1px;width:calc(100% - 2px);height:calc(100% - 2px);" +
+      "pointer-events:none;overflow:visible}",
+    ".atelier-dieline path{fill:none;stroke:#d81b60;stroke-width:1.5;stroke-dasharray:4 3}",
     ".atelier-form{flex:1 1 16rem;min-width:0;display:flex;flex-direction:column;gap:.75rem}",
     ".atelier-field{display:flex;flex-direction:column;gap:.25rem}.atelier-field[hidden]{display:none}",
     ".atelier-field input[type=text],.atelier-field textarea,.atelier-field select{font:inherit;padding:.5rem;",

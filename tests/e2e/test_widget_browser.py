@@ -734,10 +734,26 @@ def _scripts_product() -> dict[str, Any]:
     """A pendant with a Devanagari and an Arabic name zone, each with a small max_chars."""
     doc = {k: v for k, v in MERCH_PRODUCT.items() if k not in ("options", "labels", "zones")}
     base = {k: v for k, v in MERCH_PRODUCT["zones"][0].items() if k not in ("id", "name")}
-    deva = {**base, "id": "deva", "name": "Devanagari", "required": False, "max_chars": 3,
-            "charset": ["devanagari"], "fonts": ["noto-sans-devanagari-regular"]}
-    arab = {**base, "id": "arab", "name": "Arabic", "required": False, "max_chars": 4, "y_mm": 24,
-            "height_mm": 8, "charset": ["arabic"], "fonts": ["amiri-regular"]}
+    deva = {
+        **base,
+        "id": "deva",
+        "name": "Devanagari",
+        "required": False,
+        "max_chars": 3,
+        "charset": ["devanagari"],
+        "fonts": ["noto-sans-devanagari-regular"],
+    }
+    arab = {
+        **base,
+        "id": "arab",
+        "name": "Arabic",
+        "required": False,
+        "max_chars": 4,
+        "y_mm": 24,
+        "height_mm": 8,
+        "charset": ["arabic"],
+        "fonts": ["amiri-regular"],
+    }
     return {**doc, "sku": "DEMO-SCRIPTS", "require_proof": False, "zones": [deva, arab]}
 
 
@@ -788,3 +804,85 @@ def test_counter_counts_graphemes_of_every_script_as_the_server_does(
     _wait(browser, lambda d: deva_counter.text == "5 / 3 characters")
     assert "atelier-over" in (deva_counter.get_attribute("class") or "")
     _wait(browser, lambda d: "At most 3 characters." in _field_error(d, "deva"))
+
+
+FRONT_DIE = {
+    "shape": "rectangle",
+    "x_mm": 1,
+    "y_mm": 2,
+    "width_mm": 38,
+    "height_mm": 32,
+    "corner_radius_mm": 3,
+}
+BACK_DIE = {"shape": "ellipse", "x_mm": 0.5, "y_mm": 0.5, "width_mm": 39, "height_mm": 35}
+
+
+def _overlay_box(browser: Any) -> dict[str, float]:
+    """The die line path's box, in mm of the artboard, measured on screen against the image's
+    content box (Chromium's own path geometry; the image is the 40 x 36 mm artboard)."""
+    box: dict[str, float] = browser.execute_script(
+        "var img = document.querySelector('.atelier-image');"
+        " var path = document.querySelector('.atelier-dieline path');"
+        " var i = img.getBoundingClientRect(), p = path.getBoundingClientRect();"
+        " var left = i.left + img.clientLeft, top = i.top + img.clientTop;"
+        " var k = img.clientWidth / 40;"
+        " return {x: (p.left - left) / k, y: (p.top - top) / k, w: p.width / k, h: p.height / k,"
+        "         px_per_mm: k, ratio: img.clientHeight / img.clientWidth};"
+    )
+    return box
+
+
+def _assert_box(box: dict[str, float], die: dict[str, float]) -> None:
+    tol = 2 / box["px_per_mm"]  # within two screen pixels
+    expected = (die["x_mm"], die["y_mm"], die["width_mm"], die["height_mm"])
+    got = (box["x"], box["y"], box["w"], box["h"])
+    assert all(abs(g - e) <= tol for g, e in zip(got, expected, strict=True)), (got, expected)
+
+
+def test_die_line_overlay_matches_each_sides_die_line(stack: Stack, browser: Any) -> None:
+    """Each side's die line is drawn over its preview: the overlay path's on-screen box equals
+    the die line's box on the 40 x 36 mm artboard within two pixels; the back tab shows the
+    back's ellipse, the all-sides sheet none."""
+    from chalicelib.domain.dieline import DieLine, die_polygon
+
+    doc = _two_sided()
+    doc["sku"] = "DEMO-HEART-DIE"
+    doc["require_proof"] = False
+    doc["sides"][0]["die_line"], doc["sides"][1]["die_line"] = FRONT_DIE, BACK_DIE
+    for die in (FRONT_DIE, BACK_DIE):  # the dicts give the die lines' own boxes
+        poly = die_polygon(DieLine.model_validate(die, strict=False))
+        xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+        assert abs(min(xs) - die["x_mm"]) < 0.01
+        assert abs(max(ys) - die["y_mm"] - die["height_mm"]) < 0.01
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=doc,
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(_merch_page(stack, str(created.json()["product_id"]), "locale=fr"))
+    name = _wait(browser, lambda d: _css(d, "[data-zone=name] input"))
+    overlay = _css(browser, ".atelier-dieline")
+    assert not overlay.is_displayed()  # nothing over an empty preview
+    name.send_keys("Ada")
+    _css(browser, "[data-zone=back_text] input").send_keys("Love")
+    front_src = _wait_preview_fr(browser, None)
+    assert overlay.is_displayed() and overlay.get_attribute("data-side") == "front"
+    box = _overlay_box(browser)
+    assert abs(box["ratio"] - 36 / 40) < 0.01  # the image is the artboard
+    _assert_box(box, FRONT_DIE)
+
+    tabs = browser.find_elements("css selector", ".atelier-side")
+    tabs[1].click()
+    back_src = _wait_preview_fr(browser, front_src)
+    _wait(browser, lambda d: overlay.get_attribute("data-side") == "back")
+    _assert_box(_overlay_box(browser), BACK_DIE)
+
+    tabs[2].click()
+    _wait_preview_fr(browser, back_src)
+    assert not overlay.is_displayed()
