@@ -237,7 +237,8 @@ _NAME_ZONE: dict[str, Any] = {
     "colors": ["#000000"],
 }
 # The pendant's outline, on both sides: cut from the front's file; on the back's file it is the
-# same symmetric heart (mirrored with the back) that places the cut part for the back engraving.
+# same symmetric heart (mirrored with the back) on the non-cutting GUIDE layer
+# (``die_line_role: guide``), which places the cut part for the back engraving: cut once.
 _HEART: dict[str, Any] = {"shape": "heart", "x_mm": 1, "y_mm": 1, "width_mm": 38, "height_mm": 34}
 _BACK_CHOSEN: dict[str, Any] = {"all": [{"option": "back_engraving", "equals": "yes"}]}
 # A two-sided pendant sold as merchandise: the chain is a product choice (an option with named
@@ -262,6 +263,7 @@ DEMO_PRODUCT: dict[str, Any] = {
             "width_mm": 40,
             "height_mm": 36,
             "die_line": _HEART,
+            "die_line_role": "guide",
             "flip": "horizontal",
             "visible_when": _BACK_CHOSEN,
         },

@@ -16,6 +16,11 @@ engraved through. It composes with the profile's ``mirror`` (a horizontal mirror
 both horizontal gives the front view again. Previews and the print PDF always show the side as
 the shopper sees it.
 
+``die_line_role`` says whether the side's die line is cut (default) or only a guide: a pendant
+engraved on both faces is cut once, from the front's file; the back's files carry the same
+outline on a non-cutting GUIDE layer (:mod:`chalicelib.scene.machine`) to place the cut part,
+flipped, for the back engraving. Running both files then never cuts the part twice.
+
 Like :mod:`chalicelib.domain.dieline`, this module cannot import zone.py (which imports it), so it
 states its strict config itself.
 """
@@ -36,6 +41,10 @@ if TYPE_CHECKING:
 FRONT = "front"  # the id of the implicit side of a product without sides
 MAX_SIDES = 12
 Flip = Literal["none", "horizontal", "vertical"]
+# What a side's die line is in its machine files: "cut" (the CUT layer, cut last) or "guide" (a
+# non-cutting GUIDE layer: the outline of a part cut from another side's file, for placing the
+# flipped part; a two-sided part is cut once).
+DieLineRole = Literal["cut", "guide"]
 SideId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 Pixel = Annotated[float, Field(ge=-100_000, le=100_000)]
 Corner = Annotated[list[Pixel], Field(min_length=2, max_length=2)]  # [x, y] on the photo
@@ -56,6 +65,7 @@ class Side(BaseModel):
     mockup_asset_id: str | None = Field(default=None, max_length=64)
     mockup_corners: list[Corner] | None = Field(default=None, min_length=4, max_length=4)
     flip: Flip = "none"
+    die_line_role: DieLineRole = "cut"
     # Shown only for some option choices (a back engraving the shopper pays for): a hidden
     # side's zones take no input and the side makes no file.
     visible_when: Condition | None = None

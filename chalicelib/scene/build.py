@@ -171,6 +171,7 @@ def build_scene(
         side_id=board.id,
         flip=board.flip,
         mockup_corners=corners,
+        die_line_role=board.die_line_role,
     )
 
 

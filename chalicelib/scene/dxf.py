@@ -3,7 +3,9 @@
 What a workshop expects (see the manufacturing reference) drives every choice here:
 
 - DXF R2010, ``$INSUNITS`` 4 (mm) or 1 (inch) and ``$MEASUREMENT`` to match, 1:1, y up.
-- One layer per operation, named and coloured by the profile (ACI and true colour); each entity
+- One layer per operation, named and coloured by the profile (ACI and true colour), and a
+  non-cutting ``GUIDE`` layer for a side whose die line only places the part (cut from another
+  side's file; :data:`chalicelib.scene.machine.GUIDE`), only when a side has one; each entity
   also carries the colours itself, because several laser programs map colour to power and read
   the entity's colour without resolving BYLAYER.
 - Only closed LWPOLYLINEs: text is its outlines flattened to 0.01 mm (controllers reject splines
@@ -33,7 +35,7 @@ from chalicelib.domain.color import hex_rgb
 from chalicelib.domain.profile import ProfileDoc
 from chalicelib.domain.units import MM_PER_INCH
 from chalicelib.scene import flatten as geo
-from chalicelib.scene.machine import RUN_ORDER, machine_paths, mirrors
+from chalicelib.scene.machine import GUIDE, RUN_ORDER, machine_paths, mirrors
 from chalicelib.scene.model import Scene
 
 if TYPE_CHECKING:
@@ -95,6 +97,10 @@ def _drawing(scenes: Sequence[Scene], profile: ProfileDoc, *, blocks: bool) -> D
         true_color = rgb2int(hex_rgb(op.rgb))
         doc.layers.add(op.layer, color=op.aci, true_color=true_color)
         attribs[name] = {"layer": op.layer, "color": op.aci, "true_color": true_color}
+    if any(scene.die_line is not None and scene.die_line_role == "guide" for scene in scenes):
+        true_color = rgb2int(hex_rgb(GUIDE.rgb))
+        doc.layers.add(GUIDE.layer, color=GUIDE.aci, true_color=true_color)
+        attribs["guide"] = {"layer": GUIDE.layer, "color": GUIDE.aci, "true_color": true_color}
     msp = doc.modelspace()
     scale = 1 / MM_PER_INCH if profile.units == "in" else 1.0
     rings: list[geo.Ring] = []

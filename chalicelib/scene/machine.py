@@ -13,7 +13,9 @@ returns, so they cannot disagree. From the scene's outlines it:
    own strokes, at its angle) and kerf;
 4. engrave and print fills stay per glyph (the fill is the same; a workshop may recolour one
    letter), with duplicates dropped by the writers;
-5. adds the product's die line (kerf-compensated) to cut;
+5. adds the product's die line (kerf-compensated) to cut, or, on a side whose die line is a
+   guide (``die_line_role: guide``, the back of a part cut from the front's file), the die line
+   itself (no kerf: it marks where the cut part lies) on the non-cutting :data:`GUIDE` layer;
 6. orders everything the way a machine runs it: print, engrave, score, cut; within cut, holes
    before outlines, deepest first, the die line last (a part that has dropped out cannot be
    cut again).
@@ -24,8 +26,9 @@ All booleans and offsets go through :mod:`chalicelib.scene.polygon_ops` (Clipper
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
+from chalicelib.domain.profile import OPERATION_OF_PROCESS, Operation, OperationName, ProfileDoc
 from chalicelib.scene import flatten as geo
 from chalicelib.scene import polygon_ops as ops
 from chalicelib.scene.connectors import cut_shape, glyph_fills
@@ -33,6 +36,12 @@ from chalicelib.scene.model import ColorItem, Scene, TextItem
 
 # The order a machine runs them: engrave while the part is still held by the sheet, cut last.
 RUN_ORDER: tuple[OperationName, ...] = ("print", "engrave", "score", "cut")
+# The die line of a side that is not cut from its own file: a layer no profile operation uses,
+# in a colour none of the built-in profiles gives a machine operation (laser programs map colour
+# to power; the workshop leaves this one switched off, or uses it to place the flipped part).
+# Written only when a side asks for it, so every other file keeps its bytes.
+GUIDE = Operation(layer="GUIDE", aci=4, rgb="#00FFFF")
+PathOperation = OperationName | Literal["guide"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class MachinePath:
     """One closed path for the machine, in scene millimetres (y down), with its nesting depth
     (0 outline, 1 hole, 2 island in a hole ...)."""
 
-    operation: OperationName
+    operation: PathOperation
     ring: geo.Ring
     depth: int
     die_line: bool = False  # the product's own outline: cut after everything else
@@ -62,7 +71,13 @@ def machine_paths(scene: Scene, profile: ProfileDoc) -> list[MachinePath]:
             if operation == "cut" and profile.kerf_mm > 0:
                 shape = ops.kerf_offset(shape, profile.kerf_mm)
             paths.extend(_region_paths(operation, shape))
-    if scene.die_line is not None:
+    if scene.die_line is not None and scene.die_line_role == "guide":
+        shape = ops.region([geo.flatten(scene.die_line)])
+        paths.extend(
+            MachinePath("guide", p.ring, p.depth, die_line=True)
+            for p in _region_paths("guide", shape)
+        )
+    elif scene.die_line is not None:
         shape = ops.region([geo.flatten(scene.die_line)])
         if profile.kerf_mm > 0:
             shape = ops.kerf_offset(shape, profile.kerf_mm)
@@ -110,7 +125,7 @@ def _text_paths(item: TextItem, profile: ProfileDoc) -> list[MachinePath]:
     return [path for shape in glyph_regions(item) for path in _region_paths(operation, shape)]
 
 
-def _region_paths(operation: OperationName, shape: ops.Region) -> list[MachinePath]:
+def _region_paths(operation: PathOperation, shape: ops.Region) -> list[MachinePath]:
     paths = []
     for part in ops.parts(ops.strictly_simple(shape)):
         paths.append(MachinePath(operation, ops.to_ring(part.outer), part.depth))
@@ -119,10 +134,11 @@ def _region_paths(operation: OperationName, shape: ops.Region) -> list[MachinePa
 
 
 def _run_key(path: MachinePath) -> tuple[int, bool, int]:
-    """Operation first; within cut, the die line last (the product drops out of the sheet)
-    and holes before outlines. ``sorted`` is stable, so the scene's order is kept otherwise."""
+    """Operation first (a guide before all: nothing runs on it); within cut, the die line last
+    (the product drops out of the sheet) and holes before outlines. ``sorted`` is stable, so
+    the scene's order is kept otherwise."""
     return (
-        RUN_ORDER.index(path.operation),
+        -1 if path.operation == "guide" else RUN_ORDER.index(path.operation),
         path.die_line,
         -path.depth if path.operation == "cut" else 0,
     )

@@ -176,6 +176,9 @@ class Scene:
     # ``flip`` mirrors the machine files (DXF, machine SVG) for engraving from behind.
     side_id: str = "front"
     flip: Literal["none", "horizontal", "vertical"] = "none"
+    # "guide": the die line is not cut from this side's files but drawn on a non-cutting GUIDE
+    # layer (the part is cut from another side's file; this outline places it).
+    die_line_role: Literal["cut", "guide"] = "cut"
 
     @property
     def has_content(self) -> bool:

@@ -139,10 +139,13 @@ def _page(scene: Scene, bleed_mm: float, crop_marks: bool, profile: ProfileDoc |
 
 
 def _cut_ops(scene: Scene, profile: ProfileDoc | None) -> str:
-    """Subpaths of the cut paths: the machine module's (pack), or the die line alone."""
+    """Subpaths of the cut paths: the machine module's (pack), or the die line alone. A die
+    line that is only a guide (the part is cut from another side's file) is not CutContour:
+    a print-and-cut device would cut the part twice; nothing is printed for it either."""
+    die_line = scene.die_line if scene.die_line_role == "cut" else None
     if profile is None:
-        return contour_ops(scene.die_line) if scene.die_line is not None else ""
-    if scene.die_line is None and not any(item.process == "cut" for item in scene.items):
+        return contour_ops(die_line) if die_line is not None else ""
+    if die_line is None and not any(item.process == "cut" for item in scene.items):
         return ""  # nothing is cut: no need to load the geometry library
     from chalicelib.scene.machine import machine_paths
 

@@ -17,6 +17,10 @@ way a machine reads it:
 - The cut layer is always the DXF's cut geometry (the flattened, welded, offset, bridged
   polygons from :func:`chalicelib.scene.machine.machine_paths`), so both files cut the same
   part and no two cut paths overlap; engrave and print keep the exact curves.
+- A side whose die line is a guide (``die_line_role: guide``: the part is cut from another
+  side's file) has no die line in cut; its outline is a hairline in a ``GUIDE`` group (the
+  non-cutting colour of :data:`chalicelib.scene.machine.GUIDE`), written before the others and
+  only then, so every other file keeps its bytes.
 - ``mirror`` flips every layer about the artboard's vertical centre; a side's ``flip``
   (domain/side.py) composes with it (:func:`chalicelib.scene.machine.mirrors`).
 
@@ -31,7 +35,7 @@ import dataclasses
 from chalicelib.domain.profile import OPERATION_OF_PROCESS, OperationName, ProfileDoc
 from chalicelib.domain.units import MM_PER_INCH
 from chalicelib.scene.flatten import Ring
-from chalicelib.scene.machine import RUN_ORDER, machine_paths, mirrors
+from chalicelib.scene.machine import GUIDE, RUN_ORDER, PathOperation, machine_paths, mirrors
 from chalicelib.scene.model import ColorItem, ImageItem, Scene, TextItem
 from chalicelib.scene.model import fmt_number as _n
 from chalicelib.scene.outline import to_svg_path_d
@@ -63,6 +67,12 @@ def to_machine_svg(scene: Scene, profile: ProfileDoc) -> str:
     ]
     if clips:
         parts.append(f"<defs>{''.join(clips)}</defs>")
+    if bodies["guide"]:
+        stroke = f' fill="none" stroke="{_color(GUIDE.rgb)}" stroke-width="{_n(HAIRLINE_MM)}"'
+        parts.append(
+            f'<g id="{GUIDE.layer}" inkscape:groupmode="layer" inkscape:label="{GUIDE.layer}"'
+            f"{stroke}{mirror}>{''.join(bodies['guide'])}</g>"
+        )
     for name in RUN_ORDER:
         layer = profile.operations[name].layer
         parts.append(
@@ -84,8 +94,9 @@ def _paint(name: OperationName, profile: ProfileDoc) -> str:
     return ""
 
 
-def _bodies(scene: Scene, profile: ProfileDoc, clips: list[str]) -> dict[OperationName, list[str]]:
-    bodies: dict[OperationName, list[str]] = {name: [] for name in RUN_ORDER}
+def _bodies(scene: Scene, profile: ProfileDoc, clips: list[str]) -> dict[PathOperation, list[str]]:
+    bodies: dict[PathOperation, list[str]] = {name: [] for name in RUN_ORDER}
+    bodies["guide"] = []
     cut_items = []
     for item in scene.items:
         name = OPERATION_OF_PROCESS[item.process]

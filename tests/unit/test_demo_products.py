@@ -58,8 +58,12 @@ def test_the_pendant_is_a_two_sided_heart_whose_back_is_made_only_when_bought() 
         {"back_engraving": "yes"}, {"name": "Chloé", "back": "14.02.2026"}
     )
     assert (back.side_id, back.flip) == ("back", "horizontal")
-    for scene in (front, back):
-        (heart,) = polylines(read(to_dxf(scene, BUILTIN["laser-default"])), "CUT")
+    # Cut once: the front's file cuts the heart; the back's carries it on the non-cutting GUIDE
+    # layer (where the cut part is placed, flipped, for the back engraving).
+    back_drawing = read(to_dxf(back, BUILTIN["laser-default"]))
+    assert polylines(back_drawing, "CUT") == []
+    for scene, layer in ((front, "CUT"), (back, "GUIDE")):
+        (heart,) = polylines(read(to_dxf(scene, BUILTIN["laser-default"])), layer)
         xs, ys = zip(*points(heart), strict=True)
         # the 38 x 34 mm heart at (1, 1) on the 40 x 36 mm artboard, y up in the DXF
         assert (min(xs), max(xs)) == pytest.approx((1, 39), abs=0.02)
