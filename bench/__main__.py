@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    calls_bench,
     coldstart,
     dither_bench,
     dxf_bench,
@@ -96,6 +97,8 @@ def in_process(n: dict[str, int]) -> list[Row]:
     rows += geometry_bench.rows(n["geometry"])
     _say("shaping")
     rows += shaping_bench.rows(n["shaping"])
+    _say("DynamoDB calls per widget request")
+    rows += calls_bench.rows()
     _say("cold imports")
     return rows + coldstart.rows(n["imports"])
 

@@ -52,6 +52,9 @@ DEFAULTS: dict[str, dict[str, tuple[int, float]]] = {
 # refusal); push fails -> refusal, or start if the bucket went idle. Three calls cover every case;
 # the bound is a guard against a store that misbehaves (a refusal then, never an overspend).
 MAX_CALLS = 4
+# Epoch seconds as floats resolve ~2.4e-7 s; the store keeps 6 decimals. A hinted TAT must pass the
+# ceiling by more than that before we refuse without asking (the store decides exact ties).
+FLOAT_SLACK_S = 1e-6
 MAX_HINTS = 10_000  # buckets whose last seen TAT a process remembers (one per key and class)
 _HINTS: dict[str, float] = {}
 
@@ -128,7 +131,7 @@ def take(
     expires = clock + 2 * limit.per_s  # by then the bucket is full again: the row can go
     known = seen.get(bucket)
     for _ in range(MAX_CALLS):
-        if known is not None and known > ceiling + 1e-9:
+        if known is not None and known > ceiling + FLOAT_SLACK_S:
             return _decision(False, limit, _tokens(limit, interval, clock, known), known - ceiling)
         if known is None or known < clock:
             ok, tat = store.start(bucket, clock, clock + interval, expires)
@@ -143,8 +146,11 @@ def take(
 
 
 def _tokens(limit: Limit, interval: float, now: float, tat: float) -> float:
-    """Requests the bucket still admits when its TAT is ``tat`` (rounded against float noise)."""
-    return min(float(limit.capacity), max(0.0, round((now + limit.per_s - tat) / interval, 6)))
+    """Requests the bucket still admits when its TAT is ``tat``.
+
+    Rounded to 1/1000 of a request: epoch seconds as floats carry ~2.4e-7 s of noise and the store
+    keeps 6 decimals, which over a 0.01 s interval would otherwise turn 5999 into 5998.99998."""
+    return min(float(limit.capacity), max(0.0, round((now + limit.per_s - tat) / interval, 3)))
 
 
 def _remember(seen: dict[str, float], bucket: str, tat: float) -> None:
