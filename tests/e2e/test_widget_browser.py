@@ -888,6 +888,102 @@ def test_die_line_overlay_matches_each_sides_die_line(stack: Stack, browser: Any
     assert not overlay.is_displayed()
 
 
+def _upload_mockup(stack: Stack, color: tuple[int, int, int]) -> str:
+    """A 400 x 360 px photo (the 40 x 36 mm artboard at 10 px/mm) in one colour, uploaded and
+    verified like any brand image."""
+    from PIL import Image
+
+    pk = stack.demo["publishable_key"]
+    out = io.BytesIO()
+    Image.new("RGB", (400, 360), color).save(out, format="PNG")
+    data = out.getvalue()
+    meta = {"kind": "image", "content_type": "image/png", "filename": "m.png"}
+    made = requests.post(
+        f"{stack.api_url}/v1/assets",
+        json={**meta, "size_bytes": len(data)},
+        headers={"Authorization": f"Bearer {pk}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    upload = made.json()["upload"]
+    sent = requests.post(
+        upload["url"], data=upload["fields"], files={"file": ("m.png", data)}, timeout=30
+    )
+    assert sent.ok, sent.text
+    asset_id = str(made.json()["asset"]["asset_id"])
+    done = requests.post(
+        f"{stack.api_url}/v1/assets/{asset_id}/complete",
+        headers={"Authorization": f"Bearer {pk}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=30,
+    )
+    assert done.status_code in (200, 201), done.text
+    return asset_id
+
+
+SILVER_PHOTO, GOLD_PHOTO = (192, 192, 196), (212, 175, 55)
+
+
+def _corner_rgb(url: str) -> tuple[float, float, float]:
+    """Mean colour of the preview's top-left 1-5 mm square: photo only, away from the name."""
+    from PIL import Image, ImageStat
+
+    image = Image.open(io.BytesIO(requests.get(url, timeout=10).content)).convert("RGB")
+    px_per_mm = image.size[0] / 40
+    corner = image.crop(tuple(int(v * px_per_mm) for v in (1, 1, 5, 5)))
+    r, g, b = ImageStat.Stat(corner).mean
+    return r, g, b
+
+
+def test_choosing_gold_switches_the_preview_to_the_gold_mockup_photo(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    """An option value's ``mockup_asset_id`` (domain/options.chosen_mockup): the shopper clicks
+    Gold and the preview is drawn on the gold photo instead of the silver one."""
+    silver, gold = _upload_mockup(stack, SILVER_PHOTO), _upload_mockup(stack, GOLD_PHOTO)
+    doc = {k: v for k, v in MERCH_PRODUCT.items() if k not in ("labels", "require_proof")}
+    (chain, back) = doc["options"]
+    values = [
+        {**chain["values"][0], "mockup_asset_id": silver},
+        {**chain["values"][1], "mockup_asset_id": gold},
+    ]
+    doc = {
+        **doc,
+        "sku": f"DEMO-MOCKUPS-{uuid.uuid4().hex[:6]}",
+        "options": [{**chain, "values": values}, back],
+    }
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=doc,
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(_merch_page(stack, str(created.json()["product_id"]), "lang=en"))
+    name = _wait(browser, lambda d: _css(d, "[data-zone=name] input"))
+    name.send_keys("Ada")
+    first = _wait_preview_of(browser, None)
+    r, g, b = _corner_rgb(first)
+    assert max(abs(r - 192), abs(g - 192), abs(b - 196)) < 12, (r, g, b)  # the silver photo
+
+    _css(browser, "[data-option=chain] input[value=gold]").click()
+    second = _wait_preview_of(browser, first)
+    r, g, b = _corner_rgb(second)
+    assert max(abs(r - 212), abs(g - 175), abs(b - 55)) < 12, (r, g, b)  # the gold photo
+    assert r - b > 120
+    # Back to Silver: the silver photo again (the same design's preview as before).
+    _css(browser, "[data-option=chain] input[value=silver]").click()
+    third = _wait_preview_of(browser, second)
+    r, g, b = _corner_rgb(third)
+    assert max(abs(r - 192), abs(g - 192), abs(b - 196)) < 12, (r, g, b)
+    _css(browser, "[data-option=chain] input[value=gold]").click()
+    _wait_preview_of(browser, third)
+    _save(browser, tmp_path, "widget-option-mockup.png")
+
+
 CURVES_PRODUCT: dict[str, Any] = {
     "name": "Round coaster",
     "sku": "DEMO-COASTER-CURVES",
