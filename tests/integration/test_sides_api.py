@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from typing import Any
 
 from chalice.test import Client
 
+from chalicelib.domain.dieline import DieLine, die_polygon
 from tests.integration.conftest import bearer, body
 from tests.support.products import create
 from tests.support.sides import pendant_doc
@@ -68,6 +70,14 @@ def test_two_sided_product_reads_back_and_widget_config_lists_every_side(
     assert [(s["id"], s["width_mm"]) for s in config["sides"]] == [("front", 30.0), ("back", 30.0)]
     assert config["sides"][0]["die_line"]["shape"] == "heart"
     assert {z["id"]: z["side"] for z in config["zones"]} == {"name": "front", "date": "back"}
+    # the widget's overlay: each side's die line as an SVG path, the very contour the pack cuts
+    with_die = {s["id"] for s in config["sides"] if s.get("die_line")}
+    assert set(config["die_line_paths"]) == with_die and "front" in with_die
+    heart = DieLine.model_validate(config["sides"][0]["die_line"], strict=False)
+    redrawn = DieLine(shape="path", path=config["die_line_paths"]["front"])
+    cut, drawn = die_polygon(heart), die_polygon(redrawn)
+    assert len(cut) == len(drawn)
+    assert max(math.dist(a, b) for a, b in zip(cut, drawn, strict=True)) < 1e-3
 
 
 def test_single_side_product_answers_as_before_with_one_implicit_side(
@@ -86,3 +96,4 @@ def test_single_side_product_answers_as_before_with_one_implicit_side(
         ("front", 80.0, 40.0)
     ]
     assert config["zones"][0]["side"] == "front"
+    assert config["die_line_paths"] == {}  # no die line, no overlay
