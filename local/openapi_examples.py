@@ -247,8 +247,22 @@ def normalize(examples: Any) -> Any:
 
 
 def main() -> int:
-    demo = json.loads((Path(".local") / "demo.json").read_text())
-    examples = record(demo["api_url"], demo["aws_environment"])
+    """Record against the running ``make run`` stack, or with ``--own-stack`` against a fresh one
+    started (and stopped) here, as the test does: no terminal to keep open."""
+    if "--own-stack" in sys.argv[1:]:
+        import tempfile
+
+        from local.harness import start_stack, stop_stack
+
+        with tempfile.TemporaryDirectory() as state:
+            running = start_stack(Path(state))
+            try:
+                examples = record(running.api_url, running.demo["aws_environment"])
+            finally:
+                stop_stack(running.process)
+    else:
+        demo = json.loads((Path(".local") / "demo.json").read_text())
+        examples = record(demo["api_url"], demo["aws_environment"])
     OUTPUT.write_text(render(examples))
     print(f"wrote {OUTPUT} ({len(examples)} operations)")
     return 0

@@ -34,8 +34,9 @@ def document(stack: Stack) -> dict[str, Any]:
 def test_committed_examples_are_what_the_api_answers_now(recorded: dict[str, Any]) -> None:
     committed = json.loads(openapi_examples.OUTPUT.read_text())
     assert openapi_examples.normalize(committed) == openapi_examples.normalize(recorded), (
-        "the API's answers changed: with `make run` up, run `python -m local.openapi_examples`"
-        " and commit chalicelib/api/openapi_examples.json"
+        "the API's answers changed: run `.venv/bin/python -m local.openapi_examples --own-stack`"
+        " (or without the flag while `make run` is up) and commit"
+        " chalicelib/api/openapi_examples.json"
     )
 
 
