@@ -19,7 +19,14 @@ from chalicelib.domain import personalization as p13n
 from chalicelib.domain import zone_layout
 from chalicelib.domain.dieline import DieLine, DieLineInvalid, die_path_d
 from chalicelib.domain.features import ChoiceId, unknown_choices
-from chalicelib.domain.options import MAX_OPTIONS, Option, Price, Variant, price_of
+from chalicelib.domain.options import (
+    MAX_OPTIONS,
+    Option,
+    Price,
+    Variant,
+    price_of,
+    swatch_asset_ids,
+)
 from chalicelib.domain.side import Side
 from chalicelib.domain.zone import ImageZone, MonogramZone, ProductDoc, TextZone, Zone
 from chalicelib.errors import NotFound, ValidationFailed
@@ -275,6 +282,9 @@ class WidgetConfig(BaseModel):
     # The product has a 3D model: the widget loads this viewer (path on this API) and asks for
     # model renders; None: the 2D preview only.
     model_viewer: str | None = None
+    # option id → value id → path of that value's swatch image (GET it with ?key=pk_…; a 302 to
+    # a short-lived signed URL), for values whose swatch is an uploaded image
+    swatch_images: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
 def _model_viewer(doc: ProductDoc) -> str | None:
@@ -340,7 +350,17 @@ def widget_config(brand_id: str, product: products.Product) -> WidgetConfig:
         burn_preview_zones=_burn_preview_zones(brand_id, doc),
         model_viewer=_model_viewer(doc),
         die_line_paths=_die_line_paths(doc),
+        swatch_images=_swatch_images(product.product_id, doc),
     )
+
+
+def _swatch_images(product_id: str, doc: ProductDoc) -> dict[str, dict[str, str]]:
+    from chalicelib.api.widget import swatch_path
+
+    return {
+        option_id: {value_id: swatch_path(product_id, option_id, value_id) for value_id in values}
+        for option_id, values in swatch_asset_ids(doc.options).items()
+    }
 
 
 def _die_line_paths(doc: ProductDoc) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""The widget script (``GET /widget.js``) and a demo shop page (``GET /demo/{product_id}``).
+"""The widget script (``GET /widget.js``), a demo shop page (``GET /demo/{product_id}``) and the
+swatch images of a product's option values (``GET /v1/widget/swatch/...``).
 
 Both are public: a shop page loads the script before any key is in play. The script is cached by
 version: ``?v=<content hash>`` is immutable for a year, the bare URL revalidates (ETag) every five
@@ -11,11 +12,13 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
+from chalicelib import aws
 from chalicelib.api.http import Ctx, QueryModel, route
 from chalicelib.auth import parse_bearer
+from chalicelib.domain.options import swatch_asset_ids
 from chalicelib.errors import BadRequest, NotFound
 from chalicelib.settings import get_settings
-from chalicelib.store import brands, products
+from chalicelib.store import assets, brands, products
 from chalicelib.widget import demo_page, script, viewer
 
 bp = Blueprint(__name__)
@@ -129,4 +132,52 @@ def demo(ctx: Ctx, product_id: str, query: DemoQuery) -> Response:
         body=page,
         status_code=200,
         headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+    )
+
+
+SWATCH_URL_SECONDS = 300
+
+
+class SwatchQuery(QueryModel):
+    key: str = Field(min_length=1, max_length=200, description="The brand's publishable key")
+
+
+def swatch_path(product_id: str, option_id: str, value_id: str) -> str:
+    """The path the widget config names for a value's swatch image (the widget adds ``?key=``)."""
+    return f"/v1/widget/swatch/{product_id}/{option_id}/{value_id}"
+
+
+@route(
+    bp,
+    "/v1/widget/swatch/{product_id}/{option_id}/{value_id}",
+    "GET",
+    access="public",
+    query=SwatchQuery,
+    status=302,
+    other_statuses=(401, 404, 422),
+    summary="Redirect to a fresh signed URL of an option value's swatch image (active products)",
+)
+def swatch_image(
+    ctx: Ctx, product_id: str, option_id: str, value_id: str, query: SwatchQuery
+) -> Response:
+    """An ``<img src>`` cannot send a header and a brand's assets are private, so, like the AR
+    link, the publishable key rides in the query and the URL is signed when the image is asked
+    for. Only an image the active product names as a value's swatch is reachable: any other
+    asset of the brand, an unknown option or value, a value without a swatch image, a draft or
+    another brand's product all answer 404.
+    """
+    principal = brands.authenticate(f"Bearer {query.key}")
+    product = products.get_product(principal.brand_id, product_id)
+    if product.status != "active":
+        raise NotFound("No such product.", code="product.not_found")
+    asset_id = swatch_asset_ids(product.doc.options).get(option_id, {}).get(value_id)
+    if asset_id is None:
+        raise NotFound("No such swatch image.", code="swatch.not_found")
+    try:
+        key = assets.ready_image_key(principal.brand_id, asset_id)
+    except NotFound:  # deleted after the product was saved: the same answer as no swatch
+        raise NotFound("No such swatch image.", code="swatch.not_found") from None
+    url = aws.presigned_get(key, SWATCH_URL_SECONDS)
+    return Response(
+        body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"}
     )

@@ -424,3 +424,14 @@ def option_asset_ids(doc: ProductDoc) -> list[tuple[str, str]]:
                 if asset_id:
                     found.append((f"options[{i}].values[{j}].{name}", asset_id))
     return found
+
+
+def swatch_asset_ids(options: list[Option]) -> dict[str, dict[str, str]]:
+    """option id → value id → the image asset shown as that value's swatch: the only brand
+    images a publishable key may fetch through the widget's swatch route."""
+    found: dict[str, dict[str, str]] = {}
+    for option in options:
+        for value in option.values:
+            if value.swatch_asset_id:
+                found.setdefault(option.id, {})[value.id] = value.swatch_asset_id
+    return found

@@ -416,6 +416,12 @@ def get_ready_image(brand_id: str, asset_id: str) -> Asset:
     return _asset(_ready_image(brand_id, asset_id))
 
 
+def ready_image_key(brand_id: str, asset_id: str) -> str:
+    """Where a ready image of this brand is stored (its re-encoded PNG), to sign a download URL
+    for; 404 like ``get_ready_image`` otherwise."""
+    return str(_ready_image(brand_id, asset_id).stored_key)
+
+
 def image_bytes(brand_id: str, asset_id: str) -> bytes:
     """The re-encoded PNG of a ready image of this brand (what renderers draw)."""
     model = _ready_image(brand_id, asset_id)

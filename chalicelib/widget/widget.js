@@ -452,7 +452,16 @@
     return amount ? name + " (" + this.t("price.addon", { amount: amount }) + ")" : name;
   };
 
-  /** Select: a list; swatch: radio buttons with the colour and the name; toggle: a checkbox
+  /** A value's uploaded swatch image, through the API's swatch route (the brand's assets are
+   *  private: the route answers a 302 to a short-lived signed URL), or null without one. */
+  Widget.prototype.swatchImage = function (option, value) {
+    var path = ((this.config.swatch_images || {})[option.id] || {})[value.id];
+    if (!path) return null;
+    return el("img", { "class": "atelier-chip atelier-swatch-img", src: this.base + path + "?key=" + encodeURIComponent(this.key),
+      alt: this.m.named("option:" + option.id + ":" + value.id, value.name), width: 24, height: 24 });
+  };
+
+  /** Select: a list; swatch: radio buttons with the colour or image and the name; toggle: a checkbox
    *  (values[0] is off, values[1] on). */
   Widget.prototype.drawOption = function (option) {
     var self = this;
@@ -480,8 +489,8 @@
         [el("legend", { text: name })].concat(option.values.map(function (value, i) {
           return el("label", { "for": id + "-" + i, "class": "atelier-swatch" }, [
             field.radios[i],
-            value.swatch_color ? el("span", { "class": "atelier-chip", style: "background:" + value.swatch_color,
-              "aria-hidden": "true" }) : null,
+            self.swatchImage(option, value) || (value.swatch_color ? el("span", { "class": "atelier-chip",
+              style: "background:" + value.swatch_color, "aria-hidden": "true" }) : null),
             el("span", { text: self.valueLabel(option, value) })
           ]);
         })))];
@@ -1421,6 +1430,7 @@
     ".atelier-colors legend{padding:0;margin-bottom:.25rem}",
     ".atelier-swatch,.atelier-toggle{display:inline-flex;align-items:center;gap:.3rem;cursor:pointer}",
     ".atelier-chip{width:1.2rem;height:1.2rem;border-radius:50%;border:1px solid #555}",
+    ".atelier-swatch-img{object-fit:cover}",
     ".atelier-price{margin:0;font-size:1.05em}.atelier-price[hidden]{display:none}",
     ".atelier-sides{display:flex;flex-wrap:wrap;gap:.25rem;margin-bottom:.5rem}",
     ".atelier-side{font:inherit;padding:.35rem .75rem;border:1px solid #767676;border-radius:999px;background:#fff;",

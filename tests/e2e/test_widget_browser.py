@@ -984,6 +984,50 @@ def test_choosing_gold_switches_the_preview_to_the_gold_mockup_photo(
     _save(browser, tmp_path, "widget-option-mockup.png")
 
 
+def test_a_swatch_value_with_an_image_shows_the_loaded_image(stack: Stack, browser: Any) -> None:
+    """An option value whose swatch is an uploaded image (``swatch_asset_id``): the widget shows
+    it through the swatch route (302 to a signed URL) as an <img> that Chromium really decoded,
+    with the value's name as alt text and label; the colour value keeps its chip."""
+    swatch = _upload_mockup(stack, GOLD_PHOTO)
+    doc = {k: v for k, v in MERCH_PRODUCT.items() if k not in ("labels", "require_proof")}
+    (chain, back) = doc["options"]
+    gold = {k: v for k, v in chain["values"][1].items() if k != "swatch_color"}
+    doc = {
+        **doc,
+        "sku": f"DEMO-SWATCH-{uuid.uuid4().hex[:6]}",
+        "options": [
+            {**chain, "values": [chain["values"][0], {**gold, "swatch_asset_id": swatch}]},
+            back,
+        ],
+    }
+    created = requests.post(
+        f"{stack.api_url}/v1/products",
+        json=doc,
+        headers={
+            "Authorization": f"Bearer {stack.demo['secret_key']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    browser.get(_merch_page(stack, str(created.json()["product_id"]), "lang=en"))
+    gold_radio = _wait(browser, lambda d: _css(d, "[data-option=chain] input[value=gold]"))
+    label = _css(browser, f"label[for='{gold_radio.get_attribute('id')}']")
+    image = label.find_element("css selector", "img")
+    _wait(
+        browser,
+        lambda d: d.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth > 0", image
+        ),
+    )
+    assert browser.execute_script("return arguments[0].naturalWidth", image) == 400
+    assert image.get_attribute("alt") == "Gold" and "Gold" in label.text
+    silver = _css(browser, "[data-option=chain] input[value=silver]")
+    silver_label = _css(browser, f"label[for='{silver.get_attribute('id')}']")
+    assert not silver_label.find_elements("css selector", "img")
+    assert silver_label.find_elements("css selector", ".atelier-chip")
+
+
 CURVES_PRODUCT: dict[str, Any] = {
     "name": "Round coaster",
     "sku": "DEMO-COASTER-CURVES",
