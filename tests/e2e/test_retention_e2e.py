@@ -21,8 +21,9 @@ from local.stack import DEMO_PRODUCT
 from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.e2e
-PHOTO = {"id": "photo", "name": "Photo", "kind": "image", "x_mm": 2, "y_mm": 2}
-PHOTO |= {"width_mm": 10, "height_mm": 8, "min_dpi": 0}
+# Below the name, inside the demo pendant's heart with its 2 mm margin.
+PHOTO = {"id": "photo", "name": "Photo", "kind": "image", "x_mm": 16, "y_mm": 21}
+PHOTO |= {"width_mm": 8, "height_mm": 5, "min_dpi": 0}
 
 
 def call(stack: Stack, method: str, path: str, key: str, payload: Any = None) -> Any:

@@ -499,7 +499,21 @@ def _wait_preview_fr(driver: Any, previous_src: str | None) -> str:
 
 
 def _total_minor(driver: Any) -> int:
-    return int(_css(driver, ".atelier-price-total").get_attribute("data-total-minor"))
+    """Read in one script call: the widget redraws the price (its own sum at once, then the
+    server's), so an element found first may be gone when its attribute is asked for."""
+    value = driver.execute_script(
+        "const e = document.querySelector('.atelier-price-total');"
+        " return e ? e.getAttribute('data-total-minor') : null;"
+    )
+    return int(value) if value is not None else -1
+
+
+def _price_text(driver: Any) -> str:
+    return str(
+        driver.execute_script(
+            "const e = document.querySelector('.atelier-price'); return e ? e.innerText : '';"
+        )
+    )
 
 
 def test_french_widget_options_prices_conditions_and_proof(
@@ -524,9 +538,9 @@ def test_french_widget_options_prices_conditions_and_proof(
     assert _css(browser, "[data-zone=name] .atelier-counter").text == "0 / 14 caractères"
 
     # Prices in French, from the product at once: 49,00 € (tax included).
-    price = _css(browser, ".atelier-price")
-    assert _total_minor(browser) == 4900 and "49,00" in price.text and "€" in price.text
-    assert "TVA incluse" in price.text
+    _wait(browser, lambda d: _total_minor(d) == 4900)
+    price = _price_text(browser)
+    assert "49,00" in price and "€" in price and "TVA incluse" in price
     gold = _css(browser, "[data-option=chain] input[value=gold]")
     assert "Gold (+10,00" in _css(browser, f"label[for='{gold.get_attribute('id')}']").text
 
@@ -536,7 +550,7 @@ def test_french_widget_options_prices_conditions_and_proof(
     assert not back_zone.is_displayed()
     toggle.click()
     _wait(browser, lambda d: back_zone.is_displayed())
-    assert _total_minor(browser) == 5400
+    _wait(browser, lambda d: _total_minor(d) == 5400)
     toggle.click()
     _wait(browser, lambda d: not back_zone.is_displayed())
 
@@ -552,7 +566,7 @@ def test_french_widget_options_prices_conditions_and_proof(
     _replace_text(name, "Zoé")
     silver_src = _wait_preview_fr(browser, None)
     gold.click()
-    _wait(browser, lambda d: _total_minor(d) == 5900 and "59,00" in price.text)
+    _wait(browser, lambda d: _total_minor(d) == 5900 and "59,00" in _price_text(d))
     _wait_preview_fr(browser, silver_src)
 
     # Add to cart: the proof first, from the preview's very bytes.
@@ -618,7 +632,8 @@ def test_arabic_widget_is_right_to_left_with_arabic_errors(
     assert _css(browser, f"label[for='{gold.get_attribute('id')}']").text.startswith("ذهبي")
     preview, form = _css(browser, ".atelier-preview"), _css(browser, ".atelier-form")
     assert preview.rect["x"] > form.rect["x"]  # mirrored: the first box is on the right
-    price = _css(browser, ".atelier-price").text
+    _wait(browser, lambda d: _total_minor(d) == 4900)
+    price = _price_text(browser)
     assert "شامل الضريبة" in price and "null" not in price and _total_minor(browser) == 4900
     assert (
         browser.execute_script(
